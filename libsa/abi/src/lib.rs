@@ -1,0 +1,1 @@
+//! SA Forum ABI.
