@@ -1,0 +1,114 @@
+# openais-rs: build, test and install.
+#
+#   make                 build everything (release): executables, libraries, C tests
+#   make run             start one aisexec in the foreground on conf/single-node.conf
+#   make check           run every test stage; each prints "N passed, M failed"
+#   make headers         regenerate include/openais/*.h from libsa/abi (cbindgen)
+#   make install         DESTDIR=... PREFIX=/usr/local (LIBDIR, INCLUDEDIR, SBINDIR,
+#                        SYSCONFDIR overridable)
+#   make uninstall       remove exactly what install put there
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CARGO   ?= cargo
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+TARGET  := target/release
+BUILD   := build
+LIBOUT  := $(BUILD)/lib
+CTESTOUT := $(BUILD)/ctests
+
+# Each C library: <file name>:<crate folder under libsa/>. A library is built
+# only once its crate exists (a service that does not exist yet has no
+# library). The static archive of crate sa-<folder> is linked into
+# lib<name>.so.2.0.0 with openais's soname and symbol versions.
+LIBRARY_TABLE := SaClm:clm SaCkpt:ckpt SaEvt:evt SaAmf:amf evs:evs cpg:cpg ais:ais
+LIBRARIES := $(foreach e,$(LIBRARY_TABLE),$(if $(wildcard libsa/$(word 2,$(subst :, ,$(e)))/Cargo.toml),$(e)))
+LIBNAMES  := $(foreach e,$(LIBRARIES),$(word 1,$(subst :, ,$(e))))
+# The SA Forum libraries are also linked as -lsaClm (the spelling of the
+# openais manual) besides -lSaClm (the file name).
+lowerfirst = $(if $(filter Sa%,$(1)),sa$(patsubst Sa%,%,$(1)),)
+
+EXECUTABLES := aisexec ais-keygen openais-cfgtool
+HEADERS     := $(wildcard include/openais/*.h)
+CTEST_SRCS  := $(wildcard ctests/*.c)
+CTESTS      := $(patsubst ctests/%.c,$(CTESTOUT)/%,$(CTEST_SRCS))
+
+.PHONY: all build libs ctests headers check-headers check run install uninstall clean FORCE
+
+all: build libs ctests
+
+build:
+	$(CARGO) build --release --workspace
+
+# Link one library: lib<name>.so.2.0.0 from target/release/libsa_<folder>.a.
+define link_library
+$(LIBOUT)/lib$(1).so.2.0.0: build libsa/$(2)/lib$(1).versions
+	@mkdir -p $(LIBOUT)
+	$(CC) -shared -o $$@ -Wl,--whole-archive $(TARGET)/libsa_$(2).a -Wl,--no-whole-archive \
+		-Wl,--version-script=libsa/$(2)/lib$(1).versions -Wl,-soname,lib$(1).so.2 \
+		-Wl,--gc-sections -Wl,-z,relro -Wl,-z,now -lpthread -ldl -lm -lc
+	ln -sf lib$(1).so.2.0.0 $(LIBOUT)/lib$(1).so.2
+	ln -sf lib$(1).so.2 $(LIBOUT)/lib$(1).so
+	$(if $(call lowerfirst,$(1)),ln -sf lib$(1).so.2 $(LIBOUT)/lib$(call lowerfirst,$(1)).so)
+endef
+$(foreach e,$(LIBRARIES),$(eval $(call link_library,$(word 1,$(subst :, ,$(e))),$(word 2,$(subst :, ,$(e))))))
+
+libs: $(foreach n,$(LIBNAMES),$(LIBOUT)/lib$(n).so.2.0.0)
+
+# A C test names what it links with in its first line: /* link: -lsaClm -lpthread */
+$(CTESTOUT)/%: ctests/%.c $(HEADERS) libs FORCE
+	@mkdir -p $(CTESTOUT)
+	@if [ ! -e $@ ] || [ $< -nt $@ ] || [ -n "$$(find $(LIBOUT) -newer $@ -print -quit)" ]; then \
+		link=$$(sed -n '1s|.*link:\(.*\)\*/.*|\1|p' $<); \
+		echo "$(CC) $< -> $@ ($$link)"; \
+		$(CC) -std=gnu99 -Wall -Wextra -Werror $(CFLAGS) -Iinclude -o $@ $< \
+			-L$(LIBOUT) -Wl,-rpath,$(abspath $(LIBOUT)) $$link; \
+	fi
+
+ctests: $(CTESTS)
+
+FORCE:
+
+headers:
+	$(CARGO) run --quiet -p xtask -- headers
+
+check-headers:
+	$(CARGO) run --quiet -p xtask -- check-headers
+
+check: all
+	bash scripts/check
+
+run: all
+	bash scripts/run-single-node
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR)/openais $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/ais
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/openais/
+	$(foreach n,$(LIBNAMES),install -m 0755 $(LIBOUT)/lib$(n).so.2.0.0 $(DESTDIR)$(LIBDIR)/ && \
+		ln -sf lib$(n).so.2.0.0 $(DESTDIR)$(LIBDIR)/lib$(n).so.2 && \
+		ln -sf lib$(n).so.2 $(DESTDIR)$(LIBDIR)/lib$(n).so && \
+		$(if $(call lowerfirst,$(n)),ln -sf lib$(n).so.2 $(DESTDIR)$(LIBDIR)/lib$(call lowerfirst,$(n)).so &&) true;)
+	$(foreach x,$(EXECUTABLES),$(if $(wildcard $(TARGET)/$(x)),install -m 0755 $(TARGET)/$(x) \
+		$(DESTDIR)$(if $(filter aisexec,$(x)),$(SBINDIR),$(SBINDIR))/ &&) true;)
+	$(foreach f,$(wildcard conf/*.conf),install -m 0644 $(f) $(DESTDIR)$(SYSCONFDIR)/ais/$(notdir $(f)).example &&) true
+
+uninstall:
+	rm -f $(foreach h,$(notdir $(HEADERS)),$(DESTDIR)$(INCLUDEDIR)/openais/$(h))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/openais 2>/dev/null
+	rm -f $(foreach n,$(LIBNAMES),$(DESTDIR)$(LIBDIR)/lib$(n).so.2.0.0 $(DESTDIR)$(LIBDIR)/lib$(n).so.2 \
+		$(DESTDIR)$(LIBDIR)/lib$(n).so $(if $(call lowerfirst,$(n)),$(DESTDIR)$(LIBDIR)/lib$(call lowerfirst,$(n)).so))
+	rm -f $(foreach x,$(EXECUTABLES),$(DESTDIR)$(SBINDIR)/$(x))
+	rm -f $(foreach f,$(wildcard conf/*.conf),$(DESTDIR)$(SYSCONFDIR)/ais/$(notdir $(f)).example)
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/ais 2>/dev/null
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)
