@@ -1,0 +1,152 @@
+//! The C headers of include/openais: which sa-abi module each one comes
+//! from, what it includes, and the cbindgen configuration that writes it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cbindgen::{Builder, Config, DocumentationLength, DocumentationStyle, Language, Style};
+
+use crate::error::Error;
+use crate::items;
+use crate::warnings;
+
+/// One generated header.
+pub struct Header {
+    /// File name in include/openais.
+    pub file: &'static str,
+    /// The sa-abi module (libsa/abi/src/<module>.rs) it is generated from.
+    module: &'static str,
+    /// What the header declares, for its opening comment.
+    title: &'static str,
+    /// Project headers it includes ("saAis.h").
+    includes: &'static [&'static str],
+    /// System headers it includes (<stdint.h>).
+    sys_includes: &'static [&'static str],
+    /// C text cbindgen cannot derive from Rust (string and brace-initializer
+    /// macros), placed after the includes.
+    raw: &'static str,
+}
+
+/// Types named by a header but declared by a system header: cbindgen would
+/// otherwise spell them as typedef names.
+const SYSTEM_TYPES: &[(&str, &str)] = &[("iovec", "struct iovec")];
+
+/// Every header, saAis.h first.
+pub const HEADERS: &[Header] = &[
+    Header {
+        file: "saAis.h",
+        module: "ais",
+        title: "SA Forum AIS B.01.01: types, error codes and constants shared by every service",
+        includes: &[],
+        sys_includes: &["stdint.h"],
+        raw: "",
+    },
+    Header {
+        file: "saClm.h",
+        module: "clm",
+        title: "SA Forum AIS B.01.01 Cluster Membership Service",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: "",
+    },
+];
+
+impl Header {
+    /// The source file this header is generated from.
+    pub fn source(&self, abi_src: &Path) -> PathBuf {
+        abi_src.join(format!("{}.rs", self.module))
+    }
+
+    /// The include guard: saCkpt.h -> OPENAIS_SACKPT_H.
+    fn guard(&self) -> String {
+        format!(
+            "OPENAIS_{}",
+            self.file.replace('.', "_").to_ascii_uppercase()
+        )
+    }
+
+    /// The cbindgen configuration; `own` names every item of the module,
+    /// which cbindgen would otherwise emit only when a function uses it.
+    fn config(&self, own: &[String]) -> Config {
+        let mut config = Config {
+            header: Some(format!(
+                "/*\n * {}: {}, openais 0.80 ABI.\n \
+                 * Generated from libsa/abi/src/{}.rs by `make headers`: do not edit.\n */",
+                self.file, self.title, self.module
+            )),
+            include_guard: Some(self.guard()),
+            no_includes: true,
+            includes: self.includes.iter().map(|s| s.to_string()).collect(),
+            sys_includes: self.sys_includes.iter().map(|s| s.to_string()).collect(),
+            after_includes: (!self.raw.is_empty()).then(|| format!("\n{}", self.raw)),
+            language: Language::C,
+            cpp_compat: true,
+            // Tagged and typedef'd: C code says both `SaNameT` and `struct cpg_name`.
+            style: Style::Both,
+            tab_width: 4,
+            line_length: 100,
+            documentation: true,
+            documentation_style: DocumentationStyle::Doxy,
+            documentation_length: DocumentationLength::Full,
+            // Keep the order of the Rust source: constants next to their type.
+            sort_by: cbindgen::SortKey::None,
+            ..Config::default()
+        };
+        config.export.include = own.to_vec();
+        for (from, to) in SYSTEM_TYPES {
+            config
+                .export
+                .rename
+                .insert((*from).to_string(), (*to).to_string());
+        }
+        config
+    }
+
+    /// The header's text, generated from `abi_src/<module>.rs`. A cbindgen
+    /// warning (an item it skipped, a type it cannot find) is an error: the
+    /// header would lack the item. Types are found in the module itself, in
+    /// the modules of the headers it includes, or in the system headers.
+    pub fn generate(&self, abi_src: &Path) -> Result<Vec<u8>, Error> {
+        let own = items::defined_names(&self.source(abi_src))?;
+        let mut elsewhere = BTreeSet::new();
+        for include in self.includes {
+            let included =
+                HEADERS
+                    .iter()
+                    .find(|h| h.file == *include)
+                    .ok_or(Error::UnknownInclude {
+                        header: self.file,
+                        include,
+                    })?;
+            elsewhere.extend(items::defined_names(&included.source(abi_src))?);
+        }
+        elsewhere.extend(SYSTEM_TYPES.iter().map(|(name, _)| name.to_string()));
+
+        warnings::take();
+        let bindings = Builder::new()
+            .with_config(self.config(&own))
+            .with_src(self.source(abi_src))
+            .generate()
+            .map_err(|e| Error::Cbindgen {
+                header: self.file,
+                source: Box::new(e),
+            })?;
+        let skipped: Vec<String> = warnings::take()
+            .into_iter()
+            .filter(|w| {
+                !w.missing_type()
+                    .is_some_and(|name| elsewhere.contains(name))
+            })
+            .map(|w| w.to_string())
+            .collect();
+        if !skipped.is_empty() {
+            return Err(Error::Skipped {
+                header: self.file,
+                messages: skipped,
+            });
+        }
+        let mut text = Vec::new();
+        bindings.write(&mut text);
+        Ok(text)
+    }
+}
