@@ -1,17 +1,31 @@
 //! The IPC between the openais-rs C libraries and the aisexec executive.
 //!
-//! - [`frame`]: the 16-byte frame header, size limits, whole-frame I/O;
-//! - [`codec`]: explicit little-endian payload encoding;
-//! - [`hello`]: connection set-up messages;
-//! - [`proto`]: the messages of each service.
+//! Wire (used by both sides):
+//! - [`frame`], the 16-byte frame header, size limits, whole-frame I/O;
+//! - [`codec`], explicit little-endian payload encoding;
+//! - [`hello`], connection set-up messages;
+//! - [`proto`], the messages of each service;
+//! - [`address`], `OPENAIS_IPC_SOCKET`.
 //!
-//! Both sides use only these types for the wire; nothing is duplicated.
+//! Library side:
+//! - [`client`], a library handle's connection (requests and callbacks);
+//! - [`handle_db`], random, generation-checked handles;
+//! - [`ffi`], panic guard, version negotiation, dispatch loop.
 
+pub mod address;
+pub mod client;
 pub mod codec;
+pub mod ffi;
 pub mod frame;
+pub mod handle_db;
 pub mod hello;
 pub mod proto;
+mod sys;
 
+pub use address::SocketAddress;
+pub use client::{CallError, Connection, IpcError};
 pub use codec::{DecodeError, Decoder, Encoder, Name};
 pub use frame::{Frame, FrameError, Header, HEADER_LEN, KIND_HELLO, MAX_FRAME};
+pub use handle_db::HandleDb;
 pub use proto::{service, Message, Payload, Request};
+pub use sys::random_u64;
