@@ -10,5 +10,6 @@
 //! deterministic simulator in [`sim`].
 
 pub mod api;
+pub mod crypto;
 
 pub use api::*;
