@@ -6,7 +6,7 @@
 //! |-----:|----------------|-------------------------------------------|
 //! | 1    | [`NodeGet`]      | [`NodeGetReply`]: the node               |
 //! | 2    | [`NodeGetAsync`] | `()`: accepted; a [`NodeGetCallback`] follows |
-//! | 3    | [`Track`]        | [`TrackReply`]: the view when asked for in the reply |
+//! | 3    | [`Track`]        | [`TrackReply`]: the view when asked for in the reply; SA_AIS_ERR_NO_SPACE when it exceeds `max_items` |
 //! | 4    | [`TrackStop`]    | `()`; SA_AIS_ERR_NOT_EXIST when not tracking |
 //!
 //! Callbacks (executive -> library, on the dispatch connection, seq 0, the
@@ -317,24 +317,36 @@ impl CurrentView {
 }
 
 /// saClmClusterTrack, its flags already validated by the library.
+///
 /// `changes` other than `None` starts (or changes the mode of) change
-/// tracking on this connection; a request with `changes: None` and
-/// `current: None` is meaningless and the executive answers
+/// tracking on this connection. A request with `changes: None` and
+/// `current: None` is meaningless: the executive answers
 /// SA_AIS_ERR_BAD_FLAGS.
+///
+/// `max_items` is the caller's buffer size when the view is wanted
+/// [`CurrentView::InReply`] (0: no limit, the library allocates). When the
+/// view has more members the executive answers SA_AIS_ERR_NO_SPACE and
+/// changes nothing (no tracking started), so the call has no side effect;
+/// the library then learns the size needed with a plain query
+/// (`changes: None, current: InReply, max_items: 0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Track {
     pub changes: TrackChanges,
     pub current: CurrentView,
+    pub max_items: u32,
 }
 
 impl Payload for Track {
     fn encode(&self, e: &mut Encoder) {
-        e.put_u8(self.changes as u8).put_u8(self.current as u8);
+        e.put_u8(self.changes as u8)
+            .put_u8(self.current as u8)
+            .put_u32(self.max_items);
     }
     fn decode(d: &mut Decoder<'_>) -> Result<Track, DecodeError> {
         Ok(Track {
             changes: TrackChanges::from_wire(d.get_u8()?)?,
             current: CurrentView::from_wire(d.get_u8()?)?,
+            max_items: d.get_u32()?,
         })
     }
 }
@@ -587,7 +599,8 @@ mod tests {
         });
         round_trip(Track {
             changes: TrackChanges::ChangesOnly,
-            current: CurrentView::AsCallback,
+            current: CurrentView::InReply,
+            max_items: 64,
         });
     }
 
@@ -635,6 +648,7 @@ mod tests {
         let req = Track {
             changes: TrackChanges::Changes,
             current: CurrentView::None,
+            max_items: 0,
         };
         let decoded = ClmRequest::decode(Track::KIND, &req.to_payload()).unwrap();
         assert_eq!(decoded, ClmRequest::Track(req));
@@ -674,8 +688,9 @@ mod tests {
             NodeInfo::from_payload(&bad),
             Err(DecodeError::InvalidValue { .. })
         ));
-        assert!(Track::from_payload(&[3, 0]).is_err());
-        assert!(Track::from_payload(&[0, 3]).is_err());
+        assert!(Track::from_payload(&[3, 0, 0, 0, 0, 0]).is_err());
+        assert!(Track::from_payload(&[0, 3, 0, 0, 0, 0]).is_err());
+        assert!(Track::from_payload(&[1, 1, 0, 0, 0, 0]).is_ok());
 
         let long_address = NodeInfo {
             address: vec![b'1'; MAX_ADDRESS_LEN + 1],
