@@ -332,14 +332,16 @@ impl Connection {
                 e => e,
             });
         }
-        let deadline = Instant::now() + timeout;
+        // A timeout too large for the clock (SA_TIME_END) waits for the
+        // response or the end of the connection.
+        let deadline = Instant::now().checked_add(timeout);
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|l| l.is_zero()) {
                 // The late response will be recognised by its seq.
                 return Err(IpcError::Timeout);
             }
-            if !poll_readable(self.request.as_raw_fd(), Some(left))? {
+            if !poll_readable(self.request.as_raw_fd(), left)? {
                 continue;
             }
             let response = match read_frame(&mut &self.request) {
@@ -403,7 +405,8 @@ impl Connection {
     /// nothing arrived in time. Several threads may call this at once;
     /// each frame goes to exactly one of them.
     pub fn recv_callback(&self, wait: Option<Duration>) -> Result<Option<Frame>, IpcError> {
-        let deadline = wait.map(|w| Instant::now() + w);
+        // A wait too large for the clock is a wait without limit.
+        let deadline = wait.and_then(|w| Instant::now().checked_add(w));
         let fd = self.dispatch.as_raw_fd();
         loop {
             if self.is_shut_down() {
