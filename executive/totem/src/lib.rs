@@ -11,5 +11,6 @@
 
 pub mod api;
 pub mod crypto;
+pub mod sim;
 
 pub use api::*;

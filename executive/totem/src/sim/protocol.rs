@@ -1,0 +1,28 @@
+//! What the simulator needs from a protocol instance.
+//!
+//! The simulator drives [`crate::Srp`] through this trait. Keeping the
+//! simulator generic lets its own tests run it over deliberately broken
+//! protocols, to show that the checker catches each kind of violation.
+
+use crate::api::{Config, Input, NodeId, Output, Time};
+
+/// One processor's protocol instance, as a driver sees it.
+pub trait Protocol: Sized {
+    /// Starts a processor with the ring sequence number it persisted
+    /// (0 on first start).
+    fn start(cfg: &Config, me: NodeId, ring_seq: u64, now: Time) -> (Self, Vec<Output>);
+    /// Feeds one input; returns what the driver must do.
+    fn handle(&mut self, now: Time, input: Input) -> Vec<Output>;
+    /// True when a multicast now would be refused (the client retries).
+    fn queue_full(&self) -> bool;
+    /// Graceful leave: announces the departure; the instance is dropped
+    /// after its outputs are carried out.
+    fn leave(&mut self, now: Time) -> Vec<Output>;
+    /// The highest ring sequence number seen, which the driver persists.
+    fn ring_seq_high(&self) -> u64;
+    /// The largest payload one multicast may carry.
+    fn max_payload(&self) -> usize;
+    /// A one-line summary of the protocol state for traces
+    /// (state, ring, members).
+    fn summary(&self) -> String;
+}
