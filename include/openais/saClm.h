@@ -122,7 +122,7 @@ typedef struct SaClmCallbacksT {
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 extern SaAisErrorT saClmInitialize(SaClmHandleT *clmHandle,
                                    const struct SaClmCallbacksT *clmCallbacks,
@@ -151,7 +151,7 @@ extern SaAisErrorT saClmClusterNodeGetAsync(SaClmHandleT clmHandle,
                                             SaClmNodeIdT nodeId);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* OPENAIS_SACLM_H */

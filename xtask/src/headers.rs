@@ -31,6 +31,17 @@ pub struct Header {
 /// otherwise spell them as typedef names.
 const SYSTEM_TYPES: &[(&str, &str)] = &[("iovec", "struct iovec")];
 
+const CKPT_SECTION_IDS: &str = "\
+/* Section id initializers, usable as (SaCkptSectionIdT)SA_CKPT_DEFAULT_SECTION_ID. */
+/* The only section of a checkpoint created with maxSections == 1. */
+#define SA_CKPT_DEFAULT_SECTION_ID { 0, 0 }
+/* Asks saCkptSectionCreate to choose the section id. */
+#define SA_CKPT_GENERATED_SECTION_ID { 0, 0 }";
+
+const EVT_LOST_EVENT: &str = "\
+/* Pattern of the event that reports lost events to a subscriber. */
+#define SA_EVT_LOST_EVENT \"SA_EVT_LOST_EVENT_PATTERN\"";
+
 /// Every header, saAis.h first.
 pub const HEADERS: &[Header] = &[
     Header {
@@ -47,6 +58,46 @@ pub const HEADERS: &[Header] = &[
         title: "SA Forum AIS B.01.01 Cluster Membership Service",
         includes: &["saAis.h"],
         sys_includes: &[],
+        raw: "",
+    },
+    Header {
+        file: "saCkpt.h",
+        module: "ckpt",
+        title: "SA Forum AIS B.01.01 Checkpoint Service",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: CKPT_SECTION_IDS,
+    },
+    Header {
+        file: "saEvt.h",
+        module: "evt",
+        title: "SA Forum AIS B.01.01 Event Service",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: EVT_LOST_EVENT,
+    },
+    Header {
+        file: "saAmf.h",
+        module: "amf",
+        title: "SA Forum AIS B.01.01 Availability Management Framework",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: "",
+    },
+    Header {
+        file: "evs.h",
+        module: "evs",
+        title: "openais extended virtual synchrony (closed process group) API",
+        includes: &[],
+        sys_includes: &["stdint.h", "sys/uio.h"],
+        raw: "",
+    },
+    Header {
+        file: "cpg.h",
+        module: "cpg",
+        title: "openais closed process group API",
+        includes: &[],
+        sys_includes: &["stdint.h", "sys/uio.h"],
         raw: "",
     },
 ];
@@ -147,6 +198,27 @@ impl Header {
         }
         let mut text = Vec::new();
         bindings.write(&mut text);
-        Ok(text)
+        Ok(c89_comments(&String::from_utf8_lossy(&text)).into_bytes())
     }
+}
+
+/// cbindgen ends its `extern "C"` guards with `// __cplusplus` comments,
+/// which C89 lacks (`gcc -ansi -pedantic` rejects them); openais's headers
+/// were C89, so the trailing comments of preprocessor and brace lines become
+/// block comments.
+fn c89_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line.split_once("// ") {
+            Some((code, comment)) if code.starts_with('#') || code.starts_with('}') => {
+                out.push_str(code);
+                out.push_str("/* ");
+                out.push_str(comment);
+                out.push_str(" */");
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -20,7 +20,12 @@
 use core::fmt;
 
 pub mod ais;
+pub mod amf;
+pub mod ckpt;
 pub mod clm;
+pub mod cpg;
+pub mod evs;
+pub mod evt;
 
 /// Bytes given to a fixed-size C buffer (a name, an address) exceed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The generated headers compile together as C99 and as C++ with every
-//! warning an error (tests/headers_compile.c). Needs gcc and g++; skips
-//! with a message when they are absent.
+//! warning an error (tests/headers_compile.c), and as pedantic C89
+//! (tests/headers_c89.c). Needs gcc and g++; skips with a message when
+//! they are absent.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,16 +17,18 @@ fn have(compiler: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Compile tests/headers_compile.c to an object file with `compiler` and
-/// `flags`, failing the test with the compiler's messages.
-fn compile(compiler: &str, flags: &[&str]) {
+/// Compile tests/`file` to an object file with `compiler` and `flags`,
+/// failing the test with the compiler's messages.
+fn compile(compiler: &str, flags: &[&str], file: &str) {
     if !have(compiler) {
         eprintln!("SKIP: {compiler} not found; the headers were not compile-tested with it");
         return;
     }
     let root = workspace_root();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/headers_compile.c");
-    let out = tempfile_path(compiler);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(file);
+    let out = tempfile_path(compiler, file);
     let output = Command::new(compiler)
         .args(flags)
         .arg("-I")
@@ -45,9 +48,10 @@ fn compile(compiler: &str, flags: &[&str]) {
 }
 
 /// A per-process object file path, so parallel runs do not collide.
-fn tempfile_path(compiler: &str) -> PathBuf {
+fn tempfile_path(compiler: &str, file: &str) -> PathBuf {
     std::env::temp_dir().join(format!(
-        "sa-abi-headers-{}-{}.o",
+        "sa-abi-{}-{}-{}.o",
+        file.trim_end_matches(".c"),
         compiler.replace(['+', '/'], "x"),
         std::process::id()
     ))
@@ -55,10 +59,27 @@ fn tempfile_path(compiler: &str) -> PathBuf {
 
 #[test]
 fn headers_compile_as_c99() {
-    compile("gcc", &["-std=c99", "-Wall", "-Wextra", "-Werror"]);
+    compile(
+        "gcc",
+        &["-std=c99", "-Wall", "-Wextra", "-Werror"],
+        "headers_compile.c",
+    );
 }
 
 #[test]
 fn headers_compile_as_cxx() {
-    compile("g++", &["-x", "c++", "-Wall", "-Wextra", "-Werror"]);
+    compile(
+        "g++",
+        &["-x", "c++", "-Wall", "-Wextra", "-Werror"],
+        "headers_compile.c",
+    );
+}
+
+#[test]
+fn headers_compile_as_pedantic_c89() {
+    compile(
+        "gcc",
+        &["-std=c89", "-pedantic", "-Wall", "-Wextra", "-Werror"],
+        "headers_c89.c",
+    );
 }
