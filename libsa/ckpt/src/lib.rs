@@ -1,0 +1,1 @@
+//! libSaCkpt: the SA Forum Checkpoint library.

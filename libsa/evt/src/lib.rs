@@ -1,0 +1,1 @@
+//! libSaEvt: the SA Forum Event library.
