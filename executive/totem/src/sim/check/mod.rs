@@ -8,6 +8,7 @@ mod confchg;
 mod integrity;
 mod liveness;
 mod order;
+mod safe;
 mod synchrony;
 
 use super::payload::{Decoded, PayloadId};
@@ -37,6 +38,9 @@ pub enum Property {
     /// 6: after faults stop, one configuration of all live nodes within
     /// the bound, and every message delivered everywhere.
     Liveness,
+    /// A safe message delivered in a regular configuration is delivered by
+    /// every member of it that does not fail.
+    SafeDelivery,
     /// The protocol panicked.
     Panic,
     /// The run did not finish within its event budget (a busy loop of
@@ -53,6 +57,7 @@ impl Property {
             Property::VirtualSynchrony => "virtual-synchrony",
             Property::ConfigChange => "config-change",
             Property::Liveness => "liveness",
+            Property::SafeDelivery => "safe-delivery",
             Property::Panic => "panic",
             Property::Runaway => "runaway",
         }
@@ -215,8 +220,12 @@ pub fn check(rec: &Recording) -> Vec<Violation> {
     found.extend(confchg::check(rec, &streams));
     found.extend(order::check_same_point(&streams));
     found.extend(synchrony::check(&streams));
+    found.extend(safe::check(rec, &streams));
     found.extend(liveness::check_self_delivery(rec, &streams));
     found.extend(liveness::check(rec, &streams));
     found.sort_by_key(|v| (v.at, v.property, v.node, v.inc));
     found
 }
+
+#[cfg(test)]
+mod tests;
