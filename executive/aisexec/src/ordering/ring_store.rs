@@ -1,0 +1,125 @@
+//! Persistence of the highest ring sequence number this processor used.
+//!
+//! A restarted processor must never form a ring with a sequence number it
+//! used before: other members may still remember the old ring. The number
+//! lives in `ringid_<bind address>` in the run directory, as 8
+//! little-endian bytes, and every new ring takes the next multiple of 4.
+
+use std::fs;
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Ring sequence numbers step by 4, as openais's do.
+pub const RING_SEQ_STEP: u64 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RingStoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path}: holds {len} bytes, not an 8-byte ring sequence number")]
+    Corrupt { path: PathBuf, len: usize },
+}
+
+/// The ring sequence file of one bind address.
+#[derive(Debug, Clone)]
+pub struct RingStore {
+    path: PathBuf,
+}
+
+impl RingStore {
+    pub fn new(run_dir: &Path, bind_address: IpAddr) -> RingStore {
+        RingStore {
+            path: run_dir.join(format!("ringid_{bind_address}")),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The highest sequence number stored, 0 when none was.
+    pub fn load(&self) -> Result<u64, RingStoreError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
+                Ok(b) => Ok(u64::from_le_bytes(b)),
+                Err(_) => Err(RingStoreError::Corrupt {
+                    path: self.path.clone(),
+                    len: bytes.len(),
+                }),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(source) => Err(self.io(source)),
+        }
+    }
+
+    /// Records `seq`, replacing the file atomically so a crash never
+    /// leaves a truncated number behind.
+    pub fn store(&self, seq: u64) -> Result<(), RingStoreError> {
+        let tmp = self.path.with_extension("new");
+        let write = || -> io::Result<()> {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            f.write_all(&seq.to_le_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, &self.path)
+        };
+        write().map_err(|e| self.io(e))
+    }
+
+    /// The sequence number of the next ring this processor forms: past
+    /// every one it used before, and recorded before it is used.
+    pub fn next_ring_seq(&self) -> Result<u64, RingStoreError> {
+        let last = self.load()?;
+        let next = (last / RING_SEQ_STEP + 1) * RING_SEQ_STEP;
+        self.store(next)?;
+        Ok(next)
+    }
+
+    fn io(&self, source: io::Error) -> RingStoreError {
+        RingStoreError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn sequence_steps_by_four_and_survives_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(store.path().file_name().unwrap(), "ringid_127.0.0.1");
+        assert_eq!(store.load().unwrap(), 0);
+        assert_eq!(store.next_ring_seq().unwrap(), 4);
+        assert_eq!(store.next_ring_seq().unwrap(), 8);
+        let again = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(again.load().unwrap(), 8);
+        again.store(13).unwrap();
+        assert_eq!(again.next_ring_seq().unwrap(), 16);
+    }
+
+    #[test]
+    fn corrupt_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        fs::write(store.path(), b"abc").unwrap();
+        assert!(matches!(
+            store.load(),
+            Err(RingStoreError::Corrupt { len: 3, .. })
+        ));
+    }
+}

@@ -1,0 +1,275 @@
+//! The interface between the service manager and a service.
+//!
+//! A service is a replicated state machine plus the library requests that
+//! read or change it:
+//!
+//! - **lib handlers** ([`Service::lib_request`]) run when a request frame
+//!   arrives from a library connection. They validate it, may read local
+//!   state and answer at once ([`Context::respond`]), or multicast an exec
+//!   message ([`Context::mcast`]) carrying a [`ReplyTo`] and answer when it
+//!   is delivered. They never change replicated state.
+//! - **exec handlers** ([`Service::exec_deliver`]) run on every node when
+//!   an exec message is delivered in agreed order. Replicated state changes
+//!   only here, so every node's copy stays identical.
+//! - **configuration changes** ([`Service::confchg`]), transitional then
+//!   regular, at their place in the delivery order.
+//! - **sync** ([`Service::sync_init`] ... [`Service::sync_activate`]):
+//!   after each regular configuration the members exchange and merge the
+//!   service's state before it serves requests again; meanwhile the manager
+//!   answers requests with SA_AIS_ERR_TRY_AGAIN.
+//! - **connection hooks** ([`Service::conn_init`], [`Service::conn_exit`])
+//!   when a library connection to the service opens and closes.
+
+use sa_ipc::codec::{DecodeError, Decoder, Encoder};
+use sa_ipc::frame::Frame;
+
+use crate::ipc::{ConnId, PeerCred};
+use crate::ordering::{ConfChg, Guarantee, McastError, McastSink, NodeId, RingId};
+
+use super::exec_message;
+
+/// Where library frames go; implemented by the IPC server.
+pub trait LibraryLink {
+    /// Queues `frame` on the connection's request socket (a response).
+    fn send_response(&mut self, conn: ConnId, frame: Frame);
+    /// Queues `frame` on the connection's dispatch socket (a callback).
+    fn send_callback(&mut self, conn: ConnId, frame: Frame);
+    /// Ends the library connection; its exit hook runs afterwards.
+    fn disconnect(&mut self, conn: ConnId);
+}
+
+/// A library connection that was just established (both sockets paired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub conn: ConnId,
+    pub cred: PeerCred,
+}
+
+/// A request frame from a library connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub conn: ConnId,
+    pub kind: u16,
+    pub seq: u32,
+    pub payload: &'a [u8],
+}
+
+/// The address of a deferred response: the node and connection that sent
+/// the request, and the request's kind and seq. Exec messages carry it so
+/// that, on delivery, the originating node answers its library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReplyTo {
+    pub node: NodeId,
+    pub conn: ConnId,
+    pub kind: u16,
+    pub seq: u32,
+}
+
+impl ReplyTo {
+    /// Encoded size in bytes.
+    pub const LEN: usize = 4 + 8 + 2 + 4;
+
+    pub fn encode(&self, e: &mut Encoder) {
+        e.put_u32(self.node)
+            .put_u64(self.conn.0)
+            .put_u16(self.kind)
+            .put_u32(self.seq);
+    }
+
+    pub fn decode(d: &mut Decoder<'_>) -> Result<ReplyTo, DecodeError> {
+        Ok(ReplyTo {
+            node: d.get_u32()?,
+            conn: ConnId(d.get_u64()?),
+            kind: d.get_u16()?,
+            seq: d.get_u32()?,
+        })
+    }
+}
+
+/// An exec message delivered in agreed order.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecMessage<'a> {
+    /// The node that multicast it.
+    pub from: NodeId,
+    pub kind: u16,
+    pub payload: &'a [u8],
+}
+
+/// A regular configuration: the ring and its members (sorted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub ring_id: RingId,
+    pub members: Vec<NodeId>,
+}
+
+/// Progress of [`Service::sync_process`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStep {
+    /// Everything this node contributes has been multicast.
+    Done,
+    /// The ordering layer refused a message (queue full): call again later.
+    Pending,
+}
+
+/// What a handler may do: multicast exec messages of its own service and
+/// send frames to library connections.
+pub struct Context<'a> {
+    service: u16,
+    ordering: &'a mut dyn McastSink,
+    link: &'a mut dyn LibraryLink,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        service: u16,
+        ordering: &'a mut dyn McastSink,
+        link: &'a mut dyn LibraryLink,
+    ) -> Context<'a> {
+        Context {
+            service,
+            ordering,
+            link,
+        }
+    }
+
+    /// This node's id.
+    pub fn local_node(&self) -> NodeId {
+        self.ordering.local_node()
+    }
+
+    /// Multicasts an exec message of this service in agreed order; it is
+    /// delivered to [`Service::exec_deliver`] on every member, this node
+    /// included. On `Err(McastError::QueueFull)` nothing was sent: answer
+    /// SA_AIS_ERR_TRY_AGAIN.
+    pub fn mcast(&mut self, kind: u16, payload: &[u8]) -> Result<(), McastError> {
+        self.mcast_with(kind, payload, Guarantee::Agreed)
+    }
+
+    /// [`Context::mcast`] with an explicit delivery guarantee.
+    pub fn mcast_with(
+        &mut self,
+        kind: u16,
+        payload: &[u8],
+        guarantee: Guarantee,
+    ) -> Result<(), McastError> {
+        let message = exec_message::encode(self.service, kind, payload);
+        self.ordering.mcast(message, guarantee)
+    }
+
+    /// Answers `req` at once.
+    pub fn respond(&mut self, req: &Request<'_>, error: u32, payload: Vec<u8>) {
+        let frame = Frame {
+            service: self.service,
+            kind: req.kind,
+            error,
+            seq: req.seq,
+            payload,
+        };
+        self.link.send_response(req.conn, frame);
+    }
+
+    /// The [`ReplyTo`] of a request received on this node.
+    pub fn reply_to(&self, req: &Request<'_>) -> ReplyTo {
+        ReplyTo {
+            node: self.local_node(),
+            conn: req.conn,
+            kind: req.kind,
+            seq: req.seq,
+        }
+    }
+
+    /// Answers a deferred request when this node is the one that received
+    /// it; on every other node this does nothing. Returns whether it was
+    /// this node's request.
+    pub fn reply(&mut self, to: &ReplyTo, error: u32, payload: Vec<u8>) -> bool {
+        if to.node != self.local_node() {
+            return false;
+        }
+        let frame = Frame {
+            service: self.service,
+            kind: to.kind,
+            error,
+            seq: to.seq,
+            payload,
+        };
+        self.link.send_response(to.conn, frame);
+        true
+    }
+
+    /// Queues a callback frame on the connection's dispatch socket.
+    pub fn callback(&mut self, conn: ConnId, kind: u16, error: u32, payload: Vec<u8>) {
+        let frame = Frame::callback(self.service, kind, error, payload);
+        self.link.send_callback(conn, frame);
+    }
+
+    /// Ends a library connection (its exit hook runs afterwards).
+    pub fn disconnect(&mut self, conn: ConnId) {
+        self.link.disconnect(conn);
+    }
+}
+
+/// One executive service (CLM, CKPT, EVT, EVS, CPG, ...).
+///
+/// Every hook but [`Service::lib_request`] and [`Service::exec_deliver`]
+/// has a default that does nothing, for services with no state of that
+/// kind. Handlers never block: whatever waits is a message still to be
+/// delivered or a callback still to be sent.
+pub trait Service {
+    /// The service id of the IPC contract (`sa_ipc::service::*`).
+    fn id(&self) -> u16;
+
+    /// The log subsystem tag ("CLM", "CKPT", ...).
+    fn name(&self) -> &'static str;
+
+    /// A library connection to this service was established.
+    fn conn_init(&mut self, _ctx: &mut Context<'_>, _conn: &ConnInfo) {}
+
+    /// A library connection closed (either socket, or the executive
+    /// dropped it): release everything it held.
+    fn conn_exit(&mut self, _ctx: &mut Context<'_>, _conn: ConnId) {}
+
+    /// A request frame. Answer it with [`Context::respond`] or later with
+    /// [`Context::reply`]. `Err` means the payload does not decode (or the
+    /// kind is unknown): the manager counts a protocol error and drops the
+    /// connection.
+    fn lib_request(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) -> Result<(), DecodeError>;
+
+    /// Whether requests of `kind` are served while a sync is running
+    /// (only those that touch no replicated state); the others get
+    /// SA_AIS_ERR_TRY_AGAIN.
+    fn served_during_sync(&self, _kind: u16) -> bool {
+        false
+    }
+
+    /// An exec message of this service, delivered in agreed order. `Err`:
+    /// the message does not decode; the manager logs and drops it.
+    fn exec_deliver(
+        &mut self,
+        ctx: &mut Context<'_>,
+        msg: &ExecMessage<'_>,
+    ) -> Result<(), DecodeError>;
+
+    /// A configuration change (transitional, then regular).
+    fn confchg(&mut self, _ctx: &mut Context<'_>, _chg: &ConfChg) {}
+
+    /// A sync starts for the regular configuration `membership`.
+    fn sync_init(&mut self, _ctx: &mut Context<'_>, _membership: &Membership) {}
+
+    /// Multicast this node's share of the service state (exec messages
+    /// delivered to [`Service::exec_deliver`] on every member). Called
+    /// again after [`SyncStep::Pending`].
+    fn sync_process(&mut self, _ctx: &mut Context<'_>) -> SyncStep {
+        SyncStep::Done
+    }
+
+    /// Every member's share has been delivered: switch to the merged
+    /// state and serve requests again.
+    fn sync_activate(&mut self, _ctx: &mut Context<'_>) {}
+
+    /// The sync was interrupted by another configuration change; a new
+    /// one follows.
+    fn sync_abort(&mut self, _ctx: &mut Context<'_>) {}
+
+    /// The executive is shutting down; library connections close next.
+    fn shutdown(&mut self, _ctx: &mut Context<'_>) {}
+}

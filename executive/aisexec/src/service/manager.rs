@@ -1,0 +1,363 @@
+//! The service manager: routes library requests, delivered exec messages,
+//! configuration changes and connection events to the services, and runs
+//! the sync after each regular configuration.
+
+use log::{debug, info, warn};
+use sa_abi::ais::{SA_AIS_ERR_TOO_BIG, SA_AIS_ERR_TRY_AGAIN};
+use sa_ipc::codec::DecodeError;
+use sa_ipc::proto::Payload;
+
+use super::api::{
+    ConnInfo, Context, ExecMessage, LibraryLink, Membership, Request, Service, SyncStep,
+};
+use super::exec_message::{self, MANAGER_SERVICE};
+use super::sync::{Barrier, SyncRun, KIND_BARRIER};
+use crate::ipc::ConnId;
+use crate::ordering::{ConfChg, ConfChgKind, Guarantee, McastError, McastSink, OrderingEvent};
+
+/// Two services registered with the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("service id {0} is registered twice")]
+pub struct DuplicateService(pub u16);
+
+/// A request the manager could not hand to a service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("no service with id {0}")]
+    UnknownService(u16),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+/// Where the service manager is in the configuration life cycle.
+#[derive(Debug)]
+enum Phase {
+    /// No regular configuration yet, or between a transitional and the
+    /// regular configuration that follows it.
+    Reconfiguring,
+    /// Synchronising the services for a regular configuration.
+    Syncing(SyncRun),
+    /// Every service serves requests.
+    Operational,
+}
+
+/// Counters of what the manager dropped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ManagerStats {
+    /// Exec messages that did not decode or named no service.
+    pub exec_dropped: u64,
+    /// Requests answered SA_AIS_ERR_TRY_AGAIN because a sync was running.
+    pub refused_during_sync: u64,
+}
+
+/// Owns the services and drives them.
+pub struct ServiceManager {
+    /// Sorted by id: the sync walks them in this order on every node.
+    services: Vec<Box<dyn Service>>,
+    phase: Phase,
+    membership: Option<Membership>,
+    stats: ManagerStats,
+}
+
+impl std::fmt::Debug for ServiceManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceManager")
+            .field("services", &self.service_ids())
+            .field("phase", &self.phase)
+            .field("membership", &self.membership)
+            .finish()
+    }
+}
+
+impl ServiceManager {
+    pub fn new(mut services: Vec<Box<dyn Service>>) -> Result<ServiceManager, DuplicateService> {
+        services.sort_by_key(|s| s.id());
+        if let Some(w) = services.windows(2).find(|w| w[0].id() == w[1].id()) {
+            return Err(DuplicateService(w[0].id()));
+        }
+        Ok(ServiceManager {
+            services,
+            phase: Phase::Reconfiguring,
+            membership: None,
+            stats: ManagerStats::default(),
+        })
+    }
+
+    /// Ids of the registered services, ascending.
+    pub fn service_ids(&self) -> Vec<u16> {
+        self.services.iter().map(|s| s.id()).collect()
+    }
+
+    /// Names of the registered services, in id order.
+    pub fn service_names(&self) -> Vec<&'static str> {
+        self.services.iter().map(|s| s.name()).collect()
+    }
+
+    pub fn has_service(&self, id: u16) -> bool {
+        self.index(id).is_some()
+    }
+
+    /// Whether requests are being refused with SA_AIS_ERR_TRY_AGAIN.
+    pub fn is_operational(&self) -> bool {
+        matches!(self.phase, Phase::Operational)
+    }
+
+    /// The current regular configuration, once there is one.
+    pub fn membership(&self) -> Option<&Membership> {
+        self.membership.as_ref()
+    }
+
+    pub fn stats(&self) -> ManagerStats {
+        self.stats
+    }
+
+    fn index(&self, id: u16) -> Option<usize> {
+        self.services.binary_search_by_key(&id, |s| s.id()).ok()
+    }
+
+    /// A library connection to `service` was established.
+    pub fn conn_opened(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        service: u16,
+        info: &ConnInfo,
+    ) {
+        if let Some(i) = self.index(service) {
+            let svc = &mut self.services[i];
+            svc.conn_init(&mut Context::new(service, ordering, link), info);
+        }
+    }
+
+    /// A library connection to `service` ended.
+    pub fn conn_closed(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        service: u16,
+        conn: ConnId,
+    ) {
+        if let Some(i) = self.index(service) {
+            let svc = &mut self.services[i];
+            svc.conn_exit(&mut Context::new(service, ordering, link), conn);
+        }
+    }
+
+    /// A request frame for `service`. During a sync it is answered
+    /// SA_AIS_ERR_TRY_AGAIN unless the service serves that kind anyway.
+    /// `Err`: a protocol error; the caller drops the connection.
+    pub fn lib_request(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        service: u16,
+        req: &Request<'_>,
+    ) -> Result<(), RequestError> {
+        let i = self
+            .index(service)
+            .ok_or(RequestError::UnknownService(service))?;
+        let operational = self.is_operational();
+        let svc = &mut self.services[i];
+        let mut ctx = Context::new(service, ordering, link);
+        if !operational && !svc.served_during_sync(req.kind) {
+            self.stats.refused_during_sync += 1;
+            ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
+            return Ok(());
+        }
+        svc.lib_request(&mut ctx, req)?;
+        Ok(())
+    }
+
+    /// A message or configuration change from the ordering layer.
+    pub fn deliver(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        event: &OrderingEvent,
+    ) {
+        match event {
+            OrderingEvent::Deliver { from, payload } => {
+                self.deliver_message(ordering, link, *from, payload)
+            }
+            OrderingEvent::ConfChg(chg) => self.configuration_change(ordering, link, chg),
+        }
+    }
+
+    fn deliver_message(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        from: u32,
+        message: &[u8],
+    ) {
+        let (service, kind, payload) = match exec_message::decode(message) {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.stats.exec_dropped += 1;
+                warn!(target: "SERV", "dropped a message from node {from}: {e}");
+                return;
+            }
+        };
+        if service == MANAGER_SERVICE {
+            self.manager_message(ordering, link, from, kind, payload);
+            return;
+        }
+        let Some(i) = self.index(service) else {
+            self.stats.exec_dropped += 1;
+            warn!(target: "SERV", "dropped a message from node {from} for unknown service {service}");
+            return;
+        };
+        let svc = &mut self.services[i];
+        let msg = ExecMessage {
+            from,
+            kind,
+            payload,
+        };
+        if let Err(e) = svc.exec_deliver(&mut Context::new(service, ordering, link), &msg) {
+            self.stats.exec_dropped += 1;
+            warn!(target: "SERV",
+                "{}: dropped exec message {kind} from node {from}: {e}", svc.name());
+        }
+    }
+
+    fn manager_message(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        from: u32,
+        kind: u16,
+        payload: &[u8],
+    ) {
+        let barrier = match kind {
+            KIND_BARRIER => Barrier::from_payload(payload),
+            _ => Err(DecodeError::UnknownKind {
+                service: MANAGER_SERVICE,
+                kind,
+            }),
+        };
+        let barrier = match barrier {
+            Ok(b) => b,
+            Err(e) => {
+                self.stats.exec_dropped += 1;
+                warn!(target: "SYNC", "dropped a sync message from node {from}: {e}");
+                return;
+            }
+        };
+        if let Phase::Syncing(run) = &mut self.phase {
+            if run.barrier_arrived(from, &barrier) {
+                debug!(target: "SYNC", "barrier of node {from} for step {} of ring {}",
+                    barrier.step, barrier.ring_id);
+                self.advance_sync(ordering, link);
+            }
+        }
+    }
+
+    fn configuration_change(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        chg: &ConfChg,
+    ) {
+        if let Phase::Syncing(run) = &self.phase {
+            info!(target: "SYNC", "sync of ring {} interrupted by a configuration change",
+                run.membership.ring_id);
+            for svc in &mut self.services {
+                let id = svc.id();
+                svc.sync_abort(&mut Context::new(id, ordering, link));
+            }
+        }
+        self.phase = Phase::Reconfiguring;
+        for svc in &mut self.services {
+            let id = svc.id();
+            svc.confchg(&mut Context::new(id, ordering, link), chg);
+        }
+        if chg.kind == ConfChgKind::Transitional {
+            return;
+        }
+        let membership = Membership {
+            ring_id: chg.ring_id,
+            members: chg.members.clone(),
+        };
+        self.membership = Some(membership.clone());
+        info!(target: "SYNC", "synchronising {} service(s) for ring {} ({} member(s))",
+            self.services.len(), chg.ring_id, chg.members.len());
+        for svc in &mut self.services {
+            let id = svc.id();
+            svc.sync_init(&mut Context::new(id, ordering, link), &membership);
+        }
+        self.phase = Phase::Syncing(SyncRun::new(membership));
+        self.advance_sync(ordering, link);
+    }
+
+    /// Runs the sync as far as it can go now: this node's share of the
+    /// current step, its barrier, and the activation of every step whose
+    /// barriers are all in. Stops when the ordering layer is full (the
+    /// executive calls [`ServiceManager::retry_pending`] later) or when it
+    /// waits for other members' barriers.
+    fn advance_sync(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
+        loop {
+            let Phase::Syncing(run) = &mut self.phase else {
+                return;
+            };
+            let Some(svc) = self.services.get_mut(run.step) else {
+                info!(target: "SYNC", "sync of ring {} complete: services operational",
+                    run.membership.ring_id);
+                self.phase = Phase::Operational;
+                return;
+            };
+            let id = svc.id();
+            if !run.processed {
+                match svc.sync_process(&mut Context::new(id, ordering, link)) {
+                    SyncStep::Done => run.processed = true,
+                    SyncStep::Pending => return,
+                }
+            }
+            if !run.barrier_sent {
+                let message = exec_message::encode(
+                    MANAGER_SERVICE,
+                    KIND_BARRIER,
+                    &run.barrier().to_payload(),
+                );
+                match ordering.mcast(message, Guarantee::Agreed) {
+                    Ok(()) => run.barrier_sent = true,
+                    Err(McastError::QueueFull) => return,
+                    Err(McastError::TooLarge) => {
+                        // A barrier is a few bytes; an ordering layer that
+                        // refuses it cannot carry any message at all.
+                        warn!(target: "SYNC", "the ordering layer refused a sync barrier as too large");
+                        return;
+                    }
+                }
+            }
+            if !run.step_complete() {
+                return;
+            }
+            debug!(target: "SYNC", "{} synchronised for ring {}", svc.name(), run.membership.ring_id);
+            svc.sync_activate(&mut Context::new(id, ordering, link));
+            run.next_step();
+        }
+    }
+
+    /// Resumes a sync that stopped on a full ordering queue.
+    pub fn retry_pending(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
+        if matches!(&self.phase, Phase::Syncing(run) if !run.barrier_sent) {
+            self.advance_sync(ordering, link);
+        }
+    }
+
+    /// Tells every service the executive is stopping.
+    pub fn shutdown(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
+        for svc in &mut self.services {
+            let id = svc.id();
+            svc.shutdown(&mut Context::new(id, ordering, link));
+        }
+    }
+}
+
+/// The answer to a request whose exec message the ordering layer refused.
+pub fn mcast_refusal(e: McastError) -> u32 {
+    match e {
+        McastError::QueueFull => SA_AIS_ERR_TRY_AGAIN,
+        McastError::TooLarge => SA_AIS_ERR_TOO_BIG,
+    }
+}

@@ -1,0 +1,17 @@
+//! Services and the service manager.
+//!
+//! - [`api`]: the [`Service`] trait and the [`Context`] handlers act through;
+//! - [`manager`]: the [`ServiceManager`] that routes events to services and
+//!   runs the sync after each regular configuration;
+//! - [`exec_message`]: the envelope of every multicast message;
+//! - [`sync`]: the barrier protocol of the sync.
+
+pub mod api;
+pub mod exec_message;
+pub mod manager;
+pub mod sync;
+
+pub use api::{
+    ConnInfo, Context, ExecMessage, LibraryLink, Membership, ReplyTo, Request, Service, SyncStep,
+};
+pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, ServiceManager};

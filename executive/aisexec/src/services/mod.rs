@@ -1,0 +1,27 @@
+//! The executive's services. Adding one is a folder beside `clm/` with a
+//! type implementing [`crate::service::Service`], and one line in
+//! [`all`].
+
+pub mod clm;
+
+use std::net::IpAddr;
+
+use crate::ordering::NodeId;
+use crate::service::Service;
+
+/// What every service may need to know about this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEnv {
+    pub node_id: NodeId,
+    /// The address the ordering layer is bound to.
+    pub address: IpAddr,
+    /// This host's name.
+    pub hostname: String,
+    /// When this executive started, in nanoseconds since the epoch.
+    pub boot_timestamp: i64,
+}
+
+/// Every service of the executive.
+pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
+    vec![Box::new(clm::Clm::new(env))]
+}

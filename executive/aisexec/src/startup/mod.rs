@@ -1,0 +1,171 @@
+//! From `aisexec [-f]` to a serving executive: command line, configuration,
+//! logging, daemonizing, run directory, privileges, then the runtime.
+
+mod access;
+mod args;
+mod daemon;
+mod realtime;
+mod run_dir;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use log::{error, info};
+use tokio::signal::unix::{signal, SignalKind};
+
+pub use self::args::{ArgsError, Options, USAGE};
+pub use self::daemon::DaemonError;
+pub use self::run_dir::RunDirError;
+
+use crate::config::{self, ConfigError, Paths};
+use crate::executive::{Executive, RunError};
+use crate::ipc::{EndpointError, IpcLimits, IpcServer, SocketName};
+use crate::logging::{self, LoggingError};
+use crate::ordering::{IdentityError, LocalNode, Loopback, RingStore, RingStoreError};
+use crate::service::{DuplicateService, ServiceManager};
+use crate::services::{self, ServiceEnv};
+
+/// Multicasts the single-node ordering stage holds before it answers
+/// "queue full".
+const LOOPBACK_QUEUE: usize = 1024;
+
+/// Why the executive could not start, or stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Printed as it is: `file:line: what is wrong`.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("logging: {0}")]
+    Logging(#[from] LoggingError),
+    #[error("node identity: {0}")]
+    Identity(#[from] IdentityError),
+    #[error("OPENAIS_IPC_SOCKET is not valid UTF-8: {0:?}")]
+    SocketNotUtf8(OsString),
+    #[error(transparent)]
+    Socket(#[from] EndpointError),
+    #[error("daemonizing: {0}")]
+    Daemon(#[from] DaemonError),
+    #[error(transparent)]
+    RunDir(#[from] RunDirError),
+    #[error("ring sequence number: {0}")]
+    RingStore(#[from] RingStoreError),
+    #[error(transparent)]
+    Services(#[from] DuplicateService),
+    #[error("runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("signal handlers: {0}")]
+    Signals(#[source] std::io::Error),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// The whole program: parses `args` (without the program name), runs the
+/// executive until SIGINT or SIGTERM, and gives the exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let options = match Options::parse(args) {
+        Ok(o) => o,
+        Err(ArgsError::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("aisexec: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init_early();
+    match start(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(StartupError::Config(e)) => {
+            // The one line a user must see to fix the file, unadorned.
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            error!(target: "MAIN", "aisexec: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn start(options: Options) -> Result<(), StartupError> {
+    let paths = Paths::from_env();
+    let config = config::load(&paths.main_config)?;
+    let node = LocalNode::of_this_host(&config.totem)?;
+    let socket_text = paths
+        .ipc_socket
+        .to_str()
+        .ok_or_else(|| StartupError::SocketNotUtf8(paths.ipc_socket.clone()))?;
+    let socket_name = SocketName::parse(socket_text)?;
+    // Bound before daemonizing, so that "another executive is running"
+    // reaches the terminal.
+    let listener = socket_name.bind()?;
+
+    if !options.foreground {
+        daemon::daemonize()?;
+    }
+    logging::apply(&config.logging)?;
+    info!(target: "MAIN", "openais-rs aisexec {} starting: node id {} ({})",
+        env!("CARGO_PKG_VERSION"), node.id, node.address);
+    config.totem.log_in_force();
+    run_dir::enter(&paths.run_dir)?;
+    realtime::apply();
+    let policy = access::policy(&config.aisexec);
+    let ring_seq = RingStore::new(&paths.run_dir, node.address).next_ring_seq()?;
+
+    let env = ServiceEnv {
+        node_id: node.id,
+        address: node.address,
+        hostname: nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| node.address.to_string()),
+        boot_timestamp: now_ns(),
+    };
+    let manager = ServiceManager::new(services::all(&env))?;
+    info!(target: "SERV", "services: {}", manager.service_names().join(" "));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(StartupError::Runtime)?;
+    runtime.block_on(async move {
+        let shutdown = shutdown_signal()?;
+        let services = manager.service_ids().into_iter().collect();
+        let (ipc, events) = IpcServer::start(
+            socket_name,
+            listener,
+            policy,
+            services,
+            IpcLimits::default(),
+        )?;
+        info!(target: "MAIN", "single-node ordering stage: ring {}.{} of this node alone",
+            node.id, ring_seq);
+        let ordering = Loopback::new(node.id, ring_seq, LOOPBACK_QUEUE);
+        Executive::new(ordering, ipc, events, manager)
+            .run(shutdown)
+            .await?;
+        info!(target: "MAIN", "aisexec exiting");
+        Ok(())
+    })
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartupError> {
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(StartupError::Signals)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(StartupError::Signals)?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => info!(target: "MAIN", "SIGINT received"),
+            _ = terminate.recv() => info!(target: "MAIN", "SIGTERM received"),
+        }
+    })
+}
+
+/// Nanoseconds since the epoch (SaTimeT).
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
