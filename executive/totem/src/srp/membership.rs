@@ -1,0 +1,243 @@
+//! Gathering: join messages, consensus, merge detection and leaves.
+
+use std::collections::BTreeSet;
+
+use super::token::TokenState;
+use super::{Srp, State};
+use crate::api::{Dest, NodeId, TimerKind};
+use crate::wire::{Join, Leave, MergeDetect, Packet};
+
+impl Srp {
+    /// Moves to the gather state. From operational the proc set restarts
+    /// as the ring's members; from commit or recovery the ring being formed
+    /// is abandoned and the sets that led to it are kept. The caller then
+    /// adjusts the sets and calls [`Srp::sets_changed`].
+    pub(super) fn enter_gather(&mut self) {
+        match self.state {
+            State::Gather => return,
+            State::Operational => {
+                self.proc_set = self.members.iter().copied().collect();
+                self.proc_set.insert(self.me);
+                self.fail_set.clear();
+            }
+            State::Commit | State::Recovery => self.abandon_formation(),
+        }
+        log::info!("[TOTEM] entering GATHER state from {:?}.", self.state);
+        self.state = State::Gather;
+        self.stats.gather_entries += 1;
+        self.tok = TokenState::default();
+        for kind in [
+            TimerKind::TokenLoss,
+            TimerKind::TokenRetransmit,
+            TimerKind::TokenHold,
+            TimerKind::MergeDetect,
+        ] {
+            self.cancel_timer(kind);
+        }
+    }
+
+    /// Our sets changed (or a gather began): consensus starts over, the new
+    /// join goes out and the consensus timeout restarts.
+    pub(super) fn sets_changed(&mut self) {
+        self.consensus.clear();
+        self.consensus.insert(self.me);
+        let spread = self.cfg.send_join;
+        if spread == 0 {
+            self.send_join();
+            self.set_timer(TimerKind::Join, self.cfg.join);
+        } else {
+            // Without a random source, spread the first joins of a large
+            // cluster by node id.
+            self.set_timer(TimerKind::Join, u64::from(self.me) % (spread + 1));
+        }
+        self.set_timer(TimerKind::Consensus, self.cfg.consensus);
+    }
+
+    fn send_join(&mut self) {
+        let join = Join {
+            sender: self.me,
+            ring_seq: self.ring_seq_high,
+            proc_set: self.proc_set.iter().copied().collect(),
+            fail_set: self.fail_set.iter().copied().collect(),
+        };
+        self.send(Dest::Multicast, &Packet::Join(join));
+    }
+
+    pub(super) fn on_join_timer(&mut self) {
+        if self.state != State::Gather {
+            return;
+        }
+        self.send_join();
+        self.set_timer(TimerKind::Join, self.cfg.join);
+        self.check_consensus();
+    }
+
+    pub(super) fn on_join(&mut self, j: Join) {
+        self.see_ring_seq(j.ring_seq);
+        match self.state {
+            State::Operational => {
+                // A join a member sent while gathering towards our ring,
+                // delivered late, says nothing new.
+                if self.members.contains(&j.sender) && j.ring_seq < self.ring_id().seq {
+                    return;
+                }
+            }
+            State::Gather => {}
+            State::Commit | State::Recovery => {
+                // Only a member of the ring being formed that has seen it
+                // and gathers again makes us give it up; others are heard
+                // once the ring is installed.
+                let Some(f) = &self.forming else { return };
+                if !(f.members.contains(&j.sender) && j.ring_seq >= f.ring.seq) {
+                    return;
+                }
+            }
+        }
+        self.process_join(j);
+    }
+
+    fn process_join(&mut self, j: Join) {
+        let sender = j.sender;
+        if self.fail_set.contains(&sender) {
+            return;
+        }
+        let mut procs: BTreeSet<NodeId> = j.proc_set.into_iter().collect();
+        procs.insert(sender);
+        let fails: BTreeSet<NodeId> = j.fail_set.into_iter().collect();
+
+        if procs == self.proc_set && fails == self.fail_set {
+            if self.state != State::Gather {
+                self.enter_gather();
+                self.sets_changed();
+            }
+            self.consensus.insert(sender);
+            self.check_consensus();
+            return;
+        }
+        if procs.is_subset(&self.proc_set) && fails.is_subset(&self.fail_set) {
+            // The sender will catch up with our joins.
+            if self.state != State::Gather {
+                self.enter_gather();
+                self.sets_changed();
+            }
+            return;
+        }
+        self.enter_gather();
+        self.proc_set.extend(procs.iter().copied());
+        if fails.contains(&self.me) {
+            // It gave up on us; we give up on it and each side forms its
+            // own ring (they merge later).
+            self.fail_set.insert(sender);
+        } else {
+            self.fail_set.extend(fails.iter().copied());
+        }
+        self.fail_set.remove(&self.me);
+        self.sets_changed();
+        if procs == self.proc_set && fails == self.fail_set {
+            self.consensus.insert(sender);
+        }
+        self.check_consensus();
+    }
+
+    /// The processors that would form the ring now.
+    pub(super) fn candidates(&self) -> Vec<NodeId> {
+        self.proc_set.difference(&self.fail_set).copied().collect()
+    }
+
+    /// When every candidate sent our sets, the lowest one creates the
+    /// commit token.
+    pub(super) fn check_consensus(&mut self) {
+        if self.state != State::Gather {
+            return;
+        }
+        let candidates = self.candidates();
+        if !candidates.iter().all(|n| self.consensus.contains(n)) {
+            return;
+        }
+        if candidates.first() == Some(&self.me) {
+            self.create_commit_token(candidates);
+        }
+    }
+
+    pub(super) fn on_consensus_timeout(&mut self) {
+        if self.state != State::Gather {
+            return;
+        }
+        self.stats.consensus_timeouts += 1;
+        let silent: Vec<NodeId> = self
+            .candidates()
+            .into_iter()
+            .filter(|n| !self.consensus.contains(n))
+            .collect();
+        if silent.is_empty() {
+            // Everybody agreed but no commit token came: wait for a fresh
+            // round of joins.
+            self.consensus.clear();
+            self.consensus.insert(self.me);
+            self.set_timer(TimerKind::Consensus, self.cfg.consensus);
+            return;
+        }
+        log::info!("[TOTEM] consensus timeout: failing {silent:?}");
+        self.fail_set.extend(silent);
+        self.sets_changed();
+    }
+
+    pub(super) fn on_merge_timer(&mut self) {
+        let Some(ring) = self.ring else { return };
+        if self.state != State::Operational || ring.rep != self.me {
+            return;
+        }
+        self.send(
+            Dest::Multicast,
+            &Packet::MergeDetect(MergeDetect {
+                sender: self.me,
+                ring,
+            }),
+        );
+        self.set_timer(TimerKind::MergeDetect, self.cfg.merge);
+    }
+
+    /// A representative of another ring can hear us: merge.
+    pub(super) fn on_merge_detect(&mut self, m: MergeDetect) {
+        self.see_ring_seq(m.ring.seq);
+        if self.state != State::Operational
+            || Some(m.ring) == self.ring
+            || self.members.contains(&m.sender)
+        {
+            return;
+        }
+        log::info!(
+            "[TOTEM] ring {} heard from ring {}: merging",
+            self.ring_id(),
+            m.ring
+        );
+        self.enter_gather();
+        self.proc_set.insert(m.sender);
+        self.sets_changed();
+    }
+
+    pub(super) fn on_leave(&mut self, l: Leave) {
+        let sender = l.sender;
+        // A leave older than our ring came from before the sender was
+        // (re)admitted to it.
+        if self.members.contains(&sender) && l.ring_seq < self.ring_id().seq {
+            return;
+        }
+        let concerned = match self.state {
+            State::Operational => self.members.contains(&sender),
+            State::Gather => self.proc_set.contains(&sender) && !self.fail_set.contains(&sender),
+            State::Commit | State::Recovery => self
+                .forming
+                .as_ref()
+                .is_some_and(|f| f.members.contains(&sender)),
+        };
+        if !concerned {
+            return;
+        }
+        log::info!("[TOTEM] processor {sender} left");
+        self.enter_gather();
+        self.proc_set.insert(sender);
+        self.fail_set.insert(sender);
+        self.sets_changed();
+    }
+}

@@ -1,0 +1,442 @@
+//! The Totem single-ring protocol as a sans-IO state machine.
+//!
+//! # States
+//!
+//! * **Operational**: a ring is installed; the token rotates among its
+//!   members in ascending node-id order; its holder sequences messages,
+//!   answers retransmission requests and forwards it ([`token`]). Messages
+//!   are delivered in sequence order: agreed ones as soon as every earlier
+//!   one was delivered, safe ones only when every member holds them
+//!   ([`delivery`]).
+//! * **Gather**: something changed (token lost, a join or merge-detect heard,
+//!   a member left or kept failing to receive). Processors exchange join
+//!   messages carrying their proc and fail sets until all processors of
+//!   `proc - fail` sent identical sets, or the consensus timeout moves the
+//!   silent ones to the fail set ([`membership`]).
+//! * **Commit**: the lowest processor of the agreed set creates a commit
+//!   token for a new ring whose sequence number exceeds every one seen; on
+//!   its first rotation each member records its old ring, its
+//!   all-received-up-to there and the highest message it delivered; the
+//!   second rotation moves everyone into recovery ([`commit`]).
+//! * **Recovery**: on the new ring, members retransmit the old-ring
+//!   messages some member of their old ring may lack; when all are received
+//!   each member delivers its configuration changes and installs the ring
+//!   ([`recovery`]).
+//!
+//! # Configuration changes (extended virtual synchrony)
+//!
+//! On every installation of a new ring, in this order:
+//!
+//! 1. the old-ring messages up to the highest one any member coming from
+//!    the same old ring delivered there, still in the old configuration;
+//! 2. `ConfChg { kind: Transitional, ring_id: <new ring>, members: <members
+//!    of the new ring that come from this processor's old ring>, left: <old
+//!    ring members not among them>, joined: [] }`;
+//! 3. the remaining old-ring messages recovered by those members, in order
+//!    (messages nobody holds are passed over; all of them share the same
+//!    holes);
+//! 4. `ConfChg { kind: Regular, ring_id: <new ring>, members: <new ring>,
+//!    left: [], joined: <new ring minus the transitional members> }`;
+//! 5. then messages of the new ring.
+//!
+//! A processor's first ring has no old ring: its transitional configuration
+//! is just itself. Before the first installation [`Srp::ring_id`] is
+//! `RingId::default()` and [`Srp::members`] is empty.
+//!
+//! # Timers
+//!
+//! `TokenLoss` (`token`), `TokenRetransmit` (`token_retransmit`, at most
+//! `token_retransmits_before_loss_const` times per forward), `TokenHold`
+//! (`hold`: the representative of an idle ring holds the token, after
+//! `seqno_unchanged_const` rotations without a new message), `Join`
+//! (`join`), `Consensus` (`consensus`), `MergeDetect` (`merge`, the
+//! representative only). `Downcheck` is a network-interface timer and is not
+//! used by the protocol. `send_join`, when set, spreads the first join of a
+//! gather over `[0, send_join]` ms by node id (the state machine has no
+//! random source). `max_network_delay` is not used.
+
+mod commit;
+mod delivery;
+mod membership;
+mod recovery;
+mod store;
+mod token;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use crate::api::{
+    Config, Dest, Guarantee, Input, McastError, NodeId, Output, RingId, Time, TimerKind,
+};
+use crate::wire::{McastMsg, Packet};
+use recovery::Recovery;
+use store::RingLog;
+use token::TokenState;
+
+/// Messages a processor may have queued and not yet sequenced. The driver
+/// refuses new multicasts (TRY_AGAIN) while [`Srp::queue_full`] is true.
+pub const SEND_QUEUE_LIMIT: usize = 1024;
+
+/// The membership state of a processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    Operational,
+    Gather,
+    Commit,
+    Recovery,
+}
+
+/// Counters, for logs and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub packets_received: u64,
+    /// Datagrams that did not decode (dropped).
+    pub malformed_packets: u64,
+    /// Packets of a ring this processor is not on, or not expected in its
+    /// state (dropped).
+    pub foreign_packets: u64,
+    /// Messages or tokens received again (dropped).
+    pub duplicate_packets: u64,
+    /// Packets that would have exceeded `netmtu` (not sent).
+    pub oversize_packets: u64,
+    pub messages_sent: u64,
+    pub messages_retransmitted: u64,
+    pub messages_delivered: u64,
+    /// Sequence numbers this processor asked to be retransmitted.
+    pub retransmit_requests: u64,
+    pub tokens_received: u64,
+    pub token_retransmits: u64,
+    pub token_holds: u64,
+    pub token_losses: u64,
+    pub gather_entries: u64,
+    pub consensus_timeouts: u64,
+    pub commit_tokens_created: u64,
+    /// Rings abandoned in commit or recovery.
+    pub formations_abandoned: u64,
+    pub rings_installed: u64,
+    /// Processors put in the fail set for failing to receive.
+    pub fail_recv_exclusions: u64,
+    pub mcast_too_large: u64,
+    pub mcast_queue_full: u64,
+}
+
+/// A multicast waiting for the token.
+#[derive(Debug, Clone)]
+struct Pending {
+    guarantee: Guarantee,
+    payload: Vec<u8>,
+}
+
+/// The ring being formed (Commit and Recovery).
+#[derive(Debug, Clone)]
+struct Forming {
+    ring: RingId,
+    members: Vec<NodeId>,
+    /// Highest commit-token sequence seen or sent for this ring.
+    ct_seen: u64,
+    /// The representative has turned the commit token into the regular token.
+    token_started: bool,
+}
+
+/// One processor's Totem state machine.
+#[derive(Debug)]
+pub struct Srp {
+    cfg: Config,
+    me: NodeId,
+    now: Time,
+    state: State,
+    /// `leave` was called: every further input is ignored.
+    left: bool,
+    ring_seq_high: u64,
+    /// The installed regular ring; `None` before the first installation.
+    ring: Option<RingId>,
+    /// Its members, ascending.
+    members: Vec<NodeId>,
+    /// Messages of the installed ring.
+    log: RingLog,
+    /// Safe point of the installed ring: every member holds every message
+    /// at or below it.
+    safe_upto: u64,
+    send_queue: VecDeque<Pending>,
+    /// Token handling of the ring the token currently rotates on (the
+    /// installed ring, or the new ring during recovery).
+    tok: TokenState,
+    proc_set: BTreeSet<NodeId>,
+    fail_set: BTreeSet<NodeId>,
+    /// Processors that sent a join with exactly our current sets.
+    consensus: BTreeSet<NodeId>,
+    /// Highest sequence of a ring this processor began to form and gave up.
+    abandoned_high: u64,
+    forming: Option<Forming>,
+    recovery: Option<Recovery>,
+    stats: Stats,
+    out: Vec<Output>,
+}
+
+impl Srp {
+    /// Starts a processor. `ring_seq` is the highest ring sequence number
+    /// the driver persisted (0 on first start); every ring this processor
+    /// creates has a higher one. It starts by gathering and forms a
+    /// singleton ring after `join` ms if nobody answers.
+    pub fn new(cfg: Config, me: NodeId, ring_seq: u64, now: Time) -> (Srp, Vec<Output>) {
+        let mut srp = Srp {
+            cfg,
+            me,
+            now,
+            state: State::Gather,
+            left: false,
+            ring_seq_high: ring_seq,
+            ring: None,
+            members: Vec::new(),
+            log: RingLog::new(),
+            safe_upto: 0,
+            send_queue: VecDeque::new(),
+            tok: TokenState::default(),
+            proc_set: BTreeSet::from([me]),
+            fail_set: BTreeSet::new(),
+            consensus: BTreeSet::new(),
+            abandoned_high: 0,
+            forming: None,
+            recovery: None,
+            stats: Stats::default(),
+            out: Vec::new(),
+        };
+        log::info!("[TOTEM] processor {me} starting, ring sequence {ring_seq}");
+        srp.stats.gather_entries += 1;
+        srp.sets_changed();
+        let out = std::mem::take(&mut srp.out);
+        (srp, out)
+    }
+
+    /// Feeds one input; returns what the driver must do, in order.
+    pub fn handle(&mut self, now: Time, input: Input) -> Vec<Output> {
+        if self.left {
+            return Vec::new();
+        }
+        self.now = now;
+        match input {
+            Input::Packet { from, bytes } => self.on_packet(from, &bytes),
+            Input::TimerFired(kind) => self.on_timer(kind),
+            Input::Mcast { payload, guarantee } => {
+                // Refusals are counted in the stats; drivers that need the
+                // reason call `mcast` instead.
+                let _ = self.enqueue(payload, guarantee);
+            }
+        }
+        self.run_singleton();
+        std::mem::take(&mut self.out)
+    }
+
+    /// Queues a multicast, as `handle(Input::Mcast)` does, but reports why
+    /// it was refused.
+    pub fn mcast(
+        &mut self,
+        now: Time,
+        payload: Vec<u8>,
+        guarantee: Guarantee,
+    ) -> Result<Vec<Output>, McastError> {
+        if self.left {
+            return Ok(Vec::new());
+        }
+        self.now = now;
+        let res = self.enqueue(payload, guarantee);
+        self.run_singleton();
+        let out = std::mem::take(&mut self.out);
+        res.map(|()| out)
+    }
+
+    /// True when the send queue is at its limit: the driver must refuse new
+    /// multicasts (TRY_AGAIN) until it is not.
+    pub fn queue_full(&self) -> bool {
+        self.send_queue.len() >= SEND_QUEUE_LIMIT
+    }
+
+    /// Messages queued and not yet sequenced on a ring.
+    pub fn queued(&self) -> usize {
+        self.send_queue.len()
+    }
+
+    /// The largest payload one multicast may carry: what fits in one packet
+    /// of `netmtu` bytes even when retransmitted during recovery.
+    pub fn max_payload(&self) -> usize {
+        self.cfg.netmtu.saturating_sub(McastMsg::MAX_OVERHEAD)
+    }
+
+    /// Graceful leave: announces that this processor leaves so the others
+    /// reconfigure at once instead of waiting for token loss. The instance
+    /// ignores every input afterwards.
+    pub fn leave(&mut self, now: Time) -> Vec<Output> {
+        if self.left {
+            return Vec::new();
+        }
+        self.now = now;
+        log::info!("[TOTEM] processor {} leaving", self.me);
+        let leave = Packet::Leave(crate::wire::Leave {
+            sender: self.me,
+            ring_seq: self.ring_seq_high,
+        });
+        // Sent twice: there is no later chance to repeat it, and a lost
+        // leave only costs the others a token-loss timeout.
+        self.send(Dest::Multicast, &leave);
+        self.send(Dest::Multicast, &leave);
+        for kind in ALL_TIMERS {
+            self.out.push(Output::CancelTimer(kind));
+        }
+        self.left = true;
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.me
+    }
+
+    /// The installed regular ring (`RingId::default()` before the first).
+    pub fn ring_id(&self) -> RingId {
+        self.ring.unwrap_or_default()
+    }
+
+    /// Members of the installed regular ring, ascending.
+    pub fn members(&self) -> &[NodeId] {
+        &self.members
+    }
+
+    /// The highest ring sequence number seen or created, for the driver to
+    /// persist.
+    pub fn ring_seq_high(&self) -> u64 {
+        self.ring_seq_high
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    fn enqueue(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError> {
+        if payload.len() > self.max_payload() {
+            self.stats.mcast_too_large += 1;
+            log::warn!(
+                "[TOTEM] refusing a {} byte multicast (at most {})",
+                payload.len(),
+                self.max_payload()
+            );
+            return Err(McastError::TooLarge);
+        }
+        if self.queue_full() {
+            self.stats.mcast_queue_full += 1;
+            return Err(McastError::QueueFull);
+        }
+        self.send_queue.push_back(Pending { guarantee, payload });
+        self.release_held_token();
+        Ok(())
+    }
+
+    fn on_packet(&mut self, from: NodeId, bytes: &[u8]) {
+        self.stats.packets_received += 1;
+        let packet = match Packet::decode(bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                self.stats.malformed_packets += 1;
+                log::debug!("[TOTEM] dropping a malformed packet from {from}: {e}");
+                return;
+            }
+        };
+        if from == self.me {
+            // Our own multicasts looped back, or packets of an earlier
+            // incarnation with our id: everything we send is processed
+            // locally when it is sent.
+            return;
+        }
+        match packet {
+            Packet::Mcast(m) => self.on_mcast(m),
+            Packet::Token(t) => self.on_token(t),
+            Packet::Join(j) if j.sender != self.me => self.on_join(j),
+            Packet::Commit(c) => self.on_commit_token(c),
+            Packet::MergeDetect(m) if m.sender != self.me => self.on_merge_detect(m),
+            Packet::Leave(l) if l.sender != self.me => self.on_leave(l),
+            Packet::Join(_) | Packet::MergeDetect(_) | Packet::Leave(_) => {}
+        }
+    }
+
+    fn on_timer(&mut self, kind: TimerKind) {
+        match kind {
+            TimerKind::TokenLoss => self.on_token_loss(),
+            TimerKind::TokenRetransmit => self.on_token_retransmit(),
+            TimerKind::TokenHold => self.on_token_hold(),
+            TimerKind::Join => self.on_join_timer(),
+            TimerKind::Consensus => self.on_consensus_timeout(),
+            TimerKind::MergeDetect => self.on_merge_timer(),
+            TimerKind::Downcheck => {}
+        }
+    }
+
+    fn see_ring_seq(&mut self, seq: u64) {
+        self.ring_seq_high = self.ring_seq_high.max(seq);
+    }
+
+    /// Encodes and queues a packet; one that would exceed `netmtu` is
+    /// counted and not sent.
+    fn send(&mut self, to: Dest, packet: &Packet) -> Option<Vec<u8>> {
+        let bytes = packet.encode();
+        if bytes.len() > self.cfg.netmtu {
+            self.stats.oversize_packets += 1;
+            log::error!(
+                "[TOTEM] not sending a {} byte packet: netmtu is {}",
+                bytes.len(),
+                self.cfg.netmtu
+            );
+            return None;
+        }
+        self.out.push(Output::Send {
+            to,
+            bytes: bytes.clone(),
+        });
+        Some(bytes)
+    }
+
+    fn set_timer(&mut self, kind: TimerKind, ms: u64) {
+        self.out
+            .push(Output::SetTimer(kind, self.now.add_millis(ms)));
+    }
+
+    fn cancel_timer(&mut self, kind: TimerKind) {
+        self.out.push(Output::CancelTimer(kind));
+    }
+
+    /// The ring the token rotates on now, and its members.
+    fn active_ring(&self) -> Option<(RingId, &[NodeId])> {
+        match (&self.state, &self.forming) {
+            (State::Recovery, Some(f)) => Some((f.ring, &f.members)),
+            (State::Operational, _) => self.ring.map(|r| (r, self.members.as_slice())),
+            _ => None,
+        }
+    }
+}
+
+const ALL_TIMERS: [TimerKind; 7] = [
+    TimerKind::TokenLoss,
+    TimerKind::TokenRetransmit,
+    TimerKind::TokenHold,
+    TimerKind::Join,
+    TimerKind::Consensus,
+    TimerKind::MergeDetect,
+    TimerKind::Downcheck,
+];
+
+/// The member after `me` in ascending ring order, wrapping around.
+fn successor(members: &[NodeId], me: NodeId) -> NodeId {
+    members
+        .iter()
+        .copied()
+        .find(|&m| m > me)
+        .or_else(|| members.first().copied())
+        .unwrap_or(me)
+}

@@ -1,0 +1,6 @@
+//! Hand-driven scenarios for one to four processors.
+
+mod faults;
+mod membership;
+mod pump;
+mod ring;
