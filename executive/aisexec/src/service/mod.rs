@@ -15,3 +15,6 @@ pub use api::{
     ConnInfo, Context, ExecMessage, LibraryLink, Membership, ReplyTo, Request, Service, SyncStep,
 };
 pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, ServiceManager};
+
+#[cfg(test)]
+mod manager_tests;

@@ -1,0 +1,357 @@
+//! Tests of the service manager with recording services, a recording
+//! library link and a hand-driven ordering layer.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use sa_abi::ais::{SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK};
+use sa_ipc::codec::DecodeError;
+use sa_ipc::frame::Frame;
+
+use super::api::*;
+use super::exec_message::{self, MANAGER_SERVICE};
+use super::manager::{RequestError, ServiceManager};
+use super::sync::{Barrier, KIND_BARRIER};
+use crate::ipc::ConnId;
+use crate::ordering::{
+    ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent, RingId,
+};
+use sa_ipc::proto::Payload;
+
+/// An ordering layer driven by the test: mcasts are collected, and the
+/// test decides what is delivered when.
+#[derive(Default)]
+struct Wire {
+    node: NodeId,
+    sent: Vec<Vec<u8>>,
+    full: bool,
+}
+
+impl McastSink for Wire {
+    fn local_node(&self) -> NodeId {
+        self.node
+    }
+    fn mcast(&mut self, payload: Vec<u8>, _g: Guarantee) -> Result<(), McastError> {
+        if self.full {
+            return Err(McastError::QueueFull);
+        }
+        self.sent.push(payload);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Link {
+    responses: Vec<(ConnId, Frame)>,
+    callbacks: Vec<(ConnId, Frame)>,
+    dropped: Vec<ConnId>,
+}
+
+impl LibraryLink for Link {
+    fn send_response(&mut self, conn: ConnId, frame: Frame) {
+        self.responses.push((conn, frame));
+    }
+    fn send_callback(&mut self, conn: ConnId, frame: Frame) {
+        self.callbacks.push((conn, frame));
+    }
+    fn disconnect(&mut self, conn: ConnId) {
+        self.dropped.push(conn);
+    }
+}
+
+type Journal = Rc<RefCell<Vec<String>>>;
+
+/// Records every hook; its sync multicasts one state message.
+struct Recorder {
+    id: u16,
+    journal: Journal,
+}
+
+impl Recorder {
+    fn note(&self, what: impl AsRef<str>) {
+        self.journal
+            .borrow_mut()
+            .push(format!("{}:{}", self.id, what.as_ref()));
+    }
+}
+
+impl Service for Recorder {
+    fn id(&self) -> u16 {
+        self.id
+    }
+    fn name(&self) -> &'static str {
+        "TEST"
+    }
+    fn conn_init(&mut self, _ctx: &mut Context<'_>, conn: &ConnInfo) {
+        self.note(format!("init {}", conn.conn.0));
+    }
+    fn conn_exit(&mut self, _ctx: &mut Context<'_>, conn: ConnId) {
+        self.note(format!("exit {}", conn.0));
+    }
+    fn lib_request(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) -> Result<(), DecodeError> {
+        match req.kind {
+            1 => ctx.respond(req, SA_AIS_OK, req.payload.to_vec()),
+            _ => {
+                return Err(DecodeError::UnknownKind {
+                    service: self.id,
+                    kind: req.kind,
+                })
+            }
+        }
+        self.note("request");
+        Ok(())
+    }
+    fn exec_deliver(
+        &mut self,
+        _ctx: &mut Context<'_>,
+        msg: &ExecMessage<'_>,
+    ) -> Result<(), DecodeError> {
+        self.note(format!("exec {} from {}", msg.kind, msg.from));
+        Ok(())
+    }
+    fn confchg(&mut self, _ctx: &mut Context<'_>, chg: &ConfChg) {
+        self.note(format!("confchg {:?}", chg.kind));
+    }
+    fn sync_init(&mut self, _ctx: &mut Context<'_>, m: &Membership) {
+        self.note(format!("sync_init {}", m.ring_id.seq));
+    }
+    fn sync_process(&mut self, ctx: &mut Context<'_>) -> SyncStep {
+        match ctx.mcast(7, b"state") {
+            Ok(()) => {
+                self.note("sync_process");
+                SyncStep::Done
+            }
+            Err(_) => SyncStep::Pending,
+        }
+    }
+    fn sync_activate(&mut self, _ctx: &mut Context<'_>) {
+        self.note("sync_activate");
+    }
+    fn sync_abort(&mut self, _ctx: &mut Context<'_>) {
+        self.note("sync_abort");
+    }
+}
+
+struct Bench {
+    manager: ServiceManager,
+    wire: Wire,
+    link: Link,
+    journal: Journal,
+}
+
+impl Bench {
+    fn new(node: NodeId, ids: &[u16]) -> Bench {
+        let journal: Journal = Rc::default();
+        let services: Vec<Box<dyn Service>> = ids
+            .iter()
+            .map(|&id| {
+                Box::new(Recorder {
+                    id,
+                    journal: journal.clone(),
+                }) as Box<dyn Service>
+            })
+            .collect();
+        Bench {
+            manager: ServiceManager::new(services).unwrap(),
+            wire: Wire {
+                node,
+                ..Wire::default()
+            },
+            link: Link::default(),
+            journal,
+        }
+    }
+
+    fn event(&mut self, e: OrderingEvent) {
+        self.manager.deliver(&mut self.wire, &mut self.link, &e);
+    }
+
+    fn confchg(&mut self, kind: ConfChgKind, seq: u64, members: &[NodeId]) {
+        self.event(OrderingEvent::ConfChg(ConfChg {
+            kind,
+            ring_id: RingId {
+                rep: members[0],
+                seq,
+            },
+            members: members.to_vec(),
+            left: vec![],
+            joined: vec![],
+        }));
+    }
+
+    /// Delivers everything this node multicast so far, as sent by it.
+    fn loop_back(&mut self) {
+        while !self.wire.sent.is_empty() {
+            let sent = std::mem::take(&mut self.wire.sent);
+            for payload in sent {
+                let from = self.wire.node;
+                self.event(OrderingEvent::Deliver { from, payload });
+            }
+        }
+    }
+
+    fn request(&mut self, service: u16, kind: u16, seq: u32) -> Result<(), RequestError> {
+        let req = Request {
+            conn: ConnId(9),
+            kind,
+            seq,
+            payload: b"ping",
+        };
+        self.manager
+            .lib_request(&mut self.wire, &mut self.link, service, &req)
+    }
+
+    fn journal(&self) -> Vec<String> {
+        self.journal.borrow().clone()
+    }
+}
+
+#[test]
+fn duplicate_ids_are_refused() {
+    let journal: Journal = Rc::default();
+    let a = Box::new(Recorder {
+        id: 1,
+        journal: journal.clone(),
+    });
+    let b = Box::new(Recorder { id: 1, journal });
+    assert!(ServiceManager::new(vec![a, b]).is_err());
+}
+
+#[test]
+fn requests_wait_for_the_first_sync() {
+    let mut b = Bench::new(1, &[3]);
+    b.request(3, 1, 10).unwrap();
+    assert_eq!(b.link.responses[0].1.error, SA_AIS_ERR_TRY_AGAIN);
+    assert_eq!(b.link.responses[0].1.seq, 10);
+    assert_eq!(b.manager.stats().refused_during_sync, 1);
+
+    b.confchg(ConfChgKind::Transitional, 4, &[1]);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    assert!(!b.manager.is_operational());
+    b.loop_back();
+    assert!(b.manager.is_operational());
+
+    b.request(3, 1, 11).unwrap();
+    let (_, f) = &b.link.responses[1];
+    assert_eq!((f.error, f.seq, f.kind, f.service), (SA_AIS_OK, 11, 1, 3));
+    assert_eq!(f.payload, b"ping");
+    assert!(matches!(b.request(3, 99, 12), Err(RequestError::Decode(_))));
+    assert!(matches!(
+        b.request(4, 1, 13),
+        Err(RequestError::UnknownService(4))
+    ));
+}
+
+#[test]
+fn sync_walks_services_in_id_order() {
+    let mut b = Bench::new(1, &[8, 2]);
+    b.confchg(ConfChgKind::Transitional, 4, &[1]);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    b.loop_back();
+    assert_eq!(
+        b.journal(),
+        [
+            "2:confchg Transitional",
+            "8:confchg Transitional",
+            "2:confchg Regular",
+            "8:confchg Regular",
+            "2:sync_init 4",
+            "8:sync_init 4",
+            "2:sync_process",
+            "2:exec 7 from 1",
+            "2:sync_activate",
+            "8:sync_process",
+            "8:exec 7 from 1",
+            "8:sync_activate",
+        ]
+    );
+}
+
+#[test]
+fn each_step_waits_for_every_member_barrier() {
+    let mut b = Bench::new(1, &[2]);
+    b.confchg(ConfChgKind::Regular, 8, &[1, 5]);
+    b.loop_back();
+    // our state and barrier are delivered; node 5's barrier is missing
+    assert!(!b.manager.is_operational());
+    assert!(!b.journal().contains(&"2:sync_activate".to_string()));
+
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(2, 7, b"state"),
+    });
+    let barrier = Barrier {
+        ring_id: RingId { rep: 1, seq: 8 },
+        step: 0,
+    };
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(MANAGER_SERVICE, KIND_BARRIER, &barrier.to_payload()),
+    });
+    assert!(b.manager.is_operational());
+    assert_eq!(
+        &b.journal()[2..],
+        [
+            "2:sync_process",
+            "2:exec 7 from 1",
+            "2:exec 7 from 5",
+            "2:sync_activate"
+        ]
+    );
+}
+
+#[test]
+fn a_full_queue_pauses_the_sync_until_retried() {
+    let mut b = Bench::new(1, &[2]);
+    b.wire.full = true;
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    assert!(b.wire.sent.is_empty());
+    b.manager.retry_pending(&mut b.wire, &mut b.link);
+    assert!(b.wire.sent.is_empty());
+    b.wire.full = false;
+    b.manager.retry_pending(&mut b.wire, &mut b.link);
+    assert_eq!(b.wire.sent.len(), 2, "state message and barrier");
+    b.loop_back();
+    assert!(b.manager.is_operational());
+}
+
+#[test]
+fn stale_barriers_and_bad_messages_are_dropped() {
+    let mut b = Bench::new(1, &[2]);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    let old_barrier = b.wire.sent.last().unwrap().clone();
+    b.confchg(ConfChgKind::Regular, 8, &[1]);
+    b.wire.sent.clear();
+    b.event(OrderingEvent::Deliver {
+        from: 1,
+        payload: old_barrier,
+    });
+    assert!(!b.manager.is_operational());
+
+    b.event(OrderingEvent::Deliver {
+        from: 1,
+        payload: vec![1],
+    });
+    b.event(OrderingEvent::Deliver {
+        from: 1,
+        payload: exec_message::encode(77, 1, b""),
+    });
+    assert_eq!(b.manager.stats().exec_dropped, 2);
+}
+
+#[test]
+fn connection_hooks_reach_their_service() {
+    let mut b = Bench::new(1, &[2, 3]);
+    let info = ConnInfo {
+        conn: ConnId(42),
+        cred: crate::ipc::PeerCred {
+            pid: 1,
+            uid: 0,
+            gid: 0,
+        },
+    };
+    b.manager.conn_opened(&mut b.wire, &mut b.link, 3, &info);
+    b.manager
+        .conn_closed(&mut b.wire, &mut b.link, 3, ConnId(42));
+    assert_eq!(b.journal(), ["3:init 42", "3:exit 42"]);
+}
