@@ -1,0 +1,154 @@
+//! `openais.conf`: reading the executive's configuration file into typed
+//! settings.
+//!
+//! The file is in openais's objdb format (see [`syntax`] for the exact
+//! rules): nested `name { }` sections holding `key: value` lines, `#`
+//! comment lines. Sections, as in openais.conf(5):
+//!
+//! * `totem { }`, or its alias `network { }`: [`TotemConfig`]; required,
+//!   with `version: 2` and at least one `interface { bindnetaddr ... }`;
+//! * `timeout { }`: the older flat form of the totem timeouts
+//!   ([`Timeouts`]); `totem` wins where both set a key;
+//! * `logging { }`: [`LoggingConfig`];
+//! * `aisexec { user group }`: [`AisexecConfig`];
+//! * `amf { mode }`: [`AmfConfig`];
+//! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`].
+//!
+//! An unknown section, a malformed line, a bad value or a missing required
+//! key is a [`ConfigError`] whose `Display` is `file:line: what is wrong`.
+//! An unknown key inside a known section is only a [`ConfigWarning`]: it is
+//! logged (`log::warn!`, target `MAIN`) and kept in [`Config::warnings`].
+
+mod error;
+mod logging;
+mod nodeid;
+mod paths;
+mod reader;
+mod services;
+mod syntax;
+mod timeouts;
+mod totem;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+
+pub use self::error::{ConfigError, ConfigErrorKind, ConfigWarning, WarningKind};
+pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
+pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
+pub use self::paths::*;
+pub use self::services::{AisexecConfig, AmfConfig, AmfMode, EventConfig};
+pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
+pub use self::totem::{
+    InlineKey, Interface, KeySource, RrpMode, TotemConfig, Transport, DEFAULT_MCASTPORT,
+    DEFAULT_NETMTU, MAX_RINGS, MAX_THREADS, NETMTU_RANGE,
+};
+
+use self::reader::Ctx;
+use self::syntax::Section;
+
+/// Everything `openais.conf` says, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub totem: TotemConfig,
+    pub logging: LoggingConfig,
+    pub aisexec: AisexecConfig,
+    pub amf: AmfConfig,
+    pub event: EventConfig,
+    /// What was ignored, in file order; already logged.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// Reads and checks the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text, &file),
+        Err(e) => Err(ConfigError {
+            file,
+            line: 0,
+            kind: ConfigErrorKind::Io(e),
+        }),
+    }
+}
+
+/// Checks configuration `text`; `file` names it in errors and warnings.
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+    let mut ctx = Ctx::new(file);
+    let root = syntax::parse_tree(text).map_err(|(line, kind)| ctx.error(line, kind))?;
+    let config = build(&mut ctx, &root)?;
+    for warning in &config.warnings {
+        log::warn!(target: "MAIN", "{warning}");
+    }
+    Ok(config)
+}
+
+/// The top-level sections, each allowed once. `network` is another name
+/// for `totem`.
+const TOP_LEVEL: &[&str] = &[
+    "totem", "network", "timeout", "logging", "aisexec", "amf", "event",
+];
+
+fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
+    let mut seen: Vec<&Section> = Vec::new();
+    for section in &root.sections {
+        if !TOP_LEVEL.contains(&section.name.as_str()) {
+            return Err(ctx.error(
+                section.line,
+                ConfigErrorKind::UnknownSection {
+                    name: section.name.clone(),
+                    parent: None,
+                },
+            ));
+        }
+        let canonical = |name: &str| if name == "network" { "totem" } else { name }.to_string();
+        if let Some(first) = seen
+            .iter()
+            .find(|s| canonical(&s.name) == canonical(&section.name))
+        {
+            return Err(ctx.error(
+                section.line,
+                ConfigErrorKind::DuplicateSection {
+                    name: section.name.clone(),
+                    first_line: first.line,
+                },
+            ));
+        }
+        seen.push(section);
+    }
+    let find = |name: &str| seen.iter().copied().find(|s| s.name == name);
+
+    let Some(totem_section) = find("totem").or_else(|| find("network")) else {
+        return Err(ctx.error(0, ConfigErrorKind::MissingSection("totem")));
+    };
+    let totem = totem::read(ctx, totem_section, find("timeout"))?;
+    let logging = match find("logging") {
+        Some(s) => logging::read(ctx, s)?,
+        None => LoggingConfig::default(),
+    };
+    let aisexec = match find("aisexec") {
+        Some(s) => services::read_aisexec(ctx, s)?,
+        None => AisexecConfig::default(),
+    };
+    let amf = match find("amf") {
+        Some(s) => services::read_amf(ctx, s)?,
+        None => AmfConfig::default(),
+    };
+    let event = match find("event") {
+        Some(s) => services::read_event(ctx, s)?,
+        None => EventConfig::default(),
+    };
+
+    let mut warnings = std::mem::take(&mut ctx.warnings);
+    warnings.sort_by_key(|w| w.line);
+    Ok(Config {
+        totem,
+        logging,
+        aisexec,
+        amf,
+        event,
+        warnings,
+    })
+}
