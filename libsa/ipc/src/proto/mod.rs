@@ -17,6 +17,7 @@
 use crate::codec::{DecodeError, Decoder, Encoder};
 
 pub mod clm;
+pub mod evt;
 
 /// Service ids, as openais numbered them.
 pub mod service {
