@@ -866,7 +866,9 @@ impl CkptRequest {
             kind::RETENTION_DURATION_SET => {
                 R::RetentionDurationSet(RetentionDurationSet::from_payload(payload)?)
             }
-            kind::ACTIVE_REPLICA_SET => R::ActiveReplicaSet(ActiveReplicaSet::from_payload(payload)?),
+            kind::ACTIVE_REPLICA_SET => {
+                R::ActiveReplicaSet(ActiveReplicaSet::from_payload(payload)?)
+            }
             kind::STATUS_GET => R::StatusGet(StatusGet::from_payload(payload)?),
             kind::SECTION_CREATE => R::SectionCreate(SectionCreate::from_payload(payload)?),
             kind::SECTION_DELETE => R::SectionDelete(SectionDelete::from_payload(payload)?),
@@ -878,7 +880,9 @@ impl CkptRequest {
             kind::OVERWRITE => R::Overwrite(Overwrite::from_payload(payload)?),
             kind::READ => R::Read(Read::from_payload(payload)?),
             kind::SYNCHRONIZE => R::Synchronize(Synchronize::from_payload(payload)?),
-            kind::SYNCHRONIZE_ASYNC => R::SynchronizeAsync(SynchronizeAsync::from_payload(payload)?),
+            kind::SYNCHRONIZE_ASYNC => {
+                R::SynchronizeAsync(SynchronizeAsync::from_payload(payload)?)
+            }
             _ => {
                 return Err(DecodeError::UnknownKind {
                     service: service::CKPT,
@@ -893,8 +897,14 @@ impl CkptRequest {
 /// connection, with the SaAisErrorT of its frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CkptCallback {
-    Open { error: u32, result: OpenCallback },
-    Synchronize { error: u32, result: SynchronizeCallback },
+    Open {
+        error: u32,
+        result: OpenCallback,
+    },
+    Synchronize {
+        error: u32,
+        result: SynchronizeCallback,
+    },
 }
 
 impl CkptCallback {
@@ -1041,7 +1051,9 @@ mod tests {
 
     #[test]
     fn replies_and_callbacks_round_trip() {
-        round_trip(OpenReply { attributes: attrs() });
+        round_trip(OpenReply {
+            attributes: attrs(),
+        });
         round_trip(StatusReply {
             attributes: attrs(),
             number_of_sections: 2,
