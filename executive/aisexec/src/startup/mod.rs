@@ -15,7 +15,7 @@ use log::{error, info};
 use tokio::signal::unix::{signal, SignalKind};
 
 pub use self::args::{ArgsError, Options, USAGE};
-pub use self::daemon::DaemonError;
+pub use self::daemon::{DaemonError, Readiness};
 pub use self::run_dir::RunDirError;
 
 use crate::config::{self, ConfigError, Paths};
@@ -75,21 +75,29 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     logging::init_early();
-    match start(options) {
+    let mut readiness = None;
+    match start(options, &mut readiness) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(StartupError::Config(e)) => {
-            // The one line a user must see to fix the file, unadorned.
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
         Err(e) => {
-            error!(target: "MAIN", "aisexec: {e}");
+            let text = match &e {
+                // The one line a user must see to fix the file, unadorned.
+                StartupError::Config(e) => e.to_string(),
+                e => format!("aisexec: {e}"),
+            };
+            error!(target: "MAIN", "{text}");
+            match readiness.take() {
+                Some(r) => r.failed(&text),
+                None if matches!(e, StartupError::Config(_)) => eprintln!("{text}"),
+                None => {}
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-fn start(options: Options) -> Result<(), StartupError> {
+/// Starts and runs the executive. Once daemonized, `readiness` holds the
+/// pipe to the waiting parent until the executive serves (or fails).
+fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), StartupError> {
     let paths = Paths::from_env();
     let config = config::load(&paths.main_config)?;
     let node = LocalNode::of_this_host(&config.totem)?;
@@ -98,13 +106,11 @@ fn start(options: Options) -> Result<(), StartupError> {
         .to_str()
         .ok_or_else(|| StartupError::SocketNotUtf8(paths.ipc_socket.clone()))?;
     let socket_name = SocketName::parse(socket_text)?;
-    // Bound before daemonizing, so that "another executive is running"
-    // reaches the terminal.
-    let listener = socket_name.bind()?;
 
     if !options.foreground {
-        daemon::daemonize()?;
+        *readiness = Some(daemon::daemonize()?);
     }
+    let listener = socket_name.bind()?;
     logging::apply(&config.logging)?;
     info!(target: "MAIN", "openais-rs aisexec {} starting: node id {} ({})",
         env!("CARGO_PKG_VERSION"), node.id, node.address);
@@ -142,6 +148,9 @@ fn start(options: Options) -> Result<(), StartupError> {
         info!(target: "MAIN", "single-node ordering stage: ring {}.{} of this node alone",
             node.id, ring_seq);
         let ordering = Loopback::new(node.id, ring_seq, LOOPBACK_QUEUE);
+        if let Some(r) = readiness.take() {
+            r.ready();
+        }
         Executive::new(ordering, ipc, events, manager)
             .run(shutdown)
             .await?;

@@ -11,7 +11,7 @@ mod node_table;
 mod tracking;
 
 use log::{info, warn};
-use sa_abi::ais::{SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
+use sa_abi::ais::{SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_NO_SPACE, SA_AIS_OK};
 use sa_ipc::codec::DecodeError;
 use sa_ipc::proto::clm::{
     kind, AddressFamily, ClmRequest, CurrentView, NodeGetCallback, NodeGetReply, NodeInfo,
@@ -131,6 +131,14 @@ impl Service for Clm {
             ClmRequest::Track(track) => {
                 if track.changes == TrackChanges::None && track.current == CurrentView::None {
                     ctx.respond(req, SA_AIS_ERR_BAD_FLAGS, Vec::new());
+                    return Ok(());
+                }
+                let members = self.table.view().members.len();
+                let max = usize::try_from(track.max_items).unwrap_or(usize::MAX);
+                if track.current == CurrentView::InReply && max != 0 && members > max {
+                    // The caller's buffer is too small: nothing changes,
+                    // the library asks again for the size it needs.
+                    ctx.respond(req, SA_AIS_ERR_NO_SPACE, Vec::new());
                     return Ok(());
                 }
                 self.trackers.start(req.conn, track.changes);
