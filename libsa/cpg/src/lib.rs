@@ -1,0 +1,1 @@
+//! libcpg: openais group messaging (cpg.h).

@@ -1,0 +1,1 @@
+//! libevs: openais group messaging (evs.h).
