@@ -212,10 +212,12 @@ pub fn write_trace<P: Protocol>(
     let first = run_seed::<P>(seed, opts);
     let mut traced = opts.clone();
     traced.trace_capacity = len.max(1);
-    // A little past the violation, to show its immediate consequences.
+    // A little past the violation, to show its immediate consequences;
+    // liveness shows at the end of the run, so keep the end.
     traced.trace_stop = first
         .violations
         .first()
+        .filter(|v| v.property != super::check::Property::Liveness)
         .and_then(|v| v.event)
         .map(|e| e + 20);
     let o = run_seed::<P>(seed, &traced);

@@ -99,7 +99,11 @@ impl<P: Protocol> World<P> {
             match self.slots[i].proto.as_ref() {
                 Some(p) if !p.queue_full() => {
                     let len = len.clamp(HEADER_LEN, p.max_payload().max(HEADER_LEN));
+                    let before = self.stats.refused;
                     self.mcast(i, len, guarantee);
+                    if self.stats.refused != before {
+                        return;
+                    }
                 }
                 _ => return,
             }

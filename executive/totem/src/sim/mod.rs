@@ -23,6 +23,7 @@ pub mod record;
 pub mod rng;
 mod run;
 mod scenario;
+mod srp;
 pub mod trace;
 mod world;
 

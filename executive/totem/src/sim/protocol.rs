@@ -4,7 +4,7 @@
 //! simulator generic lets its own tests run it over deliberately broken
 //! protocols, to show that the checker catches each kind of violation.
 
-use crate::api::{Config, Input, NodeId, Output, Time};
+use crate::api::{Config, Guarantee, Input, McastError, NodeId, Output, Time};
 
 /// One processor's protocol instance, as a driver sees it.
 pub trait Protocol: Sized {
@@ -13,6 +13,14 @@ pub trait Protocol: Sized {
     fn start(cfg: &Config, me: NodeId, ring_seq: u64, now: Time) -> (Self, Vec<Output>);
     /// Feeds one input; returns what the driver must do.
     fn handle(&mut self, now: Time, input: Input) -> Vec<Output>;
+    /// Asks to multicast `payload`; on success returns the outputs, as
+    /// `handle(Input::Mcast)` would, and the payload is accepted.
+    fn mcast(
+        &mut self,
+        now: Time,
+        payload: Vec<u8>,
+        guarantee: Guarantee,
+    ) -> Result<Vec<Output>, McastError>;
     /// True when a multicast now would be refused (the client retries).
     fn queue_full(&self) -> bool;
     /// Graceful leave: announces the departure; the instance is dropped
@@ -25,4 +33,8 @@ pub trait Protocol: Sized {
     /// A one-line summary of the protocol state for traces
     /// (state, ring, members).
     fn summary(&self) -> String;
+    /// A one-line description of a packet for traces.
+    fn describe_packet(bytes: &[u8]) -> String {
+        bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
 }

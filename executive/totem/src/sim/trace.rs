@@ -21,16 +21,12 @@ pub enum TraceWhat {
     Send {
         to: Dest,
         len: usize,
-        head: Vec<u8>,
+        what: String,
     },
     Arrive {
         from: NodeId,
         len: usize,
-        head: Vec<u8>,
-    },
-    /// A packet reached a node that is down.
-    ArriveDown {
-        from: NodeId,
+        what: String,
     },
     SetTimer(TimerKind, Time),
     CancelTimer(TimerKind),
@@ -62,10 +58,6 @@ pub struct TraceEntry {
     pub what: TraceWhat,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl fmt::Display for TraceEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{:<8} {} ", self.event, fmt_time(self.at))?;
@@ -80,22 +72,19 @@ impl fmt::Display for TraceEntry {
             }
             TraceWhat::Crash => write!(f, "CRASH"),
             TraceWhat::Leave => write!(f, "LEAVE"),
-            TraceWhat::Send { to, len, head } => {
+            TraceWhat::Send { to, len, what } => {
                 let to = match to {
                     Dest::Multicast => "all".to_string(),
                     Dest::Node(n) => format!("n{n}"),
                 };
-                write!(f, "send -> {to} {len}B [{}]", hex(head))
+                write!(f, "send -> {to} {len}B {what}")
             }
-            TraceWhat::Arrive { from, len, head } => {
-                write!(f, "recv <- n{from} {len}B [{}]", hex(head))
-            }
-            TraceWhat::ArriveDown { from } => write!(f, "(down) packet from n{from} dropped"),
+            TraceWhat::Arrive { from, len, what } => write!(f, "recv <- n{from} {len}B {what}"),
             TraceWhat::SetTimer(k, at) => write!(f, "set {k:?} at {}", fmt_time(*at)),
             TraceWhat::CancelTimer(k) => write!(f, "cancel {k:?}"),
             TraceWhat::Timer(k) => write!(f, "timer {k:?} fired"),
             TraceWhat::Mcast { id, guarantee, len } => write!(f, "mcast {id} {guarantee:?} {len}B"),
-            TraceWhat::Refused => write!(f, "mcast refused: queue full"),
+            TraceWhat::Refused => write!(f, "mcast refused"),
             TraceWhat::Deliver {
                 from,
                 payload,

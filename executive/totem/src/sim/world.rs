@@ -17,9 +17,6 @@ use crate::api::{Config, Dest, Input, NodeId, Output, Time, TimerKind};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// How many leading bytes of each packet a trace shows.
-const TRACE_HEAD: usize = 4;
-
 pub(crate) enum Event {
     Start(NodeId),
     Arrive {
@@ -213,18 +210,15 @@ impl<P: Protocol> World<P> {
             Event::Start(id) => self.start(id),
             Event::Arrive { to, from, bytes } => {
                 let Some(i) = self.slot(to) else { return };
+                // A packet reaching a node that is down is lost.
                 if self.slots[i].proto.is_none() {
-                    self.note(Some(to), TraceWhat::ArriveDown { from });
                     return;
                 }
-                self.note(
-                    Some(to),
-                    TraceWhat::Arrive {
-                        from,
-                        len: bytes.len(),
-                        head: bytes[..bytes.len().min(TRACE_HEAD)].to_vec(),
-                    },
-                );
+                if self.trace.enabled() {
+                    let what = P::describe_packet(&bytes);
+                    let len = bytes.len();
+                    self.note(Some(to), TraceWhat::Arrive { from, len, what });
+                }
                 let input = Input::Packet {
                     from,
                     bytes: bytes.to_vec(),
@@ -404,14 +398,11 @@ impl<P: Protocol> World<P> {
     }
 
     fn send(&mut self, from: NodeId, to: Dest, bytes: Vec<u8>) {
-        self.note(
-            Some(from),
-            TraceWhat::Send {
-                to,
-                len: bytes.len(),
-                head: bytes[..bytes.len().min(TRACE_HEAD)].to_vec(),
-            },
-        );
+        if self.trace.enabled() {
+            let what = P::describe_packet(&bytes);
+            let len = bytes.len();
+            self.note(Some(from), TraceWhat::Send { to, len, what });
+        }
         let receivers: Vec<NodeId> = match to {
             Dest::Multicast => {
                 self.stats.multicast_sends += 1;
@@ -441,7 +432,7 @@ impl<P: Protocol> World<P> {
         }
     }
 
-    /// Records an accepted multicast and hands it to the protocol.
+    /// Hands a client's multicast to the protocol; records it if accepted.
     pub(crate) fn mcast(&mut self, i: usize, len: usize, guarantee: crate::api::Guarantee) {
         let slot = &mut self.slots[i];
         let id = PayloadId {
@@ -449,37 +440,35 @@ impl<P: Protocol> World<P> {
             inc: slot.next_inc - 1,
             counter: slot.counter,
         };
-        slot.counter += 1;
         let bytes = payload::encode(id, len);
-        self.recording.sent.insert(
-            id,
-            Sent {
-                at: self.now,
-                guarantee,
-                len: bytes.len(),
-            },
-        );
-        self.stats.mcasts += 1;
-        self.note(
-            Some(id.node),
-            TraceWhat::Mcast {
-                id,
-                guarantee,
-                len: bytes.len(),
-            },
-        );
+        let len = bytes.len();
         let now = self.now;
         self.current = Some(id.node);
         let Some(proto) = self.slots[i].proto.as_mut() else {
             return;
         };
-        let outputs = proto.handle(
-            now,
-            Input::Mcast {
-                payload: bytes,
+        let result = proto.mcast(now, bytes, guarantee);
+        self.current = None;
+        let outputs = match result {
+            Ok(outputs) => outputs,
+            Err(_) => {
+                self.stats.refused += 1;
+                self.note(Some(id.node), TraceWhat::Refused);
+                return;
+            }
+        };
+        self.slots[i].counter += 1;
+        self.recording.sent.insert(
+            id,
+            Sent {
+                at: now,
                 guarantee,
+                len,
             },
         );
+        self.stats.mcasts += 1;
+        self.note(Some(id.node), TraceWhat::Mcast { id, guarantee, len });
+        self.current = Some(id.node);
         self.apply(i, outputs);
         self.current = None;
     }

@@ -13,7 +13,10 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use totem::sim::payload::{self, PayloadId};
 use totem::sim::Protocol;
-use totem::{ConfChg, ConfChgKind, Config, Dest, Input, NodeId, Output, RingId, Time, TimerKind};
+use totem::{
+    ConfChg, ConfChgKind, Config, Dest, Guarantee, Input, McastError, NodeId, Output, RingId, Time,
+    TimerKind,
+};
 
 pub const CORRECT: u8 = 0;
 /// Delivers one message twice.
@@ -398,6 +401,18 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
             out.push(Output::SetTimer(TimerKind::TokenHold, now));
         }
         out
+    }
+
+    fn mcast(
+        &mut self,
+        now: Time,
+        payload: Vec<u8>,
+        guarantee: Guarantee,
+    ) -> Result<Vec<Output>, McastError> {
+        if self.queue_full() {
+            return Err(McastError::QueueFull);
+        }
+        Ok(self.handle(now, Input::Mcast { payload, guarantee }))
     }
 
     fn queue_full(&self) -> bool {
