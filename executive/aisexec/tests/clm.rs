@@ -53,7 +53,7 @@ fn node_get_local_and_by_id() {
     let hostname = nix::unistd::gethostname().unwrap();
     assert_eq!(local.name.as_bytes(), hostname.as_encoded_bytes());
     assert!(local.boot_timestamp > 1_600_000_000_000_000_000);
-    assert!(local.initial_view_number >= 4 && local.initial_view_number % 4 == 0);
+    assert!(local.initial_view_number >= 4 && local.initial_view_number.is_multiple_of(4));
 
     let by_id = conn
         .call(&NodeGet {

@@ -6,58 +6,15 @@ use std::rc::Rc;
 
 use sa_abi::ais::{SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK};
 use sa_ipc::codec::DecodeError;
-use sa_ipc::frame::Frame;
 
 use super::api::*;
 use super::exec_message::{self, MANAGER_SERVICE};
 use super::manager::{RequestError, ServiceManager};
 use super::sync::{Barrier, KIND_BARRIER};
+use super::testing::{Link, Wire};
 use crate::ipc::ConnId;
-use crate::ordering::{
-    ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent, RingId,
-};
+use crate::ordering::{ConfChg, ConfChgKind, NodeId, OrderingEvent, RingId};
 use sa_ipc::proto::Payload;
-
-/// An ordering layer driven by the test: mcasts are collected, and the
-/// test decides what is delivered when.
-#[derive(Default)]
-struct Wire {
-    node: NodeId,
-    sent: Vec<Vec<u8>>,
-    full: bool,
-}
-
-impl McastSink for Wire {
-    fn local_node(&self) -> NodeId {
-        self.node
-    }
-    fn mcast(&mut self, payload: Vec<u8>, _g: Guarantee) -> Result<(), McastError> {
-        if self.full {
-            return Err(McastError::QueueFull);
-        }
-        self.sent.push(payload);
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct Link {
-    responses: Vec<(ConnId, Frame)>,
-    callbacks: Vec<(ConnId, Frame)>,
-    dropped: Vec<ConnId>,
-}
-
-impl LibraryLink for Link {
-    fn send_response(&mut self, conn: ConnId, frame: Frame) {
-        self.responses.push((conn, frame));
-    }
-    fn send_callback(&mut self, conn: ConnId, frame: Frame) {
-        self.callbacks.push((conn, frame));
-    }
-    fn disconnect(&mut self, conn: ConnId) {
-        self.dropped.push(conn);
-    }
-}
 
 type Journal = Rc<RefCell<Vec<String>>>;
 

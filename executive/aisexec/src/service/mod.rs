@@ -18,3 +18,5 @@ pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, S
 
 #[cfg(test)]
 mod manager_tests;
+#[cfg(test)]
+pub(crate) mod testing;

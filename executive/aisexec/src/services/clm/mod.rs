@@ -256,3 +256,6 @@ fn node_list(label: &str, nodes: &[NodeId]) -> String {
     let ids: Vec<String> = nodes.iter().map(|n| n.to_string()).collect();
     format!(",{label}: {}", ids.join(" "))
 }
+
+#[cfg(test)]
+mod tests;
