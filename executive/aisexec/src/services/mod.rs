@@ -6,6 +6,7 @@ pub mod clm;
 
 use std::net::IpAddr;
 
+use crate::config::Config;
 use crate::ordering::NodeId;
 use crate::service::Service;
 
@@ -19,6 +20,8 @@ pub struct ServiceEnv {
     pub hostname: String,
     /// When this executive started, in nanoseconds since the epoch.
     pub boot_timestamp: i64,
+    /// The whole configuration (`event { }`, `amf { }` ...).
+    pub config: Config,
 }
 
 /// Every service of the executive.

@@ -127,6 +127,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
             .map(|h| h.to_string_lossy().into_owned())
             .unwrap_or_else(|_| node.address.to_string()),
         boot_timestamp: now_ns(),
+        config,
     };
     let manager = ServiceManager::new(services::all(&env))?;
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));

@@ -16,6 +16,10 @@ use crate::service::testing::{Link, Wire};
 use crate::service::{Request, ServiceManager};
 use crate::services::{self, ServiceEnv};
 
+const CONF: &str = "totem {\n version: 2\n secauth: off\n transport: udpu\n \
+    interface {\n ringnumber: 0\n bindnetaddr: 10.0.0.0\n }\n \
+    member {\n memberaddr: 10.0.0.1\n }\n member {\n memberaddr: 10.0.0.2\n }\n}\n";
+
 struct Node {
     manager: ServiceManager,
     wire: Wire,
@@ -29,6 +33,7 @@ impl Node {
             address: address.parse().unwrap(),
             hostname: hostname.to_string(),
             boot_timestamp: 1_700_000_000_000_000_000 + i64::from(id),
+            config: crate::config::parse(CONF, "test.conf").unwrap(),
         };
         Node {
             manager: ServiceManager::new(services::all(&env)).unwrap(),
