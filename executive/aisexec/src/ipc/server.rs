@@ -341,17 +341,13 @@ impl IpcServer {
             },
             stream,
         );
-        let ok = Frame::response_to(
-            &sa_ipc::frame::Header {
-                size: 0,
-                service: frame.service,
-                kind: KIND_HELLO,
-                error: 0,
-                seq: frame.seq,
-            },
-            SA_AIS_OK,
-            Vec::new(),
-        );
+        let ok = Frame {
+            service: frame.service,
+            kind: KIND_HELLO,
+            error: SA_AIS_OK,
+            seq: frame.seq,
+            payload: Vec::new(),
+        };
         if let Err(e) = dispatch.outbox.push(&ok) {
             warn!(target: "IPC", "cannot answer the dispatch hello of {cred}: {e}");
             return;

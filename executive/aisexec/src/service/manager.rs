@@ -13,7 +13,9 @@ use super::api::{
 use super::exec_message::{self, MANAGER_SERVICE};
 use super::sync::{Barrier, SyncRun, KIND_BARRIER};
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, ConfChgKind, Guarantee, McastError, McastSink, OrderingEvent};
+use crate::ordering::{
+    ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent,
+};
 
 /// Two services registered with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -187,7 +189,7 @@ impl ServiceManager {
         &mut self,
         ordering: &mut dyn McastSink,
         link: &mut dyn LibraryLink,
-        from: u32,
+        from: NodeId,
         message: &[u8],
     ) {
         let (service, kind, payload) = match exec_message::decode(message) {
@@ -224,7 +226,7 @@ impl ServiceManager {
         &mut self,
         ordering: &mut dyn McastSink,
         link: &mut dyn LibraryLink,
-        from: u32,
+        from: NodeId,
         kind: u16,
         payload: &[u8],
     ) {
