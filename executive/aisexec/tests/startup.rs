@@ -123,17 +123,29 @@ fn daemonizes_and_stops_on_sigterm() {
     };
     let cred =
         nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials).unwrap();
-    let pid = nix::unistd::Pid::from_raw(cred.pid());
+    let daemon = KillOnDrop(nix::unistd::Pid::from_raw(cred.pid()));
     drop(stream);
     // a daemon: its own session, not our process group
-    assert_eq!(nix::unistd::getsid(Some(pid)).unwrap(), pid);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(nix::unistd::getsid(Some(daemon.0)).unwrap(), daemon.0);
+    nix::sys::signal::kill(daemon.0, nix::sys::signal::Signal::SIGTERM).unwrap();
     let deadline = Instant::now() + WAIT;
     while addr.connect().is_ok() {
-        if Instant::now() >= deadline {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-            panic!("daemon did not stop on SIGTERM");
-        }
+        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
+    }
+    // gone for good: nothing left to kill
+    while nix::sys::signal::kill(daemon.0, None).is_ok() {
+        assert!(Instant::now() < deadline, "daemon did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::mem::forget(daemon);
+}
+
+/// A daemon started by a test, killed if the test ends before it stopped.
+struct KillOnDrop(nix::unistd::Pid);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGKILL);
     }
 }
