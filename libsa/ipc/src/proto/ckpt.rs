@@ -116,6 +116,31 @@ impl Payload for CreationAttributes {
     }
 }
 
+impl CreationAttributes {
+    /// B.01.01's rules for creation attributes: exactly one update option
+    /// (WR_ALL_REPLICAS, WR_ACTIVE_REPLICA or WR_ACTIVE_REPLICA_WEAK),
+    /// optionally CHECKPOINT_COLLOCATED, no other flag; at least one
+    /// section; a checkpoint size no larger than maxSections *
+    /// maxSectionSize; a retention duration that is not negative. A call
+    /// with attributes breaking them is SA_AIS_ERR_INVALID_PARAM.
+    pub fn is_valid(&self) -> bool {
+        use sa_abi::ckpt::{
+            SA_CKPT_CHECKPOINT_COLLOCATED, SA_CKPT_WR_ACTIVE_REPLICA,
+            SA_CKPT_WR_ACTIVE_REPLICA_WEAK, SA_CKPT_WR_ALL_REPLICAS,
+        };
+        let update = self.creation_flags & !SA_CKPT_CHECKPOINT_COLLOCATED;
+        let one_update_option = matches!(
+            update,
+            SA_CKPT_WR_ALL_REPLICAS | SA_CKPT_WR_ACTIVE_REPLICA | SA_CKPT_WR_ACTIVE_REPLICA_WEAK
+        );
+        let capacity = u128::from(self.max_sections) * u128::from(self.max_section_size);
+        one_update_option
+            && self.max_sections > 0
+            && u128::from(self.checkpoint_size) <= capacity
+            && self.retention_duration >= 0
+    }
+}
+
 /// Writes an optional value as a bool (present) and the value.
 pub fn put_opt<T>(e: &mut Encoder, v: &Option<T>, put: impl FnOnce(&mut Encoder, &T)) {
     match v {
@@ -1120,6 +1145,37 @@ mod tests {
             }
         );
         assert!(CkptCallback::decode(kind::OPEN, 1, &[]).is_err());
+    }
+
+    #[test]
+    fn attribute_rules() {
+        assert!(attrs().is_valid());
+        let with = |f: fn(&mut CreationAttributes)| {
+            let mut a = attrs();
+            f(&mut a);
+            a.is_valid()
+        };
+        assert!(with(|a| a.creation_flags |= 8));
+        assert!(with(|a| a.creation_flags = 4));
+        assert!(with(|a| a.checkpoint_size = 400));
+        let bad: [fn(&mut CreationAttributes); 7] = [
+            |a| a.checkpoint_size = 401,
+            |a| a.max_sections = 0,
+            |a| a.retention_duration = -1,
+            |a| a.creation_flags = 0,
+            |a| a.creation_flags = 3,
+            |a| a.creation_flags = 8,
+            |a| a.creation_flags |= 0x10,
+        ];
+        for f in bad {
+            assert!(!with(f));
+        }
+        // no overflow with the largest values
+        assert!(with(|a| {
+            a.max_sections = u32::MAX;
+            a.max_section_size = u64::MAX;
+            a.checkpoint_size = u64::MAX;
+        }));
     }
 
     #[test]
