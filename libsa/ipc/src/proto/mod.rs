@@ -18,6 +18,8 @@ use crate::codec::{DecodeError, Decoder, Encoder};
 
 pub mod ckpt;
 pub mod clm;
+pub mod cpg;
+pub mod evs;
 pub mod evt;
 
 /// Service ids, as openais numbered them.
