@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::ipc::{ConnEvent, IpcEvent, IpcServer};
 use crate::ordering::Ordering;
+use crate::service::timers::now_ns;
 use crate::service::{Request, ServiceManager};
 
 /// How often set-up deadlines and stalled syncs are looked at.
@@ -55,6 +56,7 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let result = loop {
+            let timer = self.manager.next_timer().map(deadline_of);
             tokio::select! {
                 () = &mut shutdown => break Ok(()),
                 event = self.ordering.next_event() => match event {
@@ -68,6 +70,9 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
                     }
                 },
                 Some(event) = self.ipc_events.recv() => self.ipc.handle(event),
+                () = sleep_until_opt(timer), if timer.is_some() => {
+                    self.manager.fire_timers(&mut self.ordering, &mut self.ipc, now_ns());
+                }
                 _ = housekeeping.tick() => {
                     self.ipc.expire_pending(Instant::now());
                     self.manager.retry_pending(&mut self.ordering, &mut self.ipc);
@@ -126,5 +131,17 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
              dropped frames {}, dropped exec messages {}",
             ipc.established, ipc.refused, ipc.protocol_errors, ipc.overflows,
             ipc.dropped_frames, serv.exec_dropped);
+    }
+}
+
+/// The monotonic instant at which the wall clock reaches `at_ns`.
+fn deadline_of(at_ns: i64) -> tokio::time::Instant {
+    let wait = at_ns.saturating_sub(now_ns()).max(0);
+    tokio::time::Instant::now() + Duration::from_nanos(wait as u64)
+}
+
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    if let Some(d) = deadline {
+        tokio::time::sleep_until(d).await;
     }
 }

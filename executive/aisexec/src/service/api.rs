@@ -27,6 +27,7 @@ use crate::ipc::{ConnId, PeerCred};
 use crate::ordering::{ConfChg, Guarantee, McastError, McastSink, NodeId, RingId};
 
 use super::exec_message;
+use super::timers::{self, Timers};
 
 /// Where library frames go; implemented by the IPC server.
 pub trait LibraryLink {
@@ -117,6 +118,8 @@ pub struct Context<'a> {
     service: u16,
     ordering: &'a mut dyn McastSink,
     link: &'a mut dyn LibraryLink,
+    /// The executive's timers; absent in handler tests that use none.
+    timers: Option<&'a mut Timers>,
 }
 
 impl<'a> Context<'a> {
@@ -129,6 +132,46 @@ impl<'a> Context<'a> {
             service,
             ordering,
             link,
+            timers: None,
+        }
+    }
+
+    /// A context whose handlers may also arm timers
+    /// ([`Context::set_timer`]); the service manager always gives one.
+    pub fn with_timers(
+        service: u16,
+        ordering: &'a mut dyn McastSink,
+        link: &'a mut dyn LibraryLink,
+        timers: &'a mut Timers,
+    ) -> Context<'a> {
+        Context {
+            service,
+            ordering,
+            link,
+            timers: Some(timers),
+        }
+    }
+
+    /// The wall clock, SaTimeT nanoseconds since the epoch.
+    pub fn now_ns(&self) -> i64 {
+        timers::now_ns()
+    }
+
+    /// Arms (or moves) this service's timer `token`: [`Service::timer`]
+    /// runs with it once the wall clock reaches `at_ns`.
+    pub fn set_timer(&mut self, token: u64, at_ns: i64) {
+        match self.timers.as_deref_mut() {
+            Some(t) => t.set(self.service, token, at_ns),
+            None => {
+                log::error!(target: "SERV", "service {} armed timer {token} outside the executive", self.service)
+            }
+        }
+    }
+
+    /// Disarms this service's timer `token` if it is armed.
+    pub fn cancel_timer(&mut self, token: u64) {
+        if let Some(t) = self.timers.as_deref_mut() {
+            t.cancel(self.service, token);
         }
     }
 
@@ -269,6 +312,10 @@ pub trait Service {
     /// The sync was interrupted by another configuration change; a new
     /// one follows.
     fn sync_abort(&mut self, _ctx: &mut Context<'_>) {}
+
+    /// The timer `token` armed with [`Context::set_timer`] is due. A local
+    /// event: replicated state changes only through an exec message.
+    fn timer(&mut self, _ctx: &mut Context<'_>, _token: u64) {}
 
     /// The executive is shutting down; library connections close next.
     fn shutdown(&mut self, _ctx: &mut Context<'_>) {}

@@ -12,6 +12,7 @@ use super::api::{
 };
 use super::exec_message::{self, MANAGER_SERVICE};
 use super::sync::{Barrier, SyncRun, KIND_BARRIER};
+use super::timers::Timers;
 use crate::ipc::ConnId;
 use crate::ordering::{
     ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent,
@@ -59,6 +60,7 @@ pub struct ServiceManager {
     phase: Phase,
     membership: Option<Membership>,
     stats: ManagerStats,
+    timers: Timers,
 }
 
 impl std::fmt::Debug for ServiceManager {
@@ -82,6 +84,7 @@ impl ServiceManager {
             phase: Phase::Reconfiguring,
             membership: None,
             stats: ManagerStats::default(),
+            timers: Timers::default(),
         })
     }
 
@@ -127,7 +130,10 @@ impl ServiceManager {
     ) {
         if let Some(i) = self.index(service) {
             let svc = &mut self.services[i];
-            svc.conn_init(&mut Context::new(service, ordering, link), info);
+            svc.conn_init(
+                &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                info,
+            );
         }
     }
 
@@ -141,7 +147,10 @@ impl ServiceManager {
     ) {
         if let Some(i) = self.index(service) {
             let svc = &mut self.services[i];
-            svc.conn_exit(&mut Context::new(service, ordering, link), conn);
+            svc.conn_exit(
+                &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                conn,
+            );
         }
     }
 
@@ -160,7 +169,7 @@ impl ServiceManager {
             .ok_or(RequestError::UnknownService(service))?;
         let operational = self.is_operational();
         let svc = &mut self.services[i];
-        let mut ctx = Context::new(service, ordering, link);
+        let mut ctx = Context::with_timers(service, ordering, link, &mut self.timers);
         if !operational && !svc.served_during_sync(req.kind) {
             self.stats.refused_during_sync += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
@@ -215,7 +224,10 @@ impl ServiceManager {
             kind,
             payload,
         };
-        if let Err(e) = svc.exec_deliver(&mut Context::new(service, ordering, link), &msg) {
+        if let Err(e) = svc.exec_deliver(
+            &mut Context::with_timers(service, ordering, link, &mut self.timers),
+            &msg,
+        ) {
             self.stats.exec_dropped += 1;
             warn!(target: "SERV",
                 "{}: dropped exec message {kind} from node {from}: {e}", svc.name());
@@ -265,13 +277,21 @@ impl ServiceManager {
                 run.membership.ring_id);
             for svc in &mut self.services {
                 let id = svc.id();
-                svc.sync_abort(&mut Context::new(id, ordering, link));
+                svc.sync_abort(&mut Context::with_timers(
+                    id,
+                    ordering,
+                    link,
+                    &mut self.timers,
+                ));
             }
         }
         self.phase = Phase::Reconfiguring;
         for svc in &mut self.services {
             let id = svc.id();
-            svc.confchg(&mut Context::new(id, ordering, link), chg);
+            svc.confchg(
+                &mut Context::with_timers(id, ordering, link, &mut self.timers),
+                chg,
+            );
         }
         if chg.kind == ConfChgKind::Transitional {
             return;
@@ -285,7 +305,10 @@ impl ServiceManager {
             self.services.len(), chg.ring_id, chg.members.len());
         for svc in &mut self.services {
             let id = svc.id();
-            svc.sync_init(&mut Context::new(id, ordering, link), &membership);
+            svc.sync_init(
+                &mut Context::with_timers(id, ordering, link, &mut self.timers),
+                &membership,
+            );
         }
         self.phase = Phase::Syncing(SyncRun::new(membership));
         self.advance_sync(ordering, link);
@@ -309,7 +332,12 @@ impl ServiceManager {
             };
             let id = svc.id();
             if !run.processed {
-                match svc.sync_process(&mut Context::new(id, ordering, link)) {
+                match svc.sync_process(&mut Context::with_timers(
+                    id,
+                    ordering,
+                    link,
+                    &mut self.timers,
+                )) {
                     SyncStep::Done => run.processed = true,
                     SyncStep::Pending => return,
                 }
@@ -335,7 +363,12 @@ impl ServiceManager {
                 return;
             }
             debug!(target: "SYNC", "{} synchronised for ring {}", svc.name(), run.membership.ring_id);
-            svc.sync_activate(&mut Context::new(id, ordering, link));
+            svc.sync_activate(&mut Context::with_timers(
+                id,
+                ordering,
+                link,
+                &mut self.timers,
+            ));
             run.next_step();
         }
     }
@@ -347,11 +380,39 @@ impl ServiceManager {
         }
     }
 
+    /// The earliest service timer deadline (wall clock, ns).
+    pub fn next_timer(&self) -> Option<i64> {
+        self.timers.next_deadline()
+    }
+
+    /// Runs the service timers due at `now_ns`.
+    pub fn fire_timers(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        now_ns: i64,
+    ) {
+        for (service, token) in self.timers.take_expired(now_ns) {
+            if let Some(i) = self.index(service) {
+                let svc = &mut self.services[i];
+                svc.timer(
+                    &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                    token,
+                );
+            }
+        }
+    }
+
     /// Tells every service the executive is stopping.
     pub fn shutdown(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
         for svc in &mut self.services {
             let id = svc.id();
-            svc.shutdown(&mut Context::new(id, ordering, link));
+            svc.shutdown(&mut Context::with_timers(
+                id,
+                ordering,
+                link,
+                &mut self.timers,
+            ));
         }
     }
 }

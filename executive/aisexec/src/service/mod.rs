@@ -4,12 +4,14 @@
 //! - [`manager`]: the [`ServiceManager`] that routes events to services and
 //!   runs the sync after each regular configuration;
 //! - [`exec_message`]: the envelope of every multicast message;
-//! - [`sync`]: the barrier protocol of the sync.
+//! - [`sync`]: the barrier protocol of the sync;
+//! - [`timers`]: deadlines services arm and the executive loop waits on.
 
 pub mod api;
 pub mod exec_message;
 pub mod manager;
 pub mod sync;
+pub mod timers;
 
 pub use api::{
     ConnInfo, Context, ExecMessage, LibraryLink, Membership, ReplyTo, Request, Service, SyncStep,
