@@ -5,6 +5,7 @@ pub mod logging;
 
 pub mod executive;
 pub mod ipc;
+pub mod net;
 pub mod ordering;
 pub mod service;
 pub mod services;

@@ -2,6 +2,7 @@
 //! type implementing [`crate::service::Service`], and one line in
 //! [`all`].
 
+pub mod cfg;
 pub mod clm;
 
 use std::net::IpAddr;

@@ -22,13 +22,10 @@ use crate::config::{self, ConfigError, Paths};
 use crate::executive::{Executive, RunError};
 use crate::ipc::{EndpointError, IpcLimits, IpcServer, SocketName};
 use crate::logging::{self, LoggingError};
-use crate::ordering::{IdentityError, LocalNode, Loopback, RingStore, RingStoreError};
+use crate::net::{self, KeyLoadError, NetConfig, NetError, NetStatus, RingStatus, TotemOrdering};
+use crate::ordering::{IdentityError, LocalNode, RingStore, RingStoreError};
 use crate::service::{DuplicateService, ServiceManager};
 use crate::services::{self, ServiceEnv};
-
-/// Multicasts the single-node ordering stage holds before it answers
-/// "queue full".
-const LOOPBACK_QUEUE: usize = 1024;
 
 /// Why the executive could not start, or stopped on its own.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +37,10 @@ pub enum StartupError {
     Logging(#[from] LoggingError),
     #[error("node identity: {0}")]
     Identity(#[from] IdentityError),
+    #[error("totem: {0}")]
+    Key(#[from] KeyLoadError),
+    #[error("totem: {0}")]
+    Net(#[from] NetError),
     #[error("OPENAIS_IPC_SOCKET is not valid UTF-8: {0:?}")]
     SocketNotUtf8(OsString),
     #[error(transparent)]
@@ -101,6 +102,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     let paths = Paths::from_env();
     let config = config::load(&paths.main_config)?;
     let node = LocalNode::of_this_host(&config.totem)?;
+    let security = net::load_security(&config.totem, &paths.authkey)?;
     let socket_text = paths
         .ipc_socket
         .to_str()
@@ -119,6 +121,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     realtime::apply();
     let policy = access::policy(&config.aisexec);
     let ring_seq = RingStore::new(&paths.run_dir, node.address).next_ring_seq()?;
+    let net_config = NetConfig::new(&config.totem, &node, ring_seq);
 
     let env = ServiceEnv {
         node_id: node.id,
@@ -129,7 +132,10 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         boot_timestamp: now_ns(),
         config,
     };
-    let manager = ServiceManager::new(services::all(&env))?;
+    let net_status = NetStatus::new(RingStatus::new(node.id, node.address));
+    let mut service_list = services::all(&env);
+    service_list.push(Box::new(services::cfg::Cfg::new(net_status.clone())));
+    let manager = ServiceManager::new(service_list)?;
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -146,9 +152,12 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
             services,
             IpcLimits::default(),
         )?;
-        info!(target: "MAIN", "single-node ordering stage: ring {}.{} of this node alone",
-            node.id, ring_seq);
-        let ordering = Loopback::new(node.id, ring_seq, LOOPBACK_QUEUE);
+        let ordering = TotemOrdering::start(
+            net_config,
+            security,
+            RingStore::new(&paths.run_dir, node.address),
+            net_status,
+        )?;
         if let Some(r) = readiness.take() {
             r.ready();
         }

@@ -1,0 +1,525 @@
+//! [`TotemOrdering`]: the Totem state machine on real sockets and the
+//! tokio clock, as the executive's [`Ordering`].
+//!
+//! Everything the state machine is fed (datagrams, timer expiries,
+//! multicasts from the services) is handled synchronously, to the end:
+//! its outputs are carried out at once (datagrams sealed and sent without
+//! blocking, timers armed, deliveries and configuration changes turned
+//! into [`OrderingEvent`]s through the process-group layer and queued).
+//! The only await is the wait for the next datagram, timer or
+//! administrative request, so [`Ordering::next_event`] is cancel-safe.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use log::{debug, error, info, warn};
+use tokio::net::UdpSocket;
+use totem::crypto::PacketSecurity;
+use totem::pg::{Limits, LimitsError, ProcessGroup};
+use totem::{ConfChgKind, Input, Output, Srp, State};
+
+use super::security::Framing;
+use super::status::NetStatus;
+use super::transport::{address_is_local, Transport, TransportError, TransportSpec};
+use crate::ipc::rate_limit::RateLimit;
+use crate::ordering::{ConfChg, Guarantee, McastError, NodeId, Ordering, OrderingEvent, RingStore};
+
+/// Bytes of messages the process-group layer may hold before multicasts
+/// are refused with TRY_AGAIN: one message of the largest size the IPC
+/// allows always fits when the queue is below it.
+pub const PG_QUEUE_LIMIT: usize = 2 << 20;
+/// Datagrams read in one go before timers and other sources get a turn.
+const RECV_BATCH: usize = 64;
+/// Largest datagram read (UDP's own limit).
+const RECV_BUFFER: usize = 65536;
+
+/// Why the Totem driver could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("netmtu leaves no room for messages: {0}")]
+    Mtu(#[from] LimitsError),
+}
+
+/// Everything the driver needs to start.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// The protocol's timeouts; `netmtu` is the frame MTU of the
+    /// configuration, reduced here by the IP, UDP and security headers.
+    pub totem: totem::Config,
+    pub transport: TransportSpec,
+    pub node_id: NodeId,
+    /// The highest ring sequence number used before (persisted).
+    pub ring_seq: u64,
+}
+
+/// What woke the driver up.
+enum Wake {
+    Unicast(io::Result<(usize, SocketAddr)>),
+    Group(io::Result<(usize, SocketAddr)>),
+    Timer,
+    Downcheck,
+    Reenable,
+}
+
+/// Which receive buffer holds a datagram.
+#[derive(Clone, Copy)]
+enum Which {
+    Unicast,
+    Group,
+}
+
+/// Totem on the network: the executive's ordering layer of a real cluster.
+#[derive(Debug)]
+pub struct TotemOrdering {
+    srp: Srp,
+    pg: ProcessGroup,
+    transport: Transport,
+    framing: Framing,
+    timers: super::timers::Timers,
+    ring_store: RingStore,
+    persisted_seq: u64,
+    events: VecDeque<OrderingEvent>,
+    status: NetStatus,
+    me: NodeId,
+    address: IpAddr,
+    /// Payloads handed to the state machine ahead of the token: enough for
+    /// a full token visit; the rest waits in the process-group layer, where
+    /// small messages are packed together.
+    topup: usize,
+    left: bool,
+    buf_unicast: Vec<u8>,
+    buf_group: Vec<u8>,
+    wire: Vec<u8>,
+    downcheck: Duration,
+    next_downcheck: Instant,
+    interface_down: bool,
+    impostor_log: RateLimit,
+    last_state: State,
+}
+
+impl TotemOrdering {
+    /// Opens the sockets and starts the state machine (gathering; a ring
+    /// of this node alone forms after `join` ms if nobody answers). Must
+    /// run inside the tokio runtime.
+    pub fn start(
+        mut cfg: NetConfig,
+        security: PacketSecurity,
+        ring_store: RingStore,
+        status: NetStatus,
+    ) -> Result<TotemOrdering, NetError> {
+        let ip_udp = if cfg.transport.bind.is_ipv4() { 28 } else { 48 };
+        cfg.totem.netmtu = cfg
+            .totem
+            .netmtu
+            .saturating_sub(ip_udp + super::security::FRAMING_OVERHEAD);
+        let transport = Transport::open(cfg.transport.clone())?;
+        let timers = super::timers::Timers::new(Instant::now());
+        let downcheck = Duration::from_millis(cfg.totem.downcheck.max(100));
+        let max_messages = cfg.totem.max_messages as usize;
+        let window = cfg.totem.window_size as usize;
+        let (srp, out) = Srp::new(cfg.totem, cfg.node_id, cfg.ring_seq, timers.now());
+        let pg = ProcessGroup::new(cfg.node_id, Limits::new(srp.max_payload()))?;
+        let mut driver = TotemOrdering {
+            pg,
+            transport,
+            framing: Framing::new(security, cfg.node_id),
+            timers,
+            ring_store,
+            persisted_seq: cfg.ring_seq,
+            events: VecDeque::new(),
+            status,
+            me: cfg.node_id,
+            address: cfg.transport.bind,
+            topup: window
+                .max(max_messages)
+                .clamp(1, totem::srp::SEND_QUEUE_LIMIT / 2),
+            left: false,
+            buf_unicast: vec![0; RECV_BUFFER],
+            buf_group: vec![0; RECV_BUFFER],
+            wire: Vec::with_capacity(RECV_BUFFER),
+            downcheck,
+            next_downcheck: Instant::now() + downcheck,
+            interface_down: false,
+            impostor_log: RateLimit::new(Duration::from_secs(10), 1),
+            last_state: srp.state(),
+            srp,
+        };
+        driver.carry(out);
+        Ok(driver)
+    }
+
+    /// The shared status handle (the CFG service reads it).
+    pub fn status(&self) -> &NetStatus {
+        &self.status
+    }
+
+    pub fn srp(&self) -> &Srp {
+        &self.srp
+    }
+
+    /// Waits for the next datagram, timer or request and handles it.
+    async fn turn(&mut self) {
+        let deadline = self
+            .timers
+            .next_deadline()
+            .map(tokio::time::Instant::from_std);
+        let downcheck = tokio::time::Instant::from_std(self.next_downcheck);
+        let (unicast, group) = self.transport.sockets();
+        let wake = tokio::select! {
+            r = unicast.recv_from(&mut self.buf_unicast) => Wake::Unicast(r),
+            r = recv_opt(group, &mut self.buf_group) => Wake::Group(r),
+            () = sleep_until_opt(deadline) => Wake::Timer,
+            () = tokio::time::sleep_until(downcheck) => Wake::Downcheck,
+            () = self.status.requested() => Wake::Reenable,
+        };
+        match wake {
+            Wake::Unicast(r) => {
+                self.received(Which::Unicast, r);
+                self.drain_sockets();
+            }
+            Wake::Group(r) => {
+                self.received(Which::Group, r);
+                self.drain_sockets();
+            }
+            Wake::Timer => {}
+            Wake::Downcheck => self.check_interface(),
+            Wake::Reenable => {
+                if self.status.take_reenable() {
+                    self.reenable();
+                }
+            }
+        }
+        self.fire_timers();
+        self.publish();
+    }
+
+    /// Reads what else is already waiting, up to a batch.
+    fn drain_sockets(&mut self) {
+        for _ in 0..RECV_BATCH {
+            let (unicast, group) = self.transport.sockets();
+            let got_unicast = try_recv(unicast, &mut self.buf_unicast);
+            let got_group = group.and_then(|g| try_recv(g, &mut self.buf_group));
+            if got_unicast.is_none() && got_group.is_none() {
+                break;
+            }
+            if let Some(r) = got_unicast {
+                self.received(Which::Unicast, Ok(r));
+            }
+            if let Some(r) = got_group {
+                self.received(Which::Group, Ok(r));
+            }
+        }
+    }
+
+    fn received(&mut self, which: Which, r: io::Result<(usize, SocketAddr)>) {
+        let (len, from) = match r {
+            Ok(got) => got,
+            Err(e) => {
+                // ICMP errors reported on the socket, mostly: harmless.
+                debug!(target: "TOTEM", "receive error: {e}");
+                return;
+            }
+        };
+        if self.transport.is_own(from) {
+            return;
+        }
+        self.transport.count_received();
+        let buf = match which {
+            Which::Unicast => &self.buf_unicast[..len],
+            Which::Group => &self.buf_group[..len],
+        };
+        let Some((sender, packet)) = self.framing.open(buf, from) else {
+            return;
+        };
+        if sender == self.me {
+            if let Some(n) = self.impostor_log.check(Instant::now()) {
+                warn!(target: "TOTEM",
+                    "{from} sends as node id {sender}, which is this processor's: \
+                     two processors share a node id ({n} more since the last report)");
+            }
+            return;
+        }
+        let bytes = packet.to_vec();
+        self.transport.learn(sender, from);
+        let now = self.timers.now();
+        let out = self.srp.handle(
+            now,
+            Input::Packet {
+                from: sender,
+                bytes,
+            },
+        );
+        self.carry(out);
+    }
+
+    fn fire_timers(&mut self) {
+        loop {
+            let now = self.timers.now();
+            let due = self.timers.take_due(now);
+            if due.is_empty() {
+                return;
+            }
+            for kind in due {
+                let out = self.srp.handle(self.timers.now(), Input::TimerFired(kind));
+                self.carry(out);
+            }
+        }
+    }
+
+    /// Carries out the state machine's outputs, in order, then hands it
+    /// more of the queued multicasts if it has room.
+    fn carry(&mut self, out: Vec<Output>) {
+        self.carry_outputs(out);
+        self.feed();
+    }
+
+    fn carry_outputs(&mut self, out: Vec<Output>) {
+        if out.is_empty() {
+            return;
+        }
+        // A ring id must be on disk before it is on the wire.
+        self.persist_ring_seq();
+        for o in out {
+            match o {
+                Output::Send { to, bytes } => {
+                    self.framing.seal(&bytes, &mut self.wire);
+                    self.transport.send(to, &self.wire);
+                }
+                Output::SetTimer(kind, at) => self.timers.set(kind, at),
+                Output::CancelTimer(kind) => self.timers.cancel(kind),
+                Output::Deliver { from, payload } => {
+                    for m in self.pg.deliver(from, &payload) {
+                        self.events.push_back(OrderingEvent::Deliver {
+                            from: m.from,
+                            payload: m.bytes,
+                        });
+                    }
+                }
+                Output::ConfChg(chg) => {
+                    self.pg.conf_chg(&chg);
+                    self.log_confchg(&chg);
+                    self.events.push_back(OrderingEvent::ConfChg(chg));
+                }
+            }
+        }
+    }
+
+    /// Moves payloads from the process-group layer into the state
+    /// machine's send queue, up to [`TotemOrdering::topup`].
+    fn feed(&mut self) {
+        while !self.left && self.srp.queued() < self.topup && !self.srp.queue_full() {
+            let Some(payload) = self.pg.pop_payload() else {
+                return;
+            };
+            let now = self.timers.now();
+            match self.srp.mcast(now, payload.bytes, payload.guarantee) {
+                Ok(out) => self.carry_outputs(out),
+                Err(e) => {
+                    // The packer never makes a payload larger than
+                    // `max_payload`, and the queue had room.
+                    error!(target: "TOTEM", "Totem refused a process-group payload: {e:?}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn persist_ring_seq(&mut self) {
+        let high = self.srp.ring_seq_high();
+        if high <= self.persisted_seq {
+            return;
+        }
+        match self.ring_store.store(high) {
+            Ok(()) => self.persisted_seq = high,
+            Err(e) => error!(target: "TOTEM", "cannot record ring sequence {high}: {e}"),
+        }
+    }
+
+    fn log_confchg(&self, chg: &ConfChg) {
+        let list = |ids: &[NodeId]| -> String {
+            ids.iter()
+                .map(|&id| self.describe_node(id))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match chg.kind {
+            ConfChgKind::Transitional => {
+                info!(target: "TOTEM",
+                    "transitional configuration of ring {}: {} member(s): {}{}",
+                    chg.ring_id, chg.members.len(), list(&chg.members),
+                    if chg.left.is_empty() { String::new() }
+                    else { format!("; left: {}", list(&chg.left)) });
+            }
+            ConfChgKind::Regular => {
+                info!(target: "TOTEM",
+                    "new ring {}: {} member(s): {}{}",
+                    chg.ring_id, chg.members.len(), list(&chg.members),
+                    if chg.joined.is_empty() { String::new() }
+                    else { format!("; joined: {}", list(&chg.joined)) });
+            }
+        }
+    }
+
+    fn describe_node(&self, id: NodeId) -> String {
+        if id == self.me {
+            return format!("{id} ({})", self.address);
+        }
+        match self.transport.route(id) {
+            Some(addr) => format!("{id} ({})", addr.ip()),
+            None => id.to_string(),
+        }
+    }
+
+    /// Looks whether the bound address is still on an interface.
+    fn check_interface(&mut self) {
+        self.next_downcheck = Instant::now() + self.downcheck;
+        let up = address_is_local(self.address);
+        if !up && !self.interface_down {
+            self.interface_down = true;
+            error!(target: "TOTEM", "The network interface of {} is down.", self.address);
+        } else if up && self.interface_down {
+            self.interface_down = false;
+            info!(target: "TOTEM", "The network interface [{}] is now up.", self.address);
+            if let Err(e) = self.transport.reenable() {
+                warn!(target: "TOTEM", "cannot rejoin the network: {e}");
+            }
+        }
+    }
+
+    fn reenable(&mut self) {
+        info!(target: "TOTEM", "re-enabling ring 0 on request");
+        if let Err(e) = self.transport.reenable() {
+            warn!(target: "TOTEM", "cannot rejoin the network: {e}");
+        }
+        self.check_interface();
+    }
+
+    fn fault(&self) -> Option<String> {
+        if self.interface_down {
+            return Some(format!("the network interface of {} is down", self.address));
+        }
+        self.transport.stats().last_fault.clone()
+    }
+
+    /// Updates the shared status after a turn.
+    fn publish(&mut self) {
+        let state = self.srp.state();
+        if state != self.last_state {
+            debug!(target: "TOTEM", "state {:?} -> {:?}", self.last_state, state);
+            self.last_state = state;
+        }
+        let ring_id = self.srp.ring_id();
+        let members: &[NodeId] = self.srp.members();
+        let fault = self.fault();
+        let stats = self.srp.stats();
+        let framing = self.framing.stats();
+        let me = self.me;
+        let local = self.transport.local_addr();
+        let transport = &self.transport;
+        self.status.update(|s| {
+            s.state = state_name(state);
+            if s.ring_id != ring_id
+                || s.members.len() != members.len()
+                || s.members.iter().any(|(_, a)| a.is_none())
+            {
+                s.ring_id = ring_id;
+                s.members = members
+                    .iter()
+                    .map(|&id| {
+                        let addr = if id == me {
+                            Some(local)
+                        } else {
+                            transport.route(id)
+                        };
+                        (id, addr)
+                    })
+                    .collect();
+            }
+            s.fault = fault;
+            s.rings_installed = stats.rings_installed;
+            s.invalid_digests = framing.invalid_digest;
+            s.malformed = framing.malformed + stats.malformed_packets;
+        });
+    }
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Operational => "OPERATIONAL",
+        State::Gather => "GATHER",
+        State::Commit => "COMMIT",
+        State::Recovery => "RECOVERY",
+    }
+}
+
+async fn recv_opt(sock: Option<&UdpSocket>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    match sock {
+        Some(s) => s.recv_from(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn try_recv(sock: &UdpSocket, buf: &mut [u8]) -> Option<(usize, SocketAddr)> {
+    match sock.try_recv_from(buf) {
+        Ok(got) => Some(got),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+        Err(e) => {
+            debug!(target: "TOTEM", "receive error: {e}");
+            None
+        }
+    }
+}
+
+fn sleep_until_opt(deadline: Option<tokio::time::Instant>) -> impl Future<Output = ()> {
+    async move {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+impl Ordering for TotemOrdering {
+    fn local_node(&self) -> NodeId {
+        self.me
+    }
+
+    fn mcast(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError> {
+        if self.left || self.srp.queue_full() || self.pg.queued_bytes() >= PG_QUEUE_LIMIT {
+            return Err(McastError::QueueFull);
+        }
+        self.pg
+            .mcast(guarantee, &payload)
+            .map_err(|_| McastError::TooLarge)?;
+        self.feed();
+        Ok(())
+    }
+
+    async fn next_event(&mut self) -> Option<OrderingEvent> {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Some(event);
+            }
+            if self.left {
+                return None;
+            }
+            self.turn().await;
+        }
+    }
+
+    fn leave(&mut self) {
+        if self.left {
+            return;
+        }
+        let out = self.srp.leave(self.timers.now());
+        self.carry(out);
+        self.left = true;
+        self.events.clear();
+        self.publish();
+    }
+}

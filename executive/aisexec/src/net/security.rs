@@ -1,0 +1,251 @@
+//! What every datagram goes through between Totem and the socket: the
+//! sender's node id is prepended, the whole is sealed with
+//! [`PacketSecurity`] (`secauth: on`: encrypted and authenticated under the
+//! authkey; `off`: digested only, to catch corruption), and the reverse on
+//! receipt. Datagrams that fail are counted and dropped; `invalid digest`
+//! is logged at most once per [`DIGEST_LOG_WINDOW`], with a count.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use log::warn;
+use totem::crypto::{OpenError, PacketSecurity, AUTHKEY_LEN, NONCE_LEN, OVERHEAD};
+
+use crate::config::{KeySource, TotemConfig};
+use crate::ipc::rate_limit::RateLimit;
+use crate::ordering::NodeId;
+
+/// Bytes of the sender's node id before the Totem packet.
+pub const SENDER_LEN: usize = 4;
+/// Bytes a datagram carries beyond the Totem packet.
+pub const FRAMING_OVERHEAD: usize = OVERHEAD + SENDER_LEN;
+/// How often a stream of bad datagrams is logged.
+pub const DIGEST_LOG_WINDOW: Duration = Duration::from_secs(10);
+
+/// Why the packet security could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyLoadError {
+    #[error(
+        "cannot read the authkey {path}: {source} (secauth is on: create the key with \
+         ais-keygen, copy it to every node, or set secauth: off)"
+    )]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "the authkey {path} is {len} bytes long, {AUTHKEY_LEN} are required \
+         (generate one with ais-keygen)"
+    )]
+    FileLength { path: PathBuf, len: usize },
+    #[error("totem key: is {len} bytes long, {AUTHKEY_LEN} are required")]
+    InlineLength { len: usize },
+}
+
+/// The packet security `totem { }` asks for: keyed by the authkey
+/// (`keyfile:`, `key:`, or `default_authkey`) with `secauth: on`,
+/// integrity only with `secauth: off`.
+pub fn load_security(
+    totem: &TotemConfig,
+    default_authkey: &Path,
+) -> Result<PacketSecurity, KeyLoadError> {
+    match totem.key_source(default_authkey) {
+        None => Ok(PacketSecurity::integrity_only()),
+        Some(KeySource::Inline(key)) => PacketSecurity::from_authkey(key)
+            .map_err(|_| KeyLoadError::InlineLength { len: key.len() }),
+        Some(KeySource::File(path)) => {
+            let key =
+                zeroize::Zeroizing::new(fs::read(path).map_err(|source| KeyLoadError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?);
+            PacketSecurity::from_authkey(&key).map_err(|_| KeyLoadError::FileLength {
+                path: path.to_path_buf(),
+                len: key.len(),
+            })
+        }
+    }
+}
+
+/// Counters of datagrams refused before Totem saw them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FramingStats {
+    /// Digest mismatch: another authkey, a forgery or corruption.
+    pub invalid_digest: u64,
+    /// The sender runs the other `secauth` mode.
+    pub mode_mismatch: u64,
+    /// Too short, unknown version or flags, no room for a sender id, or
+    /// sender id 0.
+    pub malformed: u64,
+}
+
+/// Seals outgoing and opens incoming datagrams of one processor.
+#[derive(Debug)]
+pub struct Framing {
+    security: PacketSecurity,
+    me: NodeId,
+    plain: Vec<u8>,
+    stats: FramingStats,
+    digest_log: RateLimit,
+    mismatch_log: RateLimit,
+}
+
+impl Framing {
+    pub fn new(security: PacketSecurity, me: NodeId) -> Framing {
+        Framing {
+            security,
+            me,
+            plain: Vec::with_capacity(64 * 1024),
+            stats: FramingStats::default(),
+            digest_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
+            mismatch_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
+        }
+    }
+
+    pub fn stats(&self) -> FramingStats {
+        self.stats
+    }
+
+    /// The datagram carrying `packet` from this processor, in `out`.
+    pub fn seal(&mut self, packet: &[u8], out: &mut Vec<u8>) {
+        self.plain.clear();
+        self.plain.extend_from_slice(&self.me.to_le_bytes());
+        self.plain.extend_from_slice(packet);
+        let mut nonce = [0u8; NONCE_LEN];
+        if let Err(e) = getrandom::fill(&mut nonce) {
+            // getrandom(2) does not fail once the pool is initialised;
+            // a time-based nonce still never repeats within this process.
+            warn!(target: "TOTEM", "random source failed ({e}); using a time-based nonce");
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            nonce = t.to_le_bytes();
+        }
+        self.security.seal(nonce, &self.plain, out);
+    }
+
+    /// Opens a received datagram: the sender's node id and the Totem
+    /// packet, or `None` (counted, and logged at a rate limit).
+    pub fn open(&mut self, datagram: &[u8], from: std::net::SocketAddr) -> Option<(NodeId, &[u8])> {
+        match self.security.open(datagram, &mut self.plain) {
+            Ok(()) => {}
+            Err(OpenError::InvalidDigest) => {
+                self.stats.invalid_digest += 1;
+                if let Some(suppressed) = self.digest_log.check(Instant::now()) {
+                    warn!(target: "TOTEM",
+                        "Received message has invalid digest... ignoring (from {from}; \
+                         {} more since the last report, {} in all).",
+                        suppressed, self.stats.invalid_digest);
+                }
+                return None;
+            }
+            Err(e @ OpenError::ModeMismatch { .. }) => {
+                self.stats.mode_mismatch += 1;
+                if let Some(suppressed) = self.mismatch_log.check(Instant::now()) {
+                    warn!(target: "TOTEM",
+                        "dropping a packet from {from}: {e} ({suppressed} more since the last report)");
+                }
+                return None;
+            }
+            Err(_) => {
+                self.stats.malformed += 1;
+                return None;
+            }
+        }
+        let Some((id, packet)) = self.plain.split_first_chunk::<SENDER_LEN>() else {
+            self.stats.malformed += 1;
+            return None;
+        };
+        let sender = u32::from_le_bytes(*id);
+        if sender == 0 {
+            self.stats.malformed += 1;
+            return None;
+        }
+        Some((sender, packet))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    fn addr() -> SocketAddr {
+        "127.0.0.2:5405".parse().unwrap()
+    }
+
+    #[test]
+    fn round_trip_carries_the_sender() {
+        let key = [7u8; AUTHKEY_LEN];
+        let mut a = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 11);
+        let mut b = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 22);
+        let mut wire = Vec::new();
+        a.seal(b"totem packet", &mut wire);
+        assert_eq!(wire.len(), b"totem packet".len() + FRAMING_OVERHEAD);
+        let (sender, packet) = b.open(&wire, addr()).unwrap();
+        assert_eq!(sender, 11);
+        assert_eq!(packet, b"totem packet");
+    }
+
+    #[test]
+    fn other_key_mode_and_garbage_are_counted() {
+        let mut a = Framing::new(
+            PacketSecurity::from_authkey(&[1u8; AUTHKEY_LEN]).unwrap(),
+            1,
+        );
+        let mut b = Framing::new(
+            PacketSecurity::from_authkey(&[2u8; AUTHKEY_LEN]).unwrap(),
+            2,
+        );
+        let mut off = Framing::new(PacketSecurity::integrity_only(), 3);
+        let mut wire = Vec::new();
+        a.seal(b"x", &mut wire);
+        assert!(b.open(&wire, addr()).is_none());
+        assert!(off.open(&wire, addr()).is_none());
+        assert!(b.open(b"short", addr()).is_none());
+        // A well-sealed datagram too short to name its sender.
+        let mut raw = Vec::new();
+        PacketSecurity::integrity_only().seal([0; NONCE_LEN], b"ab", &mut raw);
+        assert!(off.open(&raw, addr()).is_none());
+        assert_eq!(b.stats().invalid_digest, 1);
+        assert_eq!(b.stats().malformed, 1);
+        assert_eq!(off.stats().mode_mismatch, 1);
+        assert_eq!(off.stats().malformed, 1);
+    }
+
+    #[test]
+    fn key_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "totem {\n version: 2\n transport: udpu\n interface {\n \
+                    bindnetaddr: 127.0.0.1\n }\n member {\n memberaddr: 127.0.0.1\n }\n}\n";
+        let totem = crate::config::parse(text, "t.conf").unwrap().totem;
+        let missing = dir.path().join("none");
+        assert!(matches!(
+            load_security(&totem, &missing),
+            Err(KeyLoadError::Read { .. })
+        ));
+        let short = dir.path().join("short");
+        fs::write(&short, [0u8; 16]).unwrap();
+        let err = load_security(&totem, &short).unwrap_err();
+        assert!(matches!(err, KeyLoadError::FileLength { len: 16, .. }));
+        assert!(err.to_string().contains("128"));
+        let good = dir.path().join("authkey");
+        fs::write(&good, [5u8; AUTHKEY_LEN]).unwrap();
+        let sec = load_security(&totem, &good).unwrap();
+        assert_eq!(sec.mode(), totem::crypto::SecAuth::On);
+        let off = crate::config::parse(
+            &text.replace("version: 2", "version: 2\n secauth: off"),
+            "t",
+        )
+        .unwrap()
+        .totem;
+        assert_eq!(
+            load_security(&off, &missing).unwrap().mode(),
+            totem::crypto::SecAuth::Off
+        );
+    }
+}

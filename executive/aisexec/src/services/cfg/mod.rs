@@ -1,0 +1,140 @@
+//! CFG, the administrative service `openais-cfgtool` talks to: the status
+//! of ring 0 as the Totem driver publishes it, and re-enabling a ring
+//! marked faulty. It reads and changes only this node's state, so it has
+//! nothing to replicate and serves during a sync too.
+
+use log::info;
+use sa_abi::ais::SA_AIS_OK;
+use sa_ipc::codec::DecodeError;
+use sa_ipc::proto::cfg::{CfgRequest, RingInterface, RingMember, RingStatusReply};
+use sa_ipc::proto::{service, Payload};
+
+use crate::net::{NetStatus, RingStatus};
+use crate::service::{Context, ExecMessage, Request, Service};
+
+/// The CFG service.
+#[derive(Debug)]
+pub struct Cfg {
+    status: NetStatus,
+}
+
+impl Cfg {
+    pub fn new(status: NetStatus) -> Cfg {
+        Cfg { status }
+    }
+}
+
+/// The reply `openais-cfgtool -s` prints.
+pub fn status_reply(s: &RingStatus) -> RingStatusReply {
+    let address = s.address.to_string();
+    let (faulty, status) = match &s.fault {
+        None => (false, "ring 0 active with no faults".to_owned()),
+        Some(why) => (
+            true,
+            format!("Marking ringid 0 interface {address} FAULTY - administrative intervention required ({why})"),
+        ),
+    };
+    RingStatusReply {
+        node_id: s.node_id,
+        ring_rep: s.ring_id.rep,
+        ring_seq: s.ring_id.seq,
+        state: s.state.to_owned(),
+        members: s
+            .members
+            .iter()
+            .map(|&(node_id, addr)| RingMember {
+                node_id,
+                address: addr.map(|a| a.ip().to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        interfaces: vec![RingInterface {
+            ringnumber: 0,
+            address,
+            faulty,
+            status,
+        }],
+        rings_installed: s.rings_installed,
+        invalid_digests: s.invalid_digests,
+        malformed: s.malformed,
+    }
+}
+
+impl Service for Cfg {
+    fn id(&self) -> u16 {
+        service::CFG
+    }
+
+    fn name(&self) -> &'static str {
+        "CFG"
+    }
+
+    fn lib_request(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) -> Result<(), DecodeError> {
+        match CfgRequest::decode(req.kind, req.payload)? {
+            CfgRequest::RingStatusGet(_) => {
+                let reply = status_reply(&self.status.snapshot());
+                ctx.respond(req, SA_AIS_OK, reply.to_payload());
+            }
+            CfgRequest::RingReenable(_) => {
+                info!(target: "CFG", "re-enabling the rings on an administrator's request");
+                self.status.request_reenable();
+                ctx.respond(req, SA_AIS_OK, Vec::new());
+            }
+        }
+        Ok(())
+    }
+
+    fn served_during_sync(&self, _kind: u16) -> bool {
+        true
+    }
+
+    fn exec_deliver(
+        &mut self,
+        _ctx: &mut Context<'_>,
+        msg: &ExecMessage<'_>,
+    ) -> Result<(), DecodeError> {
+        // CFG multicasts nothing.
+        Err(DecodeError::UnknownKind {
+            service: service::CFG,
+            kind: msg.kind,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ordering::RingId;
+
+    #[test]
+    fn reply_reflects_faults_and_members() {
+        let mut s = RingStatus::new(16777343, "127.0.0.1".parse().unwrap());
+        s.ring_id = RingId {
+            rep: 16777343,
+            seq: 8,
+        };
+        s.state = "OPERATIONAL";
+        s.members = vec![
+            (16777343, Some("127.0.0.1:5405".parse().unwrap())),
+            (33554559, None),
+        ];
+        let r = status_reply(&s);
+        assert_eq!(r.ring_seq, 8);
+        assert_eq!(r.members[0].address, "127.0.0.1");
+        assert_eq!(r.members[1].address, "");
+        assert!(!r.interfaces[0].faulty);
+        assert_eq!(r.interfaces[0].status, "ring 0 active with no faults");
+        s.fault = Some("the network interface of 127.0.0.1 is down".into());
+        let r = status_reply(&s);
+        assert!(r.interfaces[0].faulty);
+        assert!(r.interfaces[0].status.contains("FAULTY"));
+    }
+
+    #[test]
+    fn reenable_request_reaches_the_driver() {
+        let status = NetStatus::new(RingStatus::new(1, "127.0.0.1".parse().unwrap()));
+        let cfg = Cfg::new(status.clone());
+        cfg.status.request_reenable();
+        assert!(status.take_reenable());
+        assert!(!status.take_reenable());
+    }
+}
