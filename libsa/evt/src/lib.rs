@@ -1,1 +1,32 @@
-//! libSaEvt: the SA Forum Event library.
+//! libSaEvt: the SA Forum AIS B.01.01 Event library.
+//!
+//! The seventeen C calls live in [`lifecycle`] (initialize, selection
+//! object, dispatch, finalize), [`channel`] (open, close, unlink,
+//! subscriptions, retention clear) and [`event`] (allocate, attributes,
+//! data, publish, free). Each validates its arguments as B.01.01 says,
+//! then talks to the executive's EVT service through the library
+//! handle's [`sa_ipc::Connection`]. Delivered events are pulled from the
+//! executive while dispatching ([`callbacks`]) and become event handles
+//! the application reads and frees.
+//!
+//! Built as a static archive and linked into `libSaEvt.so.2` with
+//! `libSaEvt.versions` (symbol version `OPENAIS_EVT_B.01.01`, only the
+//! API exported).
+
+mod callbacks;
+pub mod channel;
+pub mod event;
+mod handles;
+pub mod lifecycle;
+mod patterns;
+
+/// Unwraps a `Result<T, SaAisErrorT>` inside a guarded body.
+macro_rules! check {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(code) => return code,
+        }
+    };
+}
+pub(crate) use check;

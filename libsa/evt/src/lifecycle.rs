@@ -1,0 +1,130 @@
+//! saEvtInitialize, saEvtSelectionObjectGet, saEvtDispatch and
+//! saEvtFinalize, with exactly the prototypes of saEvt.h. Each body runs
+//! inside [`ffi_guard`], so no panic crosses into C.
+
+#![allow(non_snake_case)]
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use sa_abi::ais::{
+    SaAisErrorT, SaDispatchFlagsT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
+    SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NO_MEMORY, SA_AIS_OK,
+};
+use sa_abi::evt::{SaEvtCallbacksT, SaEvtHandleT};
+use sa_ipc::ffi::{dispatch, ffi_guard, negotiate_version, DispatchMode, VERSION_B_01_01};
+use sa_ipc::{service, Connection};
+
+use crate::check;
+use crate::handles::{instance, lock, remove_channel, EvtInstance, INSTANCES};
+
+/// Opens an event library instance: negotiates the version, connects to
+/// the executive and returns a new handle.
+///
+/// # Safety
+/// `evtHandle` and `version` are NULL or valid for writing; `callbacks`
+/// is NULL or points to a valid SaEvtCallbacksT.
+#[no_mangle]
+pub unsafe extern "C" fn saEvtInitialize(
+    evtHandle: *mut SaEvtHandleT,
+    callbacks: *const SaEvtCallbacksT,
+    version: *mut SaVersionT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        if evtHandle.is_null() || version.is_null() {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        // SAFETY: non-NULL, and valid by the caller's contract.
+        let version = unsafe { &mut *version };
+        let rc = negotiate_version(version, VERSION_B_01_01);
+        if rc != SA_AIS_OK {
+            return rc;
+        }
+        let callbacks = if callbacks.is_null() {
+            SaEvtCallbacksT::default()
+        } else {
+            // SAFETY: non-NULL, valid by the contract; copied, so the caller
+            // may free its structure after the call.
+            unsafe { callbacks.read() }
+        };
+        let conn = match Connection::connect(service::EVT) {
+            Ok(c) => c,
+            Err(e) => {
+                log::warn!("saEvtInitialize: {e}");
+                return e.to_ais();
+            }
+        };
+        let handle = check!(INSTANCES
+            .create(EvtInstance {
+                conn,
+                callbacks,
+                channels: Mutex::new(BTreeMap::new()),
+                pending_opens: Mutex::new(Vec::new()),
+            })
+            .map_err(|_| SA_AIS_ERR_NO_MEMORY));
+        // SAFETY: non-NULL, valid for writing by the contract.
+        unsafe { evtHandle.write(handle) };
+        SA_AIS_OK
+    })
+}
+
+/// The handle's selection object: an fd that is readable while a
+/// callback (an open result, or delivered events) is pending.
+///
+/// # Safety
+/// `selectionObject` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn saEvtSelectionObjectGet(
+    evtHandle: SaEvtHandleT,
+    selectionObject: *mut SaSelectionObjectT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(evtHandle));
+        if selectionObject.is_null() {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        // SAFETY: non-NULL, valid for writing by the contract. An fd is
+        // never negative here, so it converts losslessly.
+        unsafe { selectionObject.write(inst.conn.dispatch_fd() as SaSelectionObjectT) };
+        SA_AIS_OK
+    })
+}
+
+/// Runs pending callbacks: SA_DISPATCH_ONE, _ALL or _BLOCKING (until the
+/// handle is finalized).
+///
+/// # Safety
+/// Callable with any arguments; the registered callbacks must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn saEvtDispatch(
+    evtHandle: SaEvtHandleT,
+    dispatchFlags: SaDispatchFlagsT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(evtHandle));
+        let mode = check!(DispatchMode::from_flags(dispatchFlags));
+        dispatch(&inst.conn, mode, |frame| inst.deliver(frame))
+    })
+}
+
+/// Closes the handle: every channel opened and every event allocated or
+/// delivered through it goes (their handles are SA_AIS_ERR_BAD_HANDLE
+/// from now on), the connection ends (the executive closes the openings)
+/// and a blocking dispatch in another thread returns.
+///
+/// # Safety
+/// Callable with any argument.
+#[no_mangle]
+pub unsafe extern "C" fn saEvtFinalize(evtHandle: SaEvtHandleT) -> SaAisErrorT {
+    ffi_guard(|| {
+        let Some(inst) = INSTANCES.destroy(evtHandle) else {
+            return SA_AIS_ERR_BAD_HANDLE;
+        };
+        let channels: Vec<u64> = lock(&inst.channels).values().copied().collect();
+        for ch in channels {
+            remove_channel(ch);
+        }
+        inst.conn.shutdown();
+        SA_AIS_OK
+    })
+}
