@@ -67,9 +67,13 @@ impl Srp {
         if self.state != State::Gather {
             return;
         }
-        self.send_join();
-        self.set_timer(TimerKind::Join, self.cfg.join);
+        // Consensus first: a join sent just before this processor commits
+        // to a ring would reach the others as a stale view.
         self.check_consensus();
+        if self.state == State::Gather {
+            self.send_join();
+            self.set_timer(TimerKind::Join, self.cfg.join);
+        }
     }
 
     pub(super) fn on_join(&mut self, j: Join) {
@@ -114,15 +118,28 @@ impl Srp {
             self.check_consensus();
             return;
         }
-        if procs.is_subset(&self.proc_set) && fails.is_subset(&self.fail_set) {
-            // The sender will catch up with our joins.
+        // Whom a processor gave up on is taken only from a member of our
+        // ring that has seen the ring: anyone else judged before it heard
+        // from us lately (it may have failed us, then formed its own ring,
+        // while we formed ours), and taking its verdict would split the
+        // merge again. From others take the processors; a processor they
+        // rightly failed is failed here by our own consensus timeout.
+        let trusted = self.members.contains(&sender) && j.ring_seq >= self.ring_id().seq;
+        if self.state != State::Gather || !trusted {
+            let grows = !procs.is_subset(&self.proc_set);
             if self.state != State::Gather {
                 self.enter_gather();
-                self.sets_changed();
+            } else if !grows {
+                return;
             }
+            self.proc_set.extend(procs.iter().copied());
+            self.sets_changed();
             return;
         }
-        self.enter_gather();
+        if procs.is_subset(&self.proc_set) && fails.is_subset(&self.fail_set) {
+            // The sender will catch up with our joins.
+            return;
+        }
         self.proc_set.extend(procs.iter().copied());
         if fails.contains(&self.me) {
             // It gave up on us; we give up on it and each side forms its
