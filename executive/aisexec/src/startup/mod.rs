@@ -120,7 +120,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     run_dir::enter(&paths.run_dir)?;
     realtime::apply();
     let policy = access::policy(&config.aisexec);
-    let ring_seq = RingStore::new(&paths.run_dir, node.address).next_ring_seq()?;
+    let ring_seq = RingStore::new(&paths.run_dir, node.address).load()?;
     let net_config = NetConfig::new(&config.totem, &node, ring_seq);
 
     let env = ServiceEnv {

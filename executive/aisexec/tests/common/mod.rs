@@ -139,11 +139,21 @@ fn signal(pid: u32, sig: i32) {
     }
 }
 
+/// A UDP port of 127.0.0.1 that nobody uses now: each test executive
+/// gets a Totem ring of its own, even when tests run side by side.
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
 /// The single-node configuration of the tests.
 pub fn config(group: &str) -> String {
+    let port = free_udp_port();
     format!(
         "totem {{\n\tversion: 2\n\tsecauth: off\n\ttransport: udpu\n\
-         \tinterface {{\n\t\tringnumber: 0\n\t\tbindnetaddr: 127.0.0.1\n\t}}\n\
+         \tinterface {{\n\t\tringnumber: 0\n\t\tbindnetaddr: 127.0.0.1\n\t\tmcastport: {port}\n\t}}\n\
          \tmember {{\n\t\tmemberaddr: 127.0.0.1\n\t}}\n}}\n\
          logging {{\n\tto_stderr: yes\n\ttimestamp: off\n\tdebug: off\n}}\n\
          aisexec {{\n\tuser: root\n\tgroup: {group}\n}}\n"
