@@ -4,6 +4,7 @@
 
 pub mod cfg;
 pub mod clm;
+pub mod evt;
 
 use std::net::IpAddr;
 
@@ -27,5 +28,5 @@ pub struct ServiceEnv {
 
 /// Every service of the executive.
 pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
-    vec![Box::new(clm::Clm::new(env))]
+    vec![Box::new(clm::Clm::new(env)), Box::new(evt::Evt::new(env))]
 }

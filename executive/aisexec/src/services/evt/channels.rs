@@ -69,6 +69,7 @@ impl Channels {
         self.by_id.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -83,26 +84,21 @@ impl Channels {
         self.by_name.get(name).copied()
     }
 
-    /// Adds an opening of `name`. When no channel has the name and
-    /// `create` is set, a channel is created with the id `new_id()`
-    /// returns. Returns the channel's id and whether it was created.
+    /// Adds an opening of `name`. When no channel has the name, one is
+    /// created with id `create` if given (SA_EVT_CHANNEL_CREATE; the
+    /// caller draws the id only when [`Channels::by_name`] finds none).
+    /// Returns the channel's id and whether it was created.
     pub fn open(
         &mut self,
         name: &Name,
-        create: bool,
         open: OpenRef,
-        new_id: impl FnOnce() -> ChannelId,
+        create: Option<ChannelId>,
     ) -> Result<(ChannelId, bool), NoSuchChannel> {
-        if let Some(id) = self.by_name(name) {
-            if let Some(ch) = self.by_id.get_mut(&id) {
-                ch.opens.insert(open);
-                return Ok((id, false));
-            }
+        if let Some(ch) = self.by_name.get(name).and_then(|id| self.by_id.get_mut(id)) {
+            ch.opens.insert(open);
+            return Ok((ch.id, false));
         }
-        if !create {
-            return Err(NoSuchChannel);
-        }
-        let id = new_id();
+        let id = create.ok_or(NoSuchChannel)?;
         self.insert(Channel {
             id,
             name: name.clone(),
@@ -150,10 +146,7 @@ impl Channels {
                 touched.push(ch.id);
             }
         }
-        touched
-            .into_iter()
-            .filter_map(|id| self.reap(id))
-            .collect()
+        touched.into_iter().filter_map(|id| self.reap(id)).collect()
     }
 
     /// Removes the channel when it is dead.
@@ -185,15 +178,9 @@ mod tests {
     #[test]
     fn create_open_close_keeps_the_channel() {
         let mut t = Channels::default();
-        assert_eq!(
-            t.open(&name("a"), false, open(1, 1, 1), || 7),
-            Err(NoSuchChannel)
-        );
-        assert_eq!(t.open(&name("a"), true, open(1, 1, 1), || 7), Ok((7, true)));
-        assert_eq!(
-            t.open(&name("a"), true, open(2, 5, 1), || unreachable!()),
-            Ok((7, false))
-        );
+        assert_eq!(t.open(&name("a"), open(1, 1, 1), None), Err(NoSuchChannel));
+        assert_eq!(t.open(&name("a"), open(1, 1, 1), Some(7)), Ok((7, true)));
+        assert_eq!(t.open(&name("a"), open(2, 5, 1), None), Ok((7, false)));
         assert_eq!(t.get(7).unwrap().opens.len(), 2);
         assert_eq!(t.close(7, &open(1, 1, 1)), None);
         assert_eq!(t.close(7, &open(2, 5, 1)), None);
@@ -205,17 +192,14 @@ mod tests {
     #[test]
     fn unlink_takes_the_name_and_the_last_close_the_channel() {
         let mut t = Channels::default();
-        t.open(&name("a"), true, open(1, 1, 1), || 7).unwrap();
+        t.open(&name("a"), open(1, 1, 1), Some(7)).unwrap();
         assert_eq!(t.unlink(&name("a")), Ok((7, false)));
         assert_eq!(t.unlink(&name("a")), Err(NoSuchChannel));
         assert_eq!(t.by_name(&name("a")), None);
         assert!(t.get(7).unwrap().unlinked);
         // a new open of the name is a new channel
-        assert_eq!(
-            t.open(&name("a"), false, open(1, 1, 2), || 8),
-            Err(NoSuchChannel)
-        );
-        assert_eq!(t.open(&name("a"), true, open(1, 1, 2), || 8), Ok((8, true)));
+        assert_eq!(t.open(&name("a"), open(1, 1, 2), None), Err(NoSuchChannel));
+        assert_eq!(t.open(&name("a"), open(1, 1, 2), Some(8)), Ok((8, true)));
         assert_eq!(t.close(7, &open(1, 1, 1)), Some(7));
         assert!(t.get(7).is_none());
         assert_eq!(t.by_name(&name("a")), Some(8));
@@ -224,7 +208,7 @@ mod tests {
     #[test]
     fn unlink_without_openings_removes_at_once() {
         let mut t = Channels::default();
-        t.open(&name("a"), true, open(1, 1, 1), || 7).unwrap();
+        t.open(&name("a"), open(1, 1, 1), Some(7)).unwrap();
         t.close(7, &open(1, 1, 1));
         assert_eq!(t.unlink(&name("a")), Ok((7, true)));
         assert!(t.is_empty());
@@ -233,10 +217,10 @@ mod tests {
     #[test]
     fn removing_a_connection_reaps_unlinked_channels() {
         let mut t = Channels::default();
-        t.open(&name("a"), true, open(1, 1, 1), || 7).unwrap();
-        t.open(&name("a"), true, open(1, 1, 2), || 0).unwrap();
-        t.open(&name("b"), true, open(1, 1, 3), || 8).unwrap();
-        t.open(&name("b"), true, open(2, 1, 1), || 0).unwrap();
+        t.open(&name("a"), open(1, 1, 1), Some(7)).unwrap();
+        t.open(&name("a"), open(1, 1, 2), None).unwrap();
+        t.open(&name("b"), open(1, 1, 3), Some(8)).unwrap();
+        t.open(&name("b"), open(2, 1, 1), None).unwrap();
         t.unlink(&name("a")).unwrap();
         t.unlink(&name("b")).unwrap();
         let gone = t.remove_opens(|o| o.node == 1 && o.conn == ConnId(1));

@@ -77,7 +77,13 @@ pub struct DeliveryQueue {
 }
 
 fn record_bytes(event: &EventRecord) -> usize {
-    event.data.len() + event.attributes.patterns.iter().map(Vec::len).sum::<usize>()
+    event.data.len()
+        + event
+            .attributes
+            .patterns
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>()
 }
 
 impl DeliveryQueue {
@@ -98,6 +104,7 @@ impl DeliveryQueue {
     }
 
     /// Events queued (the lost-event notice not counted).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -251,7 +258,10 @@ mod tests {
 
     #[test]
     fn highest_priority_first_fifo_within_a_priority() {
-        let mut q = DeliveryQueue::new(QueueLimits { size: 10, resume: 5 });
+        let mut q = DeliveryQueue::new(QueueLimits {
+            size: 10,
+            resume: 5,
+        });
         for (id, prio) in [(10, 3), (11, 1), (12, 3), (13, 0), (14, 1)] {
             assert_eq!(q.push(1, 1, event(id, prio), 0), Pushed::Queued);
         }
@@ -273,7 +283,10 @@ mod tests {
         let notice = q.pop().unwrap();
         assert_eq!((notice.open_id, notice.subscription_id), (1, 7));
         assert_eq!(notice.event.event_id, SA_EVT_EVENTID_LOST);
-        assert_eq!(notice.event.attributes.patterns, vec![SA_EVT_LOST_EVENT.to_vec()]);
+        assert_eq!(
+            notice.event.attributes.patterns,
+            vec![SA_EVT_LOST_EVENT.to_vec()]
+        );
         assert_eq!(notice.event.attributes.priority, SA_EVT_HIGHEST_PRIORITY);
         assert_eq!(notice.event.publish_time, 99);
         assert_eq!(notice.event.data, b"2");
@@ -320,7 +333,10 @@ mod tests {
 
     #[test]
     fn one_notification_outstanding_at_a_time() {
-        let mut q = DeliveryQueue::new(QueueLimits { size: 10, resume: 5 });
+        let mut q = DeliveryQueue::new(QueueLimits {
+            size: 10,
+            resume: 5,
+        });
         assert!(!q.take_notify(), "nothing queued");
         q.push(1, 1, event(10, 3), 0);
         q.push(1, 1, event(11, 3), 0);

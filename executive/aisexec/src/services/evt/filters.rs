@@ -100,7 +100,10 @@ mod tests {
         assert!(event_matches(&filters, &pats(&["a", "b"])));
         assert!(!event_matches(&filters, &pats(&["a", "cb"])));
         assert!(!event_matches(&filters, &pats(&["x", "bc"])));
-        assert!(!event_matches(&filters, &pats(&["bc", "a"])), "by index, not anywhere");
+        assert!(
+            !event_matches(&filters, &pats(&["bc", "a"])),
+            "by index, not anywhere"
+        );
         // patterns past the last filter are not looked at
         assert!(event_matches(&filters, &pats(&["a", "b", "zzz"])));
     }

@@ -100,6 +100,13 @@ impl LocalConns {
         self.conns.insert(conn, LocalConn::new(limits));
     }
 
+    /// The connection `conn`, added first if it is not known yet.
+    pub fn conn_or_add(&mut self, conn: ConnId, limits: QueueLimits) -> &mut LocalConn {
+        self.conns
+            .entry(conn)
+            .or_insert_with(|| LocalConn::new(limits))
+    }
+
     /// Removes a connection and its openings.
     pub fn remove_conn(&mut self, conn: ConnId) -> Option<LocalConn> {
         let c = self.conns.remove(&conn)?;
@@ -109,6 +116,7 @@ impl LocalConns {
         Some(c)
     }
 
+    #[cfg(test)]
     pub fn conn(&self, conn: ConnId) -> Option<&LocalConn> {
         self.conns.get(&conn)
     }
@@ -119,6 +127,20 @@ impl LocalConns {
 
     pub fn open(&self, conn: ConnId, open_id: u32) -> Option<&LocalOpen> {
         self.conns.get(&conn)?.opens.get(&open_id)
+    }
+
+    pub fn open_mut(&mut self, conn: ConnId, open_id: u32) -> Option<&mut LocalOpen> {
+        self.conns.get_mut(&conn)?.opens.get_mut(&open_id)
+    }
+
+    /// Forgets, in every opening, the retained events `retained` rejects
+    /// (gone while a sync replaced the state).
+    pub fn prune_seen(&mut self, retained: impl Fn(u64) -> bool) {
+        for c in self.conns.values_mut() {
+            for o in c.opens.values_mut() {
+                o.retained_seen.retain(|id| retained(*id));
+            }
+        }
     }
 
     /// Every local opening, by connection then id.
@@ -358,7 +380,10 @@ mod tests {
         let mut l = setup();
         l.deliver(10, &event(100, "x"), false, 0);
         assert!(l.remove_open(ConnId(1), 1).is_some());
-        assert!(l.conn(ConnId(1)).unwrap().queue.is_empty(), "queued events go");
+        assert!(
+            l.conn(ConnId(1)).unwrap().queue.is_empty(),
+            "queued events go"
+        );
         assert!(l.deliver(10, &event(101, "x"), false, 0).0.is_empty());
         l.rechannel(10, 20);
         assert_eq!(l.open(ConnId(2), 1).unwrap().channel, 20);

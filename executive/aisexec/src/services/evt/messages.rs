@@ -53,7 +53,9 @@ pub struct Open {
 impl Payload for Open {
     fn encode(&self, e: &mut Encoder) {
         self.reply_to.encode(e);
-        e.put_u32(self.open_id).put_name(&self.name).put_u8(self.flags);
+        e.put_u32(self.open_id)
+            .put_name(&self.name)
+            .put_u8(self.flags);
         match self.invocation {
             Some(i) => e.put_bool(true).put_u64(i),
             None => e.put_bool(false),

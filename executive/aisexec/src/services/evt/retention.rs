@@ -61,6 +61,7 @@ impl RetainedEvents {
         self.by_id.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
@@ -81,13 +82,13 @@ impl RetainedEvents {
     /// Retains `event` on `channel` (a duplicate id is ignored).
     pub fn insert(&mut self, channel: ChannelId, event: Arc<EventRecord>) {
         let seq = self.next_seq;
-        self.by_id.entry(event.event_id).or_insert_with(|| {
-            Retained {
+        self.by_id
+            .entry(event.event_id)
+            .or_insert_with(|| Retained {
                 channel,
                 event,
                 seq,
-            }
-        });
+            });
         self.next_seq += 1;
     }
 
@@ -110,16 +111,6 @@ impl RetainedEvents {
             self.remove(*id);
         }
         ids
-    }
-
-    /// Moves every event of channel `from` to channel `to` (channels
-    /// merged by a sync).
-    pub fn rechannel(&mut self, from: ChannelId, to: ChannelId) {
-        for r in self.by_id.values_mut() {
-            if r.channel == from {
-                r.channel = to;
-            }
-        }
     }
 
     /// The events of `channel` in publish order.
@@ -196,8 +187,7 @@ mod tests {
         assert_eq!(ids, vec![30, 20]);
         assert_eq!(r.remove_channel(1), vec![20, 30]);
         assert_eq!(r.len(), 1);
-        r.rechannel(2, 5);
-        assert_eq!(r.of_channel(5).len(), 1);
+        assert_eq!(r.of_channel(2).len(), 1);
     }
 
     #[test]

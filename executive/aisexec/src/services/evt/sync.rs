@@ -147,11 +147,12 @@ impl Merge {
                         opens: BTreeSet::new(),
                     });
                     ch.unlinked |= unlinked;
-                    ch.opens.extend(opens.into_iter().map(|(conn, open_id)| OpenRef {
-                        node: from,
-                        conn,
-                        open_id,
-                    }));
+                    ch.opens
+                        .extend(opens.into_iter().map(|(conn, open_id)| OpenRef {
+                            node: from,
+                            conn,
+                            open_id,
+                        }));
                 }
                 SyncItem::Retained { channel, event } => {
                     self.retained
@@ -286,10 +287,10 @@ mod tests {
                 },
             });
         }
-        let chunks = chunks(RING, &items);
-        assert!(chunks.len() > 1);
+        let encoded = chunks(RING, &items);
+        assert!(encoded.len() > 1);
         let mut back = Vec::new();
-        for c in &chunks {
+        for c in &encoded {
             assert!(c.len() <= CHUNK_BYTES + 16);
             let s = SyncState::from_payload(c).unwrap();
             assert_eq!(s.ring_id, RING);
@@ -305,22 +306,39 @@ mod tests {
     #[test]
     fn union_of_channels_openings_and_events() {
         let mut m = Merge::default();
-        m.add(1, state(vec![
-            chan(10, "a", false, &[(100, 1)]),
-            retained(10, 50, 2),
-            SyncItem::Ids { kind: IdKind::Event, node: 1, next: 9 },
-        ]));
-        m.add(2, state(vec![
-            chan(10, "a", true, &[(200, 1)]),
-            retained(10, 50, 2),
-            retained(10, 51, 1),
-            SyncItem::Ids { kind: IdKind::Event, node: 1, next: 4 },
-        ]));
+        m.add(
+            1,
+            state(vec![
+                chan(10, "a", false, &[(100, 1)]),
+                retained(10, 50, 2),
+                SyncItem::Ids {
+                    kind: IdKind::Event,
+                    node: 1,
+                    next: 9,
+                },
+            ]),
+        );
+        m.add(
+            2,
+            state(vec![
+                chan(10, "a", true, &[(200, 1)]),
+                retained(10, 50, 2),
+                retained(10, 51, 1),
+                SyncItem::Ids {
+                    kind: IdKind::Event,
+                    node: 1,
+                    next: 4,
+                },
+            ]),
+        );
         let mut merged = m.finish();
         let ch = merged.channels.get(10).unwrap();
         assert!(ch.unlinked, "unlinked anywhere is unlinked");
         assert_eq!(ch.opens.len(), 2);
-        assert!(ch.opens.iter().any(|o| o.node == 2 && o.conn == ConnId(200)));
+        assert!(ch
+            .opens
+            .iter()
+            .any(|o| o.node == 2 && o.conn == ConnId(200)));
         assert_eq!(merged.channels.by_name(&Name::try_from("a").unwrap()), None);
         let order: Vec<u64> = merged
             .retained
@@ -335,8 +353,14 @@ mod tests {
     #[test]
     fn same_name_channels_fold_into_the_smallest_id() {
         let mut m = Merge::default();
-        m.add(1, state(vec![chan(20, "x", false, &[(1, 1)]), retained(20, 60, 5)]));
-        m.add(2, state(vec![chan(30, "x", false, &[(2, 1)]), retained(30, 61, 6)]));
+        m.add(
+            1,
+            state(vec![chan(20, "x", false, &[(1, 1)]), retained(20, 60, 5)]),
+        );
+        m.add(
+            2,
+            state(vec![chan(30, "x", false, &[(2, 1)]), retained(30, 61, 6)]),
+        );
         let merged = m.finish();
         assert_eq!(merged.renamed, vec![(30, 20)]);
         assert!(merged.channels.get(30).is_none());
@@ -353,7 +377,10 @@ mod tests {
     fn dead_channels_and_their_events_are_dropped() {
         let mut m = Merge::default();
         // node 3 held the only opening and is not in the new configuration
-        m.add(1, state(vec![chan(40, "gone", true, &[]), retained(40, 70, 1)]));
+        m.add(
+            1,
+            state(vec![chan(40, "gone", true, &[]), retained(40, 70, 1)]),
+        );
         m.add(2, state(vec![chan(40, "gone", true, &[])]));
         let merged = m.finish();
         assert!(merged.channels.is_empty());
@@ -363,7 +390,10 @@ mod tests {
     #[test]
     fn every_member_merges_to_the_same_state() {
         let a = state(vec![chan(1, "n", false, &[(5, 1)]), retained(1, 90, 3)]);
-        let b = state(vec![chan(2, "n", false, &[(6, 1)]), chan(3, "m", true, &[(6, 2)])]);
+        let b = state(vec![
+            chan(2, "n", false, &[(6, 1)]),
+            chan(3, "m", true, &[(6, 2)]),
+        ]);
         let run = |order: &[(NodeId, &SyncState)]| {
             let mut m = Merge::default();
             for (from, s) in order {
