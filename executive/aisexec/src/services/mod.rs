@@ -4,6 +4,8 @@
 
 pub mod cfg;
 pub mod clm;
+pub mod cpg;
+pub mod evs;
 pub mod evt;
 
 use std::net::IpAddr;
@@ -28,5 +30,10 @@ pub struct ServiceEnv {
 
 /// Every service of the executive.
 pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
-    vec![Box::new(clm::Clm::new(env)), Box::new(evt::Evt::new(env))]
+    vec![
+        Box::new(clm::Clm::new(env)),
+        Box::new(evs::Evs::new(env)),
+        Box::new(cpg::Cpg::new(env)),
+        Box::new(evt::Evt::new(env)),
+    ]
 }

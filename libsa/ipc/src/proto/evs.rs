@@ -57,11 +57,11 @@ const MAX_NODES: usize = 65_536;
 pub struct GroupKey(pub [u8; KEY_LEN]);
 
 impl GroupKey {
-    fn encode(&self, e: &mut Encoder) {
+    pub fn encode(&self, e: &mut Encoder) {
         e.put_bytes(&self.0);
     }
 
-    fn decode(d: &mut Decoder<'_>) -> Result<GroupKey, DecodeError> {
+    pub fn decode(d: &mut Decoder<'_>) -> Result<GroupKey, DecodeError> {
         let bytes = d.get_bytes_max("group key", KEY_LEN)?;
         let key: [u8; KEY_LEN] = bytes.try_into().map_err(|_| DecodeError::InvalidValue {
             field: "group key length",
@@ -74,11 +74,13 @@ impl GroupKey {
 /// Encoded size of one key: its u32 length and 32 bytes.
 const KEY_WIRE_LEN: usize = 4 + KEY_LEN;
 
-fn encode_groups(e: &mut Encoder, groups: &[GroupKey]) {
+/// Writes a list of group keys.
+pub fn encode_groups(e: &mut Encoder, groups: &[GroupKey]) {
     e.put_vec(groups, |e, g| g.encode(e));
 }
 
-fn decode_groups(d: &mut Decoder<'_>) -> Result<Vec<GroupKey>, DecodeError> {
+/// Reads a list of at most [`MAX_JOINED_GROUPS`] group keys.
+pub fn decode_groups(d: &mut Decoder<'_>) -> Result<Vec<GroupKey>, DecodeError> {
     let groups = d.get_vec(KEY_WIRE_LEN, GroupKey::decode)?;
     if groups.len() > MAX_JOINED_GROUPS {
         return Err(DecodeError::TooLong {
@@ -150,7 +152,7 @@ impl Guarantee {
 }
 
 /// Reads message data of at most [`MAX_MESSAGE`] bytes.
-pub(crate) fn decode_data<'a>(d: &mut Decoder<'a>) -> Result<&'a [u8], DecodeError> {
+pub fn decode_data<'a>(d: &mut Decoder<'a>) -> Result<&'a [u8], DecodeError> {
     d.get_bytes_max("message", MAX_MESSAGE)
 }
 
