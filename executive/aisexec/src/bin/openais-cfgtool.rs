@@ -7,6 +7,7 @@
 //! * `-r`: clear the faulty state of the rings and rejoin the network.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -102,7 +103,8 @@ fn run(actions: &Actions) -> Result<(), CallError> {
     }
     if actions.status {
         let status = conn.call_within(&RingStatusGet, REQUEST_TIMEOUT)?;
-        print!("{}", render(&status));
+        // A reader that went away (`| head`) is not an error of ours.
+        let _ = std::io::stdout().write_all(render(&status).as_bytes());
     }
     Ok(())
 }
