@@ -60,6 +60,9 @@ pub struct Phases {
     pub fault_end: Time,
     /// Every live node must have installed the final configuration by then.
     pub converge_by: Time,
+    /// When every live node was seen in one regular configuration of all
+    /// live nodes; the run then ends one drain period later.
+    pub converged: Option<Time>,
     /// Clients stop multicasting.
     pub clients_stop: Time,
     /// The run ends; everything accepted must be delivered by then.

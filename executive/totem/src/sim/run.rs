@@ -147,9 +147,10 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
         max_loss: if opts.faults.loss { opts.loss } else { 0.0 },
     };
     world.plan(schedule, opts.steps);
-    let end = world.recording.phases.end;
-
-    let result = panic::catch_unwind(AssertUnwindSafe(|| world.run_until(end, opts.event_budget)));
+    let budget = opts.event_budget;
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        world.run_while(budget, |w| w.recording.phases.end)
+    }));
     let violations = match result {
         Ok(Ok(())) => check::check(&world.recording),
         Ok(Err(Halt::Budget { events, at })) => vec![Violation {

@@ -7,11 +7,11 @@
 use super::client::Load;
 use super::network::Weather;
 use super::protocol::Protocol;
-use super::record::EndReason;
+use super::record::{Delivery, EndReason};
 use super::rng::Rng;
 use super::trace::TraceWhat;
 use super::world::{Event, World};
-use crate::api::{Config, NodeId, Time};
+use crate::api::{ConfChgKind, Config, NodeId, Time};
 use std::fmt;
 
 /// The kinds of fault a run may inject.
@@ -104,11 +104,17 @@ pub fn liveness_bound_us(cfg: &Config) -> u64 {
     4 * (cfg.token + cfg.consensus + cfg.join + cfg.merge) * 1000
 }
 
-/// How long after convergence the run goes on so that everything accepted
-/// gets delivered; clients stop half-way.
+/// How long after convergence (or after the bound, when the ring does not
+/// re-form) the run goes on, so that everything accepted gets delivered and
+/// a configuration that does not hold shows; clients stop half-way.
 pub fn drain_us(cfg: &Config) -> u64 {
     2 * (cfg.token + cfg.consensus) * 1000
 }
+
+/// Nodes that come back when faults stop do so within this time.
+const RESTART_SPREAD_US: u64 = 200_000;
+/// How often the quiet phase looks whether the ring has re-formed.
+const CONVERGE_POLL_US: u64 = 20_000;
 
 /// The fault schedule of one run, consulted at each `Step` event.
 #[derive(Debug, Clone)]
@@ -284,9 +290,59 @@ impl<P: Protocol> World<P> {
             restarting.extend(down.first());
         }
         for id in restarting {
-            let at = Time(self.now.0 + self.fault_rng.range(0, 200_000));
+            let at = Time(self.now.0 + self.fault_rng.range(0, RESTART_SPREAD_US));
             self.schedule_start(id, at);
         }
         self.schedule = None;
+        self.queue.push(
+            Time(self.now.0 + RESTART_SPREAD_US + 1),
+            Event::ConvergeCheck,
+        );
+    }
+
+    /// Whether every node that is up has installed, as its latest
+    /// configuration change, one and the same regular configuration whose
+    /// members are exactly the nodes that are up.
+    fn converged(&self) -> bool {
+        let up = self.up_nodes();
+        let mut ring = None;
+        for inc in self.recording.incarnations.iter().filter(|i| i.is_live()) {
+            let last = inc.stream.iter().rev().find_map(|d| match &d.what {
+                Delivery::Conf(c) => Some(c),
+                Delivery::Msg { .. } => None,
+            });
+            match last {
+                Some(c) if c.kind == ConfChgKind::Regular && c.members == up => {
+                    if ring.get_or_insert(c.ring_id) != &c.ring_id {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// Once the ring has re-formed, the run ends one drain period later;
+    /// until the bound, look again every few milliseconds.
+    pub(crate) fn converge_check(&mut self) {
+        let phases = self.recording.phases;
+        if self.converged() {
+            let drain = drain_us(&self.cfg);
+            let p = &mut self.recording.phases;
+            p.converged = Some(self.now);
+            p.clients_stop = Time(self.now.0 + drain / 2);
+            p.end = Time(self.now.0 + drain);
+            if let Load::Random { until, .. } = &mut self.load {
+                *until = p.clients_stop;
+            }
+            self.note(
+                None,
+                TraceWhat::Note("ring re-formed of every live node".into()),
+            );
+        } else if self.now < phases.converge_by {
+            self.queue
+                .push(Time(self.now.0 + CONVERGE_POLL_US), Event::ConvergeCheck);
+        }
     }
 }

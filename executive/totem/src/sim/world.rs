@@ -34,6 +34,8 @@ pub(crate) enum Event {
     Step,
     /// The fault phase is over.
     FaultEnd,
+    /// Has the ring re-formed since the faults stopped?
+    ConvergeCheck,
 }
 
 /// One processor slot: the protocol instance while it is up, and what
@@ -187,7 +189,20 @@ impl<P: Protocol> World<P> {
     /// Runs events up to and including time `until`. Stops early when the
     /// event budget is exhausted.
     pub fn run_until(&mut self, until: Time, budget: u64) -> Result<(), Halt> {
-        while self.queue.peek_time().is_some_and(|t| t <= until) {
+        self.run_while(budget, |_| until)?;
+        self.now = self.now.max(until);
+        Ok(())
+    }
+
+    /// Runs events while they are due no later than `limit(self)`, which is
+    /// asked again before each event (a checking run ends earlier once the
+    /// ring has re-formed).
+    pub(crate) fn run_while(
+        &mut self,
+        budget: u64,
+        limit: impl Fn(&Self) -> Time,
+    ) -> Result<(), Halt> {
+        while self.queue.peek_time().is_some_and(|t| t <= limit(self)) {
             if self.stats.events >= budget {
                 return Err(Halt::Budget {
                     events: self.stats.events,
@@ -201,7 +216,6 @@ impl<P: Protocol> World<P> {
             self.stats.events += 1;
             self.dispatch(event);
         }
-        self.now = self.now.max(until);
         Ok(())
     }
 
@@ -241,6 +255,7 @@ impl<P: Protocol> World<P> {
             Event::ClientTick(id) => self.client_tick(id),
             Event::Step => self.step(),
             Event::FaultEnd => self.fault_end(),
+            Event::ConvergeCheck => self.converge_check(),
         }
     }
 

@@ -1,0 +1,36 @@
+//! Seeds that once found a bug in the Totem state machine, each kept as a
+//! named test with the options of the run that found it. A seed replays
+//! exactly, so each test fails again if its bug comes back.
+
+use totem::sim::cli::seed_line;
+use totem::sim::{run_seed, SimOptions};
+use totem::Srp;
+
+/// The options of CI's run: `totem-sim --seeds 0..500 --nodes 3..9 --loss 0.2`.
+fn ci_options() -> SimOptions {
+    SimOptions::default()
+}
+
+fn passes(seed: u64) {
+    let o = run_seed::<Srp>(seed, &ci_options());
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
+// Two live, connected processors that had put each other in their fail
+// sets kept excluding each other's joins and never merged again.
+#[test]
+fn seed_145_mutual_fail_sets_keep_two_nodes_apart() {
+    passes(145);
+}
+
+// The same exclusion between a four-node ring and one restarted node.
+#[test]
+fn seed_149_restarted_node_never_rejoins() {
+    passes(149);
+}
+
+// The same exclusion between a five-node ring and one node.
+#[test]
+fn seed_283_one_node_excluded_by_the_ring() {
+    passes(283);
+}
