@@ -1,0 +1,460 @@
+//! Synchronising the checkpoint state after a configuration change.
+//!
+//! Every member multicasts its copy of every checkpoint
+//! ([`SyncCheckpoint`] followed by its sections in bounded
+//! [`SyncSection`] pieces) and its own openings ([`SyncOpenings`]); the
+//! manager's barrier tells when every member's share has been delivered.
+//! Every member then builds the same merged state from the same messages:
+//!
+//! - **Checkpoints, by id.** Members that were together before hold
+//!   identical copies. When the copies differ (partitions that changed
+//!   the checkpoint independently), the copy of the member with the
+//!   **lowest node id** among those that sent one wins, whole: its
+//!   attributes, sections, retention state and linked flag.
+//! - **Names.** Two partitions may each have created a checkpoint of the
+//!   same name (different ids). Of the linked checkpoints sharing a name,
+//!   the one whose copy came from the lowest node id keeps the name (ties:
+//!   the lowest checkpoint id); the others become unlinked: their openers
+//!   keep using them, new opens find the winner, and they go with their
+//!   last close.
+//! - **Openings.** Each member announces only the openings of its own
+//!   library connections, so the merged table holds exactly the openings
+//!   of the members; those of departed nodes are gone. Open counts and
+//!   retention clocks follow from it (see `Store::from_parts`).
+//!
+//! While a sync runs, the live state does not change: other exec messages
+//! delivered meanwhile wait and are applied, in their delivery order, on
+//! top of the merged state (or of the unchanged state when the sync is
+//! interrupted). So the snapshot a member sends is consistent, and no
+//! change is lost or applied twice.
+
+use std::collections::BTreeMap;
+
+use log::warn;
+use sa_ipc::proto::Payload;
+
+use super::checkpoint::{Checkpoint, CkptId, Section};
+use super::messages::{kind, SyncCheckpoint, SyncOpening, SyncOpenings, SyncSection};
+use super::store::{Opening, OpeningKey, Store};
+use crate::ordering::{NodeId, RingId};
+
+/// Most section bytes one [`SyncSection`] carries.
+pub const SECTION_CHUNK: usize = 64 * 1024;
+
+/// Most openings one [`SyncOpenings`] carries.
+pub const OPENINGS_CHUNK: usize = 1024;
+
+/// This node's share of a sync: the messages it still has to multicast,
+/// produced one at a time from the (unchanging) store.
+#[derive(Debug)]
+pub struct Outbound {
+    ring: RingId,
+    ckpts: Vec<CkptId>,
+    /// Index into `ckpts` of the checkpoint being sent.
+    pos: usize,
+    header_sent: bool,
+    /// The last section sent whole.
+    after: Option<Vec<u8>>,
+    /// A section sent in part: its id and the offset of the next piece.
+    partial: Option<(Vec<u8>, usize)>,
+    openings: Vec<SyncOpening>,
+    openings_sent: usize,
+}
+
+impl Outbound {
+    /// The share of node `node` of `store` for the sync of `ring`.
+    pub fn new(ring: RingId, node: NodeId, store: &Store) -> Outbound {
+        let openings = store
+            .openings_of(node)
+            .into_iter()
+            .map(|(k, o)| SyncOpening {
+                conn: k.conn,
+                open_id: k.open_id,
+                ckpt: o.ckpt,
+                flags: o.flags,
+            })
+            .collect();
+        Outbound {
+            ring,
+            ckpts: store.checkpoint_ids(),
+            pos: 0,
+            header_sent: false,
+            after: None,
+            partial: None,
+            openings,
+            openings_sent: 0,
+        }
+    }
+
+    /// The next message (kind, payload), or `None` when all was sent.
+    pub fn next(&mut self, store: &Store) -> Option<(u16, Vec<u8>)> {
+        while let Some(&id) = self.ckpts.get(self.pos) {
+            let Some(c) = store.checkpoint(id) else {
+                self.next_checkpoint();
+                continue;
+            };
+            if !self.header_sent {
+                self.header_sent = true;
+                return Some((kind::SYNC_CHECKPOINT, self.header(c).to_payload()));
+            }
+            let (sid, offset) = match self.partial.take() {
+                Some(p) => p,
+                None => {
+                    let next = match &self.after {
+                        Some(a) => c
+                            .sections
+                            .range::<[u8], _>((
+                                std::ops::Bound::Excluded(a.as_slice()),
+                                std::ops::Bound::Unbounded,
+                            ))
+                            .next(),
+                        None => c.sections.iter().next(),
+                    };
+                    match next {
+                        Some((sid, _)) => (sid.clone(), 0),
+                        None => {
+                            self.next_checkpoint();
+                            continue;
+                        }
+                    }
+                }
+            };
+            let Some(section) = c.sections.get(&sid) else {
+                self.after = Some(sid);
+                continue;
+            };
+            let end = (offset + SECTION_CHUNK).min(section.data.len());
+            let piece = SyncSection {
+                ring: self.ring,
+                ckpt: id,
+                section_id: sid.clone(),
+                expiration: section.expiration,
+                last_update: section.last_update,
+                size: section.data.len() as u64,
+                offset: offset as u64,
+                data: section.data[offset..end].to_vec(),
+            };
+            if end < section.data.len() {
+                self.partial = Some((sid, end));
+            } else {
+                self.after = Some(sid);
+            }
+            return Some((kind::SYNC_SECTION, piece.to_payload()));
+        }
+        if self.openings_sent < self.openings.len() {
+            let end = (self.openings_sent + OPENINGS_CHUNK).min(self.openings.len());
+            let msg = SyncOpenings {
+                ring: self.ring,
+                openings: self.openings[self.openings_sent..end].to_vec(),
+            };
+            self.openings_sent = end;
+            return Some((kind::SYNC_OPENINGS, msg.to_payload()));
+        }
+        None
+    }
+
+    fn next_checkpoint(&mut self) {
+        self.pos += 1;
+        self.header_sent = false;
+        self.after = None;
+        self.partial = None;
+    }
+
+    fn header(&self, c: &Checkpoint) -> SyncCheckpoint {
+        SyncCheckpoint {
+            ring: self.ring,
+            id: c.id,
+            name: c.name.clone(),
+            linked: c.linked,
+            attributes: c.attributes,
+            retention: c.retention,
+            epoch: c.epoch,
+            unopened_since: c.unopened_since,
+            active_replica: c.active_replica,
+            next_generated: c.next_generated,
+            sections: u32::try_from(c.sections.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A checkpoint copy received in a sync, and who sent it.
+#[derive(Debug)]
+struct Staged {
+    source: NodeId,
+    announced_sections: u32,
+    ckpt: Checkpoint,
+}
+
+/// What the members sent in one sync, merged as it arrives.
+#[derive(Debug)]
+pub struct Staging {
+    ring: RingId,
+    ckpts: BTreeMap<CkptId, Staged>,
+    openings: BTreeMap<OpeningKey, Opening>,
+}
+
+impl Staging {
+    pub fn new(ring: RingId) -> Staging {
+        Staging {
+            ring,
+            ckpts: BTreeMap::new(),
+            openings: BTreeMap::new(),
+        }
+    }
+
+    /// A member's copy of a checkpoint: kept unless a lower node's copy is
+    /// already here; replaces a higher node's.
+    pub fn checkpoint(&mut self, from: NodeId, m: SyncCheckpoint) {
+        if m.ring != self.ring {
+            return;
+        }
+        if self.ckpts.get(&m.id).is_some_and(|s| s.source <= from) {
+            return;
+        }
+        let mut ckpt = Checkpoint::new(m.id, m.name, m.attributes, 0);
+        ckpt.sections.clear();
+        ckpt.linked = m.linked;
+        ckpt.retention = m.retention;
+        ckpt.epoch = m.epoch;
+        ckpt.unopened_since = m.unopened_since;
+        ckpt.active_replica = m.active_replica;
+        ckpt.next_generated = m.next_generated;
+        self.ckpts.insert(
+            m.id,
+            Staged {
+                source: from,
+                announced_sections: m.sections,
+                ckpt,
+            },
+        );
+    }
+
+    /// A piece of a section of the copy `from` sent (pieces of copies that
+    /// lost to a lower node's are dropped).
+    pub fn section(&mut self, from: NodeId, m: SyncSection) {
+        if m.ring != self.ring {
+            return;
+        }
+        let Some(staged) = self.ckpts.get_mut(&m.ckpt).filter(|s| s.source == from) else {
+            return;
+        };
+        let c = &mut staged.ckpt;
+        if m.offset == 0 {
+            if let Some(old) = c.sections.remove(&m.section_id) {
+                c.bytes -= old.data.len() as u64;
+            }
+            let mut data = Vec::with_capacity(m.size.min(m.data.len() as u64 * 2) as usize);
+            data.extend_from_slice(&m.data);
+            c.bytes += data.len() as u64;
+            c.sections.insert(
+                m.section_id,
+                Section {
+                    data,
+                    expiration: m.expiration,
+                    last_update: m.last_update,
+                },
+            );
+            return;
+        }
+        match c.sections.get_mut(&m.section_id) {
+            Some(s) if s.data.len() as u64 == m.offset => {
+                s.data.extend_from_slice(&m.data);
+                c.bytes += m.data.len() as u64;
+            }
+            _ => warn!(target: "CKPT",
+                "sync: out-of-order piece of a section of checkpoint {:#x} from node {from}", m.ckpt),
+        }
+    }
+
+    /// Some of the openings of member `from`.
+    pub fn openings(&mut self, from: NodeId, m: SyncOpenings) {
+        if m.ring != self.ring {
+            return;
+        }
+        for o in m.openings {
+            self.openings.insert(
+                OpeningKey {
+                    node: from,
+                    conn: o.conn,
+                    open_id: o.open_id,
+                },
+                Opening {
+                    ckpt: o.ckpt,
+                    flags: o.flags,
+                },
+            );
+        }
+    }
+
+    /// The merged store (name conflicts settled as the module says).
+    pub fn merge(self, now: i64) -> Store {
+        let mut winners: BTreeMap<sa_ipc::Name, (NodeId, CkptId)> = BTreeMap::new();
+        for (id, s) in &self.ckpts {
+            if s.announced_sections as usize != s.ckpt.sections.len() {
+                warn!(target: "CKPT", "sync: checkpoint {id:#x} from node {} arrived with {} of {} sections",
+                    s.source, s.ckpt.sections.len(), s.announced_sections);
+            }
+            if !s.ckpt.linked {
+                continue;
+            }
+            let candidate = (s.source, *id);
+            winners
+                .entry(s.ckpt.name.clone())
+                .and_modify(|w| *w = (*w).min(candidate))
+                .or_insert(candidate);
+        }
+        let checkpoints = self
+            .ckpts
+            .into_iter()
+            .map(|(id, mut s)| {
+                if s.ckpt.linked && winners.get(&s.ckpt.name).map(|w| w.1) != Some(id) {
+                    warn!(target: "CKPT", "sync: two checkpoints named {:?}; {id:#x} from node {} is unlinked",
+                        String::from_utf8_lossy(s.ckpt.name.as_bytes()), s.source);
+                    s.ckpt.linked = false;
+                }
+                s.ckpt
+            })
+            .collect();
+        Store::from_parts(checkpoints, self.openings, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::messages::ExecMsg;
+    use super::*;
+    use sa_abi::ais::SA_TIME_END;
+    use sa_abi::ckpt::{
+        SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_WR_ALL_REPLICAS,
+    };
+    use sa_ipc::proto::ckpt::{CreationAttributes, Open, WriteElement};
+    use sa_ipc::Name;
+
+    const RING: RingId = RingId { rep: 1, seq: 12 };
+
+    fn attrs() -> CreationAttributes {
+        CreationAttributes {
+            creation_flags: SA_CKPT_WR_ALL_REPLICAS,
+            checkpoint_size: 4 << 20,
+            retention_duration: 1_000,
+            max_sections: 4,
+            max_section_size: 1 << 20,
+            max_section_id_size: 16,
+        }
+    }
+
+    fn key(node: NodeId, open_id: u64) -> OpeningKey {
+        OpeningKey {
+            node,
+            conn: 1,
+            open_id,
+        }
+    }
+
+    fn open(s: &mut Store, k: OpeningKey, name: &str, id: CkptId) {
+        s.open(
+            k,
+            &Open {
+                open_id: k.open_id,
+                name: Name::try_from(name).unwrap(),
+                flags: SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ | 2,
+                attributes: Some(attrs()),
+            },
+            id,
+            0,
+        )
+        .unwrap();
+    }
+
+    /// Feeds every message of `node`'s share of `store` to `staging`.
+    fn send_all(node: NodeId, store: &Store, staging: &mut Staging) -> usize {
+        let mut out = Outbound::new(RING, node, store);
+        let mut n = 0;
+        while let Some((k, payload)) = out.next(store) {
+            n += 1;
+            match ExecMsg::decode(k, &payload).unwrap() {
+                ExecMsg::SyncCheckpoint(m) => staging.checkpoint(node, m),
+                ExecMsg::SyncSection(m) => staging.section(node, m),
+                ExecMsg::SyncOpenings(m) => staging.openings(node, m),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn a_copy_travels_in_bounded_pieces_and_arrives_whole() {
+        let mut s = Store::default();
+        open(&mut s, key(1, 1), "big", 10);
+        let big: Vec<u8> = (0..(3 * SECTION_CHUNK + 17)).map(|i| i as u8).collect();
+        s.section_create(&key(1, 1), b"a", SA_TIME_END, b"", 0)
+            .unwrap();
+        s.write(
+            &key(1, 1),
+            &[WriteElement {
+                section_id: b"a".to_vec(),
+                offset: 0,
+                data: big.clone(),
+            }],
+            3,
+        )
+        .unwrap();
+        s.section_create(&key(1, 1), b"b", 99, b"bb", 0).unwrap();
+        s.section_create(&key(1, 1), b"c", SA_TIME_END, b"", 0)
+            .unwrap();
+        let mut staging = Staging::new(RING);
+        let sent = send_all(1, &s, &mut staging);
+        // header + 4 pieces of a + b + c + openings
+        assert_eq!(sent, 1 + 4 + 1 + 1 + 1);
+        let merged = staging.merge(5);
+        let c = merged.checkpoint(10).unwrap();
+        assert_eq!(c.sections[&b"a".to_vec()].data, big);
+        assert_eq!(c.sections[&b"b".to_vec()].expiration, 99);
+        assert_eq!(c.bytes, big.len() as u64 + 2);
+        assert_eq!(c.open_count, 1);
+        assert_eq!(merged.next_deadline(), Some(99));
+    }
+
+    #[test]
+    fn lowest_node_copy_wins_and_names_are_settled() {
+        // two partitions: node 1 and node 2 each changed "shared" (id 5)
+        // and each created "dup" with different ids
+        let mut p1 = Store::default();
+        open(&mut p1, key(1, 1), "shared", 5);
+        p1.section_create(&key(1, 1), b"s", SA_TIME_END, b"one", 0)
+            .unwrap();
+        open(&mut p1, key(1, 2), "dup", 20);
+        let mut p2 = p1.clone();
+        p2.section_create(&key(1, 1), b"t", SA_TIME_END, b"two", 0)
+            .unwrap();
+        // in p2, node 1's openings are gone (it left); node 2 opened
+        p2.drop_node(1, 0);
+        p2.unlink(&Name::try_from("dup").unwrap()).unwrap();
+        open(&mut p2, key(2, 1), "dup", 30);
+        open(&mut p2, key(2, 2), "shared", 0);
+
+        // delivery order: node 2's share first, then node 1's
+        let mut staging = Staging::new(RING);
+        send_all(2, &p2, &mut staging);
+        send_all(1, &p1, &mut staging);
+        let merged = staging.merge(100);
+        let shared = merged.lookup(&Name::try_from("shared").unwrap()).unwrap();
+        assert_eq!(shared.id, 5);
+        assert_eq!(shared.sections.len(), 1, "node 1's copy won");
+        assert_eq!(shared.open_count, 2, "openings of both nodes");
+        let dup = merged.lookup(&Name::try_from("dup").unwrap()).unwrap();
+        assert_eq!(dup.id, 20, "node 1's checkpoint keeps the name");
+        let loser = merged.checkpoint(30).unwrap();
+        assert!(!loser.linked);
+        assert_eq!(loser.open_count, 1, "its opener keeps it");
+    }
+
+    #[test]
+    fn messages_of_another_ring_are_ignored() {
+        let mut s = Store::default();
+        open(&mut s, key(1, 1), "a", 1);
+        let mut staging = Staging::new(RingId { rep: 1, seq: 16 });
+        send_all(1, &s, &mut staging);
+        assert_eq!(staging.merge(0).checkpoint_count(), 0);
+    }
+}
