@@ -17,20 +17,36 @@ fn passes(seed: u64) {
 }
 
 // Two live, connected processors that had put each other in their fail
-// sets kept excluding each other's joins and never merged again.
+// sets kept excluding each other's joins and never merged again
+// (SIM-FINDINGS.md 1).
 #[test]
 fn seed_145_mutual_fail_sets_keep_two_nodes_apart() {
     passes(145);
 }
 
-// The same exclusion between a four-node ring and one restarted node.
+// The same exclusion between a four-node ring and one restarted node
+// (SIM-FINDINGS.md 1).
 #[test]
 fn seed_149_restarted_node_never_rejoins() {
     passes(149);
 }
 
-// The same exclusion between a five-node ring and one node.
+// Three groups with different fail sets kept forming separate rings on a
+// calm network: merge livelock (SIM-FINDINGS.md 2).
 #[test]
-fn seed_283_one_node_excluded_by_the_ring() {
+fn seed_283_three_groups_never_merge() {
     passes(283);
+}
+
+// The merge livelock with eight nodes in four groups (SIM-FINDINGS.md 2).
+#[test]
+fn seed_305_four_groups_never_merge() {
+    passes(305);
+}
+
+// The merge livelock leaving one node in gather for good, so it never
+// delivered its own messages (SIM-FINDINGS.md 2).
+#[test]
+fn seed_398_node_stuck_in_gather_loses_own_messages() {
+    passes(398);
 }
