@@ -1,0 +1,415 @@
+//! Multicast clusters in network namespaces (`scripts/cluster --mode
+//! netns`; needs root, skipped otherwise): formation with secauth, 5 %
+//! loss in and out under multicast traffic from every node, and two
+//! partitions merging when the network heals.
+//!
+//! `OA_LOSS_SECS` sets how long the loss test sends (default 20 s; the
+//! acceptance run uses 60).
+
+mod cluster_support;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use aisexec::net::{NetConfig, NetStatus, RingStatus, TotemOrdering, TransportSpec};
+use aisexec::ordering::{ConfChgKind, Guarantee, McastError, Ordering, OrderingEvent, RingStore};
+use cluster_support::{is_root, ScriptCluster, WAIT};
+use sa_ipc::client::Connection;
+use sa_ipc::proto::cfg::{RingStatusGet, RingStatusReply};
+use sa_ipc::proto::clm::{CurrentView, Track, TrackChanges};
+use sa_ipc::proto::service;
+use sa_ipc::SocketAddress;
+
+fn skip_unless_root(test: &str) -> bool {
+    if is_root() {
+        return false;
+    }
+    println!("{test}: skipped, network namespaces need root");
+    true
+}
+
+/// Runs `f` on a thread that lives in network namespace `ns`.
+fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let path = format!("/var/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let file = File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        nix::sched::setns(file, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
+        f()
+    })
+    .join()
+    .expect("namespace thread")
+}
+
+fn ns_of(name: &str, n: u8) -> String {
+    format!("oa-{name}-{n}")
+}
+
+/// Node n's ring status, asked inside its namespace.
+fn ring_status(name: &str, n: u8) -> Option<RingStatusReply> {
+    in_netns(&ns_of(name, n), || {
+        let conn =
+            Connection::connect_to(&SocketAddress::parse("@libais.socket"), service::CFG).ok()?;
+        conn.call(&RingStatusGet).ok()
+    })
+}
+
+/// Node n's CLM member count, asked inside its namespace.
+fn clm_members(name: &str, n: u8) -> Option<usize> {
+    in_netns(&ns_of(name, n), || {
+        let conn =
+            Connection::connect_to(&SocketAddress::parse("@libais.socket"), service::CLM).ok()?;
+        let reply = conn
+            .call(&Track {
+                changes: TrackChanges::None,
+                current: CurrentView::InReply,
+                max_items: 0,
+            })
+            .ok()?;
+        Some(reply.view?.members.len())
+    })
+}
+
+/// Waits until nodes `nodes` are all on one operational ring of
+/// `nodes.len()` members; returns that ring.
+fn wait_common_ring(name: &str, nodes: &[u8], within: Duration) -> Option<(u32, u64)> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        let rings: Vec<Option<(u32, u64)>> = nodes
+            .iter()
+            .map(|&n| {
+                ring_status(name, n)
+                    .filter(|s| s.state == "OPERATIONAL" && s.members.len() == nodes.len())
+                    .map(|s| (s.ring_rep, s.ring_seq))
+            })
+            .collect();
+        if let Some(Some(first)) = rings.first() {
+            if rings.iter().all(|r| *r == Some(*first)) {
+                return Some(*first);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn multicast_ring_with_secauth_forms_across_namespaces() {
+    if skip_unless_root("multicast_ring_with_secauth_forms_across_namespaces") {
+        return;
+    }
+    let name = format!("f{}", std::process::id() % 100000);
+    let cluster = ScriptCluster::up(&name, &["3", "--mode", "netns", "--secauth"]);
+    let ring = wait_common_ring(&name, &[1, 2, 3], WAIT).expect("one 3-member ring");
+    for n in 1..=3 {
+        assert_eq!(
+            clm_members(&name, n),
+            Some(3),
+            "node {n}:\n{}",
+            cluster.logs()
+        );
+        let s = ring_status(&name, n).unwrap();
+        assert_eq!(s.interfaces[0].address, format!("10.213.1.{n}"));
+        assert_eq!(s.node_id, u32::from_le_bytes([10, 213, 1, n]));
+        assert!(!s.interfaces[0].faulty);
+    }
+    println!(
+        "netns multicast ring {}.{} with 3 members, secauth on",
+        ring.0, ring.1
+    );
+}
+
+#[test]
+fn partitions_merge_when_the_network_heals() {
+    if skip_unless_root("partitions_merge_when_the_network_heals") {
+        return;
+    }
+    let name = format!("p{}", std::process::id() % 100000);
+    let cluster = ScriptCluster::up(&name, &["4", "--mode", "netns"]);
+    wait_common_ring(&name, &[1, 2, 3, 4], WAIT).expect("one 4-member ring");
+    let (ok, text) = cluster.run("cut", &["1 2", "3 4"]);
+    assert!(ok, "{text}");
+    let cut = Instant::now();
+    let left = wait_common_ring(&name, &[1, 2], WAIT).expect("nodes 1 and 2 on a ring");
+    let right = wait_common_ring(&name, &[3, 4], WAIT).expect("nodes 3 and 4 on a ring");
+    assert_ne!(left, right);
+    println!(
+        "partition: rings {left:?} and {right:?} after {:?}",
+        cut.elapsed()
+    );
+    let (ok, text) = cluster.run("heal", &[]);
+    assert!(ok, "{text}");
+    let healed = Instant::now();
+    let merged = wait_common_ring(&name, &[1, 2, 3, 4], WAIT).expect("one 4-member ring again");
+    let took = healed.elapsed();
+    println!("heal: merged into ring {merged:?} after {took:?}");
+    for n in 1..=4 {
+        assert!(
+            wait_clm(&name, n, 4),
+            "node {n} CLM shows 4 members:\n{}",
+            cluster.logs()
+        );
+    }
+    assert!(took < Duration::from_secs(3), "merge took {took:?}");
+}
+
+fn wait_clm(name: &str, n: u8, members: usize) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if clm_members(name, n) == Some(members) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// What one traffic node saw.
+#[derive(Debug, Default)]
+struct Record {
+    /// Every delivered message, in delivery order: (sender, seq).
+    delivered: Vec<(u32, u64)>,
+    /// Configuration changes after the first full ring.
+    confchgs: Vec<String>,
+    sent: u64,
+    try_again: u64,
+    error: Option<String>,
+}
+
+const END: u64 = u64::MAX;
+
+/// A message: sender's seq, then filler (every 40th is larger than one
+/// datagram, so fragmentation is exercised too).
+fn message(seq: u64) -> Vec<u8> {
+    let len = if seq % 40 == 7 {
+        4000
+    } else {
+        16 + (seq % 200) as usize
+    };
+    let mut m = seq.to_le_bytes().to_vec();
+    m.resize(len, (seq % 251) as u8);
+    m
+}
+
+fn ipv4_id(addr: Ipv4Addr) -> u32 {
+    u32::from_le_bytes(addr.octets())
+}
+
+/// One traffic node: Totem on 10.213.2.n in namespace oa-NAME-n, sending
+/// for `secs` once all `count` nodes share a ring, then an end marker,
+/// until it has every node's end marker.
+fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record {
+    in_netns(&ns_of(&name, n), move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let mut rec = Record::default();
+            let bind = Ipv4Addr::new(10, 213, 2, n);
+            let me = ipv4_id(bind);
+            let run_dir = tempfile::tempdir().expect("run dir");
+            let cfg = NetConfig {
+                totem: totem::Config::default(),
+                transport: TransportSpec {
+                    kind: aisexec::config::Transport::Udp,
+                    bind: IpAddr::V4(bind),
+                    port,
+                    mcastaddr: Some(IpAddr::V4(Ipv4Addr::new(239, 192, 2, 1))),
+                    members: Vec::new(),
+                },
+                node_id: me,
+                ring_seq: 0,
+            };
+            let mut ord = match TotemOrdering::start(
+                cfg,
+                totem::crypto::PacketSecurity::integrity_only(),
+                RingStore::new(run_dir.path(), IpAddr::V4(bind)),
+                NetStatus::new(RingStatus::new(me, IpAddr::V4(bind))),
+            ) {
+                Ok(o) => o,
+                Err(e) => {
+                    rec.error = Some(e.to_string());
+                    return rec;
+                }
+            };
+            let mut full = false;
+            let mut sending_until = None;
+            let mut ended: BTreeMap<u32, bool> = BTreeMap::new();
+            let mut next_seq = 0u64;
+            let mut end_sent = false;
+            let deadline = Instant::now() + Duration::from_secs(secs + 60);
+            let mut tick = tokio::time::interval(Duration::from_millis(4));
+            while Instant::now() < deadline {
+                tokio::select! {
+                    ev = ord.next_event() => match ev {
+                        Some(OrderingEvent::ConfChg(c)) => {
+                            if full {
+                                rec.confchgs.push(format!("{:?} {} {:?}", c.kind, c.ring_id, c.members));
+                            } else if c.kind == ConfChgKind::Regular && c.members.len() == usize::from(count) {
+                                full = true;
+                                sending_until = Some(Instant::now() + Duration::from_secs(secs));
+                            }
+                        }
+                        Some(OrderingEvent::Deliver { from, payload }) => {
+                            let seq = u64::from_le_bytes(payload[..8].try_into().expect("seq"));
+                            rec.delivered.push((from, seq));
+                            if seq == END {
+                                ended.insert(from, true);
+                                if ended.len() == usize::from(count) {
+                                    return rec;
+                                }
+                            }
+                        }
+                        None => {
+                            rec.error = Some("ordering stopped".into());
+                            return rec;
+                        }
+                    },
+                    _ = tick.tick() => {
+                        let Some(until) = sending_until else { continue };
+                        if Instant::now() < until {
+                            // Two messages per tick (500 per second and
+                            // node): a steady load the lossy ring keeps up
+                            // with.
+                            for _ in 0..2 {
+                                match ord.mcast(message(next_seq), Guarantee::Agreed) {
+                                    Ok(()) => { next_seq += 1; rec.sent += 1; }
+                                    Err(McastError::QueueFull) => { rec.try_again += 1; break; }
+                                    Err(e) => { rec.error = Some(format!("{e:?}")); return rec; }
+                                }
+                            }
+                        } else if !end_sent {
+                            match ord.mcast(END.to_le_bytes().to_vec(), Guarantee::Agreed) {
+                                Ok(()) => end_sent = true,
+                                Err(McastError::QueueFull) => rec.try_again += 1,
+                                Err(e) => { rec.error = Some(format!("{e:?}")); return rec; }
+                            }
+                        }
+                    }
+                }
+            }
+            rec.error = Some(format!("not every end marker arrived: {ended:?}"));
+            rec
+        })
+    })
+}
+
+#[test]
+fn five_percent_loss_loses_nothing_and_changes_no_membership() {
+    if skip_unless_root("five_percent_loss_loses_nothing_and_changes_no_membership") {
+        return;
+    }
+    let secs: u64 = std::env::var("OA_LOSS_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let name = format!("l{}", std::process::id() % 100000);
+    let cluster = ScriptCluster::up(&name, &["3", "--mode", "netns"]);
+    let ring_before = wait_common_ring(&name, &[1, 2, 3], WAIT).expect("one 3-member ring");
+    let port: u16 = std::fs::read_to_string(format!("/tmp/oa-{name}/port"))
+        .expect("port file")
+        .trim()
+        .parse()
+        .expect("port");
+    // The traffic nodes use a second address of each node, on the same
+    // port, so the loss rule covers them and the executives alike.
+    for n in 1..=3u8 {
+        let st = std::process::Command::new("ip")
+            .args([
+                "-n",
+                &ns_of(&name, n),
+                "addr",
+                "add",
+                &format!("10.213.2.{n}/24"),
+                "dev",
+                "eth0",
+            ])
+            .status()
+            .expect("ip addr add");
+        assert!(st.success());
+    }
+    let (ok, text) = cluster.run("loss", &["5"]);
+    assert!(ok, "{text}");
+    let start = Instant::now();
+    let handles: Vec<_> = (1..=3u8)
+        .map(|n| {
+            let name = name.clone();
+            std::thread::spawn(move || traffic_node(name, n, 3, port, secs))
+        })
+        .collect();
+    let records: Vec<Record> = handles
+        .into_iter()
+        .map(|h| h.join().expect("node"))
+        .collect();
+    let elapsed = start.elapsed();
+    cluster.run("loss", &["0"]);
+
+    let ids: Vec<u32> = (1..=3)
+        .map(|n| ipv4_id(Ipv4Addr::new(10, 213, 2, n)))
+        .collect();
+    for (i, rec) in records.iter().enumerate() {
+        assert!(
+            rec.error.is_none(),
+            "traffic node {}: {:?}",
+            i + 1,
+            rec.error
+        );
+        assert!(
+            rec.confchgs.is_empty(),
+            "traffic node {}: membership changed: {:?}",
+            i + 1,
+            rec.confchgs
+        );
+        // Per sender: 0, 1, 2 ... then the end marker, nothing missing,
+        // nothing twice.
+        for (s, &sender) in ids.iter().enumerate() {
+            let seqs: Vec<u64> = rec
+                .delivered
+                .iter()
+                .filter(|(f, _)| *f == sender)
+                .map(|(_, q)| *q)
+                .collect();
+            let sent = records[s].sent;
+            let mut want: Vec<u64> = (0..sent).collect();
+            want.push(END);
+            assert_eq!(
+                seqs.len(),
+                want.len(),
+                "node {} got {} of node {}'s {} messages",
+                i + 1,
+                seqs.len(),
+                s + 1,
+                want.len()
+            );
+            assert!(
+                seqs == want,
+                "node {}: node {}'s messages out of order or duplicated",
+                i + 1,
+                s + 1
+            );
+        }
+    }
+    // One agreed order: every node delivered the same sequence.
+    assert_eq!(records[0].delivered, records[1].delivered);
+    assert_eq!(records[0].delivered, records[2].delivered);
+    let total: u64 = records.iter().map(|r| r.sent).sum();
+    let try_again: u64 = records.iter().map(|r| r.try_again).sum();
+    println!(
+        "5% loss in and out for {secs} s of sending ({elapsed:?} in all): {total} messages \
+         ({} per node), {try_again} TRY_AGAIN, all delivered once, in one order, on every node; \
+         no membership change",
+        records
+            .iter()
+            .map(|r| r.sent.to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    // The executives' ring went through the loss untouched.
+    let ring_after = wait_common_ring(&name, &[1, 2, 3], WAIT).expect("one 3-member ring");
+    assert_eq!(
+        ring_before, ring_after,
+        "the executives' ring changed under loss"
+    );
+}
