@@ -218,6 +218,32 @@ pub struct McastJoined {
     pub data: Vec<u8>,
 }
 
+impl McastJoined {
+    /// Encodes the request straight from the caller's buffers (`total` is
+    /// their summed length, at most [`MAX_MESSAGE`]).
+    pub fn encode_parts<'a>(
+        guarantee: Guarantee,
+        total: usize,
+        parts: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(5 + total);
+        out.push(guarantee as u8);
+        append_data(&mut out, total, parts);
+        out
+    }
+}
+
+/// Appends message data as [`Encoder::put_bytes`] writes it: its u32
+/// length, then the parts one after the other.
+fn append_data<'a>(out: &mut Vec<u8>, total: usize, parts: impl IntoIterator<Item = &'a [u8]>) {
+    // The caller bounds `total` by MAX_MESSAGE; a receiver rejects a
+    // length that does not match the bytes.
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
 impl Payload for McastJoined {
     fn encode(&self, e: &mut Encoder) {
         self.guarantee.encode(e);
@@ -246,6 +272,23 @@ pub struct McastGroups {
     pub guarantee: Guarantee,
     pub groups: Vec<GroupKey>,
     pub data: Vec<u8>,
+}
+
+impl McastGroups {
+    /// Encodes the request straight from the caller's buffers.
+    pub fn encode_parts<'a>(
+        guarantee: Guarantee,
+        groups: &[GroupKey],
+        total: usize,
+        parts: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Vec<u8> {
+        let mut e = Encoder::with_capacity(9 + groups.len() * KEY_WIRE_LEN + total);
+        guarantee.encode(&mut e);
+        encode_groups(&mut e, groups);
+        let mut out = e.finish();
+        append_data(&mut out, total, parts);
+        out
+    }
 }
 
 impl Payload for McastGroups {
@@ -495,6 +538,28 @@ mod tests {
             left: vec![3],
             joined: vec![],
         });
+    }
+
+    #[test]
+    fn parts_encodings_match_the_structs() {
+        let parts: [&[u8]; 3] = [b"ab", b"", b"c"];
+        assert_eq!(
+            McastJoined::encode_parts(Guarantee::Agreed, 3, parts),
+            McastJoined {
+                guarantee: Guarantee::Agreed,
+                data: b"abc".to_vec()
+            }
+            .to_payload()
+        );
+        assert_eq!(
+            McastGroups::encode_parts(Guarantee::Safe, &[key(4)], 3, parts),
+            McastGroups {
+                guarantee: Guarantee::Safe,
+                groups: vec![key(4)],
+                data: b"abc".to_vec()
+            }
+            .to_payload()
+        );
     }
 
     #[test]
