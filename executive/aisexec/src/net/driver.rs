@@ -10,7 +10,6 @@
 //! administrative request, so [`Ordering::next_event`] is cancel-safe.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -475,12 +474,10 @@ fn try_recv(sock: &UdpSocket, buf: &mut [u8]) -> Option<(usize, SocketAddr)> {
     }
 }
 
-fn sleep_until_opt(deadline: Option<tokio::time::Instant>) -> impl Future<Output = ()> {
-    async move {
-        match deadline {
-            Some(d) => tokio::time::sleep_until(d).await,
-            None => std::future::pending().await,
-        }
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
