@@ -413,3 +413,95 @@ fn five_percent_loss_loses_nothing_and_changes_no_membership() {
         "the executives' ring changed under loss"
     );
 }
+
+/// An executive started in a namespace by the test; killed when dropped.
+struct NsExec(std::process::Child);
+
+impl Drop for NsExec {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn ipv6_multicast_ring_with_configured_node_ids() {
+    if skip_unless_root("ipv6_multicast_ring_with_configured_node_ids") {
+        return;
+    }
+    let name = format!("s{}", std::process::id() % 100000);
+    let cluster = ScriptCluster::up(&name, &["2", "--mode", "netns"]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut execs = Vec::new();
+    for n in 1..=2u8 {
+        let ns = ns_of(&name, n);
+        let st = std::process::Command::new("ip")
+            .args([
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("fd00:213::{n}/64"),
+                "dev",
+                "eth0",
+                "nodad",
+            ])
+            .status()
+            .expect("ip addr add");
+        assert!(st.success());
+        let conf = dir.path().join(format!("{n}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "totem {{\n\tversion: 2\n\tsecauth: off\n\tnodeid: {n}\n\tinterface {{\n\
+                 \t\tringnumber: 0\n\t\tbindnetaddr: fd00:213::{n}\n\t\tmcastaddr: ff15::213:1\n\
+                 \t\tmcastport: 5405\n\t}}\n}}\nlogging {{\n\tto_stderr: yes\n}}\n\
+                 aisexec {{\n\tuser: root\n\tgroup: root\n}}\n"
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join(format!("{n}.log"))).unwrap();
+        let child = std::process::Command::new("ip")
+            .args(["netns", "exec", &ns, env!("CARGO_BIN_EXE_aisexec"), "-f"])
+            .env("OPENAIS_MAIN_CONFIG_FILE", &conf)
+            .env("OPENAIS_RUN_DIR", dir.path().join(format!("run{n}")))
+            .env("OPENAIS_IPC_SOCKET", "@oa-ipv6")
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("spawn aisexec");
+        execs.push(NsExec(child));
+    }
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        let s = in_netns(&ns_of(&name, 1), || {
+            let conn =
+                Connection::connect_to(&SocketAddress::parse("@oa-ipv6"), service::CFG).ok()?;
+            conn.call(&RingStatusGet).ok()
+        });
+        if let Some(s) = s.filter(|s| s.members.len() == 2 && s.state == "OPERATIONAL") {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no 2-member IPv6 ring: {}",
+            std::fs::read_to_string(dir.path().join("1.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.node_id, 1);
+    assert_eq!(status.interfaces[0].address, "fd00:213::1");
+    let members: Vec<(u32, &str)> = status
+        .members
+        .iter()
+        .map(|m| (m.node_id, m.address.as_str()))
+        .collect();
+    assert_eq!(members, vec![(1, "fd00:213::1"), (2, "fd00:213::2")]);
+    println!(
+        "IPv6 multicast ring {}.{}: {members:?}",
+        status.ring_rep, status.ring_seq
+    );
+    drop(execs);
+    drop(cluster);
+}
