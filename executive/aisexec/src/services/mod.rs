@@ -3,6 +3,7 @@
 //! [`all`].
 
 pub mod cfg;
+pub mod ckpt;
 pub mod clm;
 pub mod cpg;
 pub mod evs;
@@ -32,6 +33,7 @@ pub struct ServiceEnv {
 pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
     vec![
         Box::new(clm::Clm::new(env)),
+        Box::new(ckpt::Ckpt::new(env)),
         Box::new(evs::Evs::new(env)),
         Box::new(cpg::Cpg::new(env)),
         Box::new(evt::Evt::new(env)),
