@@ -505,3 +505,45 @@ fn ipv6_multicast_ring_with_configured_node_ids() {
     drop(execs);
     drop(cluster);
 }
+
+#[test]
+fn a_downed_interface_is_reported_faulty_until_reenabled() {
+    if skip_unless_root("a_downed_interface_is_reported_faulty_until_reenabled") {
+        return;
+    }
+    let name = format!("d{}", std::process::id() % 100000);
+    let cluster = ScriptCluster::up(&name, &["3", "--mode", "netns"]);
+    wait_common_ring(&name, &[1, 2, 3], WAIT).expect("one 3-member ring");
+    let link = |state: &str| {
+        let st = std::process::Command::new("ip")
+            .args(["-n", &ns_of(&name, 3), "link", "set", "eth0", state])
+            .status()
+            .expect("ip link set");
+        assert!(st.success());
+    };
+    let faulty = |n: u8| ring_status(&name, n).map(|s| s.interfaces[0].faulty);
+    link("down");
+    // Noticed within the downcheck period (1 s); the others go on alone.
+    let deadline = Instant::now() + WAIT;
+    while faulty(3) != Some(true) {
+        assert!(Instant::now() < deadline, "node 3 never reported its fault");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_common_ring(&name, &[1, 2], WAIT).expect("nodes 1 and 2 go on");
+    assert_eq!(faulty(1), Some(false));
+    link("up");
+    wait_common_ring(&name, &[1, 2, 3], WAIT).expect("node 3 back on the ring");
+    // The send failures while the link was down stay on record until an
+    // administrator re-enables the ring (openais-cfgtool -r).
+    let s = ring_status(&name, 3).unwrap();
+    assert!(s.interfaces[0].faulty, "{:?}", s.interfaces[0]);
+    let (ok, text) = cluster.run("exec", &["3", env!("CARGO_BIN_EXE_openais-cfgtool"), "-r"]);
+    assert!(ok, "{text}");
+    let (ok, text) = cluster.run("exec", &["3", env!("CARGO_BIN_EXE_openais-cfgtool"), "-s"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("status\t= ring 0 active with no faults"),
+        "{text}"
+    );
+    assert!(text.contains("(OPERATIONAL), 3 member(s)"), "{text}");
+}

@@ -22,7 +22,7 @@ use totem::{ConfChgKind, Input, Output, Srp, State};
 
 use super::security::Framing;
 use super::status::NetStatus;
-use super::transport::{address_is_local, Transport, TransportError, TransportSpec};
+use super::transport::{address_is_up, Transport, TransportError, TransportSpec};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::{ConfChg, Guarantee, McastError, NodeId, Ordering, OrderingEvent, RingStore};
 
@@ -374,17 +374,18 @@ impl TotemOrdering {
         }
     }
 
-    /// Looks whether the bound address is still on an interface.
+    /// Looks whether the bound address is still on an interface that is
+    /// up (the `downcheck` period).
     fn check_interface(&mut self) {
         self.next_downcheck = Instant::now() + self.downcheck;
-        let up = address_is_local(self.address);
+        let up = address_is_up(self.address);
         if !up && !self.interface_down {
             self.interface_down = true;
             error!(target: "TOTEM", "The network interface of {} is down.", self.address);
         } else if up && self.interface_down {
             self.interface_down = false;
             info!(target: "TOTEM", "The network interface [{}] is now up.", self.address);
-            if let Err(e) = self.transport.reenable() {
+            if let Err(e) = self.transport.rejoin() {
                 warn!(target: "TOTEM", "cannot rejoin the network: {e}");
             }
         }

@@ -227,9 +227,16 @@ impl Transport {
     }
 
     /// Forgets the recorded send fault and joins the multicast group
-    /// again (an interface that went down and up lost its memberships).
+    /// again (an interface that went away and came back lost its
+    /// memberships).
     pub fn reenable(&mut self) -> Result<(), TransportError> {
         self.stats.last_fault = None;
+        self.rejoin()
+    }
+
+    /// Joins the multicast group again, keeping the recorded fault (an
+    /// administrator clears it with [`Transport::reenable`]).
+    pub fn rejoin(&mut self) -> Result<(), TransportError> {
         self.ifindex = interface_index(self.spec.bind).unwrap_or(self.ifindex);
         if let (Some(group), Some(g)) = (&self.group, self.spec.mcastaddr) {
             let sock = socket2::SockRef::from(group);
@@ -386,10 +393,24 @@ pub fn interface_of(addr: IpAddr) -> Option<String> {
     }
 }
 
-/// Whether `addr` is (still) usable as a local address.
-pub fn address_is_local(addr: IpAddr) -> bool {
-    if matches!(addr, IpAddr::V4(v4) if v4.is_loopback() && v4 != Ipv4Addr::new(127, 0, 0, 0)) {
+/// Whether `addr` is (still) usable: configured on an interface that is
+/// up and has its carrier (the 127/8 addresses: `lo` is up).
+pub fn address_is_up(addr: IpAddr) -> bool {
+    use nix::net::if_::InterfaceFlags;
+    let Some(name) = interface_of(addr) else {
+        return false;
+    };
+    let Ok(ifaddrs) = nix::ifaddrs::getifaddrs() else {
+        // Cannot tell: not a fault of the network.
         return true;
+    };
+    let mut seen = false;
+    for ifa in ifaddrs.filter(|i| i.interface_name == name) {
+        seen = true;
+        let up = InterfaceFlags::IFF_UP | InterfaceFlags::IFF_RUNNING;
+        if ifa.flags.contains(up) {
+            return true;
+        }
     }
-    interface_of(addr).is_some()
+    !seen
 }
