@@ -118,42 +118,51 @@ impl Srp {
             self.check_consensus();
             return;
         }
-        // Whom a processor gave up on is taken only from a member of our
-        // ring that has seen the ring: anyone else judged before it heard
-        // from us lately (it may have failed us, then formed its own ring,
-        // while we formed ours), and taking its verdict would split the
-        // merge again. From others take the processors; a processor they
-        // rightly failed is failed here by our own consensus timeout.
+        // Consensus counts each processor's latest view only.
+        self.consensus.remove(&sender);
+        // Whose failures to take: a member of our ring that has seen the
+        // ring judged with what we know (a processor that keeps failing to
+        // receive, one that left). Anyone else may have judged in an
+        // earlier round, before the processor it failed formed a ring and
+        // came back; taking such a verdict would split the merge again. So
+        // from them we take only failures of processors we have not heard
+        // from within a consensus timeout. Nobody makes us fail ourselves,
+        // nor the sender: if it really cannot hear us, our consensus
+        // timeout settles it.
         let trusted = self.members.contains(&sender) && j.ring_seq >= self.ring_id().seq;
-        if self.state != State::Gather || !trusted {
-            let grows = !procs.is_subset(&self.proc_set);
-            if self.state != State::Gather {
-                self.enter_gather();
-            } else if !grows {
-                return;
-            }
+        let taken: Vec<NodeId> = fails
+            .iter()
+            .copied()
+            .filter(|&f| f != self.me && (trusted || !self.heard_lately(f)))
+            .collect();
+        if self.state != State::Gather {
+            self.enter_gather();
             self.proc_set.extend(procs.iter().copied());
+            self.fail_set.extend(taken);
             self.sets_changed();
             return;
         }
-        if procs.is_subset(&self.proc_set) && fails.is_subset(&self.fail_set) {
-            // The sender will catch up with our joins.
+        let before = (self.proc_set.len(), self.fail_set.len());
+        self.proc_set.extend(procs.iter().copied());
+        self.fail_set.extend(taken);
+        if (self.proc_set.len(), self.fail_set.len()) == before {
+            // Nothing new to us: the sender catches up with our joins, or
+            // keeps a verdict we do not share.
             return;
         }
-        self.proc_set.extend(procs.iter().copied());
-        if fails.contains(&self.me) {
-            // It gave up on us; we give up on it and each side forms its
-            // own ring (they merge later).
-            self.fail_set.insert(sender);
-        } else {
-            self.fail_set.extend(fails.iter().copied());
-        }
-        self.fail_set.remove(&self.me);
         self.sets_changed();
         if procs == self.proc_set && fails == self.fail_set {
             self.consensus.insert(sender);
         }
         self.check_consensus();
+    }
+
+    /// True when a packet from `node` arrived within the consensus
+    /// timeout.
+    fn heard_lately(&self, node: NodeId) -> bool {
+        self.last_heard.get(&node).is_some_and(|t| {
+            self.now.as_micros().saturating_sub(t.as_micros()) < self.cfg.consensus * 1000
+        })
     }
 
     /// The processors that would form the ring now.

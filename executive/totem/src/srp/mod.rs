@@ -65,7 +65,7 @@ mod token;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::api::{
     Config, Dest, Guarantee, Input, McastError, NodeId, Output, RingId, Time, TimerKind,
@@ -167,6 +167,8 @@ pub struct Srp {
     fail_set: BTreeSet<NodeId>,
     /// Processors that sent a join with exactly our current sets.
     consensus: BTreeSet<NodeId>,
+    /// When a packet last arrived from each processor.
+    last_heard: BTreeMap<NodeId, Time>,
     /// Highest sequence of a ring this processor began to form and gave up.
     abandoned_high: u64,
     forming: Option<Forming>,
@@ -197,6 +199,7 @@ impl Srp {
             proc_set: BTreeSet::from([me]),
             fail_set: BTreeSet::new(),
             consensus: BTreeSet::new(),
+            last_heard: BTreeMap::new(),
             abandoned_high: 0,
             forming: None,
             recovery: None,
@@ -349,6 +352,7 @@ impl Srp {
                 return;
             }
         };
+        self.last_heard.insert(from, self.now);
         if from == self.me {
             // Our own multicasts looped back, or packets of an earlier
             // incarnation with our id: everything we send is processed
