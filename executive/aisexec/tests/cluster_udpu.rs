@@ -97,7 +97,15 @@ fn three_nodes_with_secauth_survive_a_crash_and_refuse_a_foreign_key() {
         "reconfiguration took {t_only:?}"
     );
 
-    // Restart it: three members again.
+    // Restart it: three members again, on a ring id it never used.
+    let ringid_file = nodes[2].dir.join("run").join("ringid_127.0.0.3");
+    let persisted = u64::from_le_bytes(
+        std::fs::read(&ringid_file)
+            .expect("ring sequence file")
+            .try_into()
+            .expect("8 bytes"),
+    );
+    assert!(persisted >= 8, "node 3 recorded ring sequence {persisted}");
     let restarted = Instant::now();
     nodes[2].spawn();
     let cb_full = wait_view(&full, 3, WAIT).expect("node 1 reports node 3 back");
@@ -118,6 +126,12 @@ fn three_nodes_with_secauth_survive_a_crash_and_refuse_a_foreign_key() {
     assert_eq!(items(&cb_only), vec![(id3, ClusterChange::Joined)]);
     assert!(t_only < Duration::from_secs(5), "rejoin took {t_only:?}");
     assert!(nodes[2].wait_members(&[id1, id2, id3], WAIT));
+    let rejoined = nodes[2].ring_status().expect("status");
+    assert!(
+        rejoined.ring_seq > persisted,
+        "ring {} after restart does not exceed {persisted}",
+        rejoined.ring_seq
+    );
     let ring_before = nodes[0].ring_status().expect("status");
 
     // A fourth node with another key: its datagrams fail the digest.
