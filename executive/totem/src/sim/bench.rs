@@ -29,6 +29,12 @@ pub struct BenchRow {
 }
 
 impl BenchRow {
+    /// The most messages one rotation may carry: the window, or every node
+    /// sending its per-visit maximum, whichever is smaller.
+    pub fn limit(&self) -> u64 {
+        u64::from(self.window_size).min(self.nodes as u64 * u64::from(self.max_messages))
+    }
+
     pub fn per_rotation(&self) -> f64 {
         if self.rotations > 0.0 {
             self.delivered as f64 / self.rotations

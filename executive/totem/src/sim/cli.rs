@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! totem-sim --seeds A..B [--nodes MIN..MAX] [--loss P] [--faults LIST]
-//!           [--steps N] [--jobs N] [--trace SEED [--trace-len N]] [--bench]
+//!           [--steps N] [--burst P] [--fixed-config] [--jobs N]
+//!           [--trace SEED [--trace-len N]] [--verbose] [--bench]
 //! ```
 //!
 //! Seeds are a half-open range (`0..500` is 500 seeds; `A..=B` and a single
@@ -49,8 +50,30 @@ pub struct Args {
 }
 
 pub const USAGE: &str = "usage: totem-sim --seeds A..B [--nodes MIN..MAX] [--loss P] \
-[--faults loss,dup,reorder,delay,partition,crash,leave] [--steps N] [--jobs N] \
+[--faults loss,dup,reorder,delay,partition,crash,leave] [--steps N] [--burst P] [--fixed-config] [--jobs N] \
 [--trace SEED [--trace-len N]] [--verbose] | totem-sim --bench";
+
+pub const HELP: &str = "\
+Runs the Totem state machine over a simulated network, one run per seed,
+and checks extended virtual synchrony after each run.
+
+  --seeds A..B      seeds to run (half-open; A..=B or A also work) [0..100]
+  --nodes MIN..MAX  cluster size, drawn per seed (inclusive)        [3..9]
+  --loss P          highest per-packet loss the faults reach         [0.2]
+  --faults LIST     comma list of loss,dup,reorder,delay,partition,crash,
+                    leave (or all, none)                             [all]
+  --steps N         steps of the fault phase                         [12]
+  --burst P         probability that a client tick is a burst        [0.01]
+  --fixed-config    always the default protocol configuration (else half
+                    of the seeds draw window_size, max_messages, netmtu)
+  --jobs N          worker threads (the output does not depend on it)
+  --trace SEED      replay SEED and print its trace up to the violation
+  --trace-len N     trace entries kept                               [4000]
+  --verbose         a line for passing seeds too
+  --bench           throughput at saturation without faults
+
+One line per failing seed: `seed S: <property>: <pointer>`, then
+`N passed, M failed`; exit status 1 when a seed failed.";
 
 fn bad(option: &str, value: &str) -> UsageError {
     UsageError::BadValue {
@@ -136,6 +159,15 @@ impl Args {
                     let v = value()?;
                     a.trace_len = v.parse().map_err(|_| bad(&opt, &v))?;
                 }
+                "--burst" => {
+                    let v = value()?;
+                    let p: f64 = v.parse().map_err(|_| bad(&opt, &v))?;
+                    if !(0.0..=1.0).contains(&p) {
+                        return Err(bad(&opt, &v));
+                    }
+                    a.opts.burst = p;
+                }
+                "--fixed-config" => a.opts.vary_config = false,
                 "--bench" => a.bench = true,
                 "--verbose" | "-v" => a.verbose = true,
                 _ => return Err(UsageError::Unknown(opt)),
@@ -222,6 +254,7 @@ pub fn write_trace<P: Protocol>(
         .map(|e| e + 20);
     let o = run_seed::<P>(seed, &traced);
     writeln!(out, "seed {seed}: nodes {:?}", o.nodes)?;
+    writeln!(out, "config {:?}", o.config)?;
     if o.trace_dropped > 0 {
         writeln!(
             out,
@@ -255,13 +288,26 @@ pub fn write_bench<P: Protocol>(out: &mut dyn Write, opts: &SimOptions) -> io::R
     )?;
     writeln!(
         out,
-        "{:>5} {:>6} {:>8} {:>12} {:>10} {:>12} {:>10}",
-        "nodes", "window", "max_msgs", "delivered", "rotations", "msgs/rotn", "msgs/s"
+        "{:>5} {:>6} {:>8} {:>6} {:>10} {:>10} {:>9} {:>10} {:>9}",
+        "nodes",
+        "window",
+        "max_msgs",
+        "limit",
+        "delivered",
+        "rotations",
+        "rotn_us",
+        "msgs/rotn",
+        "msgs/s"
     )?;
     let base = opts.config.clone();
     let mut doubled = base.clone();
     doubled.window_size *= 2;
     doubled.max_messages *= 2;
+    writeln!(
+        out,
+        "limit: what one rotation may carry, min(window_size, nodes x max_messages); \
+         the second half repeats with both doubled"
+    )?;
     let mut ok = true;
     for cfg in [&base, &doubled] {
         for n in [2, 3, 5, 9] {
@@ -276,12 +322,14 @@ pub fn write_bench<P: Protocol>(out: &mut dyn Write, opts: &SimOptions) -> io::R
             ok &= row.ring_formed && row.delivered > 0;
             writeln!(
                 out,
-                "{:>5} {:>6} {:>8} {:>12} {:>10.0} {:>12.1} {:>10.0}{}",
+                "{:>5} {:>6} {:>8} {:>6} {:>10} {:>10.0} {:>9.0} {:>10.1} {:>9.0}{}",
                 row.nodes,
                 row.window_size,
                 row.max_messages,
+                row.limit(),
                 row.delivered,
                 row.rotations,
+                row.seconds * 1e6 / row.rotations.max(1.0),
                 row.per_rotation(),
                 row.per_second(),
                 if row.ring_formed {
@@ -297,6 +345,11 @@ pub fn write_bench<P: Protocol>(out: &mut dyn Write, opts: &SimOptions) -> io::R
 
 /// The whole program; returns the exit status.
 pub fn main<P: Protocol>(args: impl IntoIterator<Item = String>) -> i32 {
+    let args: Vec<String> = args.into_iter().collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}\n\n{HELP}");
+        return 0;
+    }
     let args = match Args::parse(args) {
         Ok(a) => a,
         Err(e) => {

@@ -15,11 +15,15 @@ pub enum Load {
     Off,
     /// Each node multicasts every `min_gap_us..=max_gap_us`, random sizes up
     /// to the protocol's maximum, `safe` of them with the Safe guarantee,
-    /// until `until`.
+    /// until `until`; with probability `burst` a tick sends up to
+    /// `burst_max` at once (stopping when the queue is full), so flow
+    /// control and full queues are exercised too.
     Random {
         min_gap_us: u64,
         max_gap_us: u64,
         safe: f64,
+        burst: f64,
+        burst_max: u32,
         until: Time,
     },
     /// Every node refills its send queue after each input, with payloads
@@ -64,27 +68,46 @@ impl<P: Protocol> World<P> {
     }
 
     pub(crate) fn client_tick(&mut self, id: NodeId) {
-        let Load::Random { safe, until, .. } = self.load else {
+        let Load::Random {
+            safe,
+            until,
+            burst,
+            burst_max,
+            ..
+        } = self.load
+        else {
             return;
         };
         if self.now >= until {
             return;
         }
+        let count = if self.client_rng.chance(burst) {
+            self.client_rng.range(2, u64::from(burst_max.max(2)))
+        } else {
+            1
+        };
         if let Some(i) = self.slot(id) {
-            if let Some(p) = self.slots[i].proto.as_ref() {
+            for _ in 0..count {
+                let Some(p) = self.slots[i].proto.as_ref() else {
+                    break;
+                };
                 let max = p.max_payload();
                 if p.queue_full() {
+                    // The client gives up until its next tick.
                     self.stats.refused += 1;
                     self.note(Some(id), TraceWhat::Refused);
-                } else if max >= HEADER_LEN {
-                    let len = payload_len(&mut self.client_rng, max);
-                    let guarantee = if self.client_rng.chance(safe) {
-                        Guarantee::Safe
-                    } else {
-                        Guarantee::Agreed
-                    };
-                    self.mcast(i, len, guarantee);
+                    break;
                 }
+                if max < HEADER_LEN {
+                    break;
+                }
+                let len = payload_len(&mut self.client_rng, max);
+                let guarantee = if self.client_rng.chance(safe) {
+                    Guarantee::Safe
+                } else {
+                    Guarantee::Agreed
+                };
+                self.mcast(i, len, guarantee);
             }
         }
         self.schedule_client(id);

@@ -30,6 +30,12 @@ pub struct SimOptions {
     pub client_gap_us: (u64, u64),
     /// Share of multicasts with the Safe guarantee.
     pub safe: f64,
+    /// Probability that a client tick is a burst, and the largest burst.
+    pub burst: f64,
+    pub burst_max: u32,
+    /// Half of the seeds run with a random flow-control window, per-visit
+    /// limit and MTU instead of `config`'s.
+    pub vary_config: bool,
     /// Trace ring buffer size (0: no trace) and the event after which the
     /// trace stops recording.
     pub trace_capacity: usize,
@@ -49,6 +55,9 @@ impl Default for SimOptions {
             wire: Wire::default(),
             client_gap_us: (5_000, 60_000),
             safe: 0.3,
+            burst: 0.01,
+            burst_max: 400,
+            vary_config: true,
             trace_capacity: 0,
             trace_stop: None,
             event_budget: 20_000_000,
@@ -61,6 +70,8 @@ impl Default for SimOptions {
 pub struct Outcome {
     pub seed: u64,
     pub nodes: Vec<NodeId>,
+    /// The protocol configuration the run used.
+    pub config: Config,
     /// Earliest first; empty when the run passed.
     pub violations: Vec<Violation>,
     pub stats: RunStats,
@@ -91,6 +102,19 @@ pub fn pick_nodes(rng: &mut Rng, min: u32, max: u32) -> Vec<NodeId> {
         ids.insert(id);
     }
     ids.into_iter().collect()
+}
+
+/// A configuration with a random flow-control window, per-visit limit and
+/// MTU, for half of the seeds: small windows and MTUs stress flow control,
+/// retransmission and recovery differently from the defaults.
+fn vary(rng: &mut Rng, base: &Config) -> Config {
+    let mut cfg = base.clone();
+    if rng.chance(0.5) {
+        cfg.window_size = rng.range(4, 120) as u32;
+        cfg.max_messages = rng.range(1, u64::from(cfg.window_size.min(40))) as u32;
+        cfg.netmtu = rng.range(400, 1500) as usize;
+    }
+    cfg
 }
 
 thread_local! {
@@ -132,11 +156,18 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
         min_gap_us: opts.client_gap_us.0,
         max_gap_us: opts.client_gap_us.1,
         safe: opts.safe,
+        burst: opts.burst,
+        burst_max: opts.burst_max,
         until: Time(u64::MAX),
+    };
+    let config = if opts.vary_config {
+        vary(&mut rng, &opts.config)
+    } else {
+        opts.config.clone()
     };
     let mut world: World<P> = World::new(
         rng.next_u64(),
-        opts.config.clone(),
+        config.clone(),
         opts.wire.clone(),
         &ids,
         load,
@@ -188,6 +219,7 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
     Outcome {
         seed,
         nodes: ids,
+        config,
         violations,
         stats: world.stats.clone(),
         net: world.net.stats.clone(),

@@ -293,21 +293,24 @@ impl<const BUG: u8> Fake<BUG> {
             let members = b[18..].chunks(4).map(|c| u32_at(c, 0)).collect();
             Item::Conf { seq, members }
         };
-        if !self.in_conf {
-            match &item {
-                Item::Conf { members, .. } if members.contains(&self.me) => {
-                    self.in_conf = true;
-                    self.expected = n;
-                    out.push(Output::CancelTimer(TimerKind::Join));
-                    self.flush(out);
-                }
-                _ => return,
-            }
+        // Items overtaken by later ones wait in the buffer, also before
+        // this node's admission arrives (only then is it known where its
+        // stream starts).
+        let admits_me = matches!(&item, Item::Conf { members, .. } if members.contains(&self.me));
+        if !self.in_conf && admits_me {
+            self.in_conf = true;
+            self.expected = n;
+            self.buffer = self.buffer.split_off(&n);
+            out.push(Output::CancelTimer(TimerKind::Join));
+            self.flush(out);
         }
-        if n < self.expected {
+        if self.in_conf && n < self.expected {
             return;
         }
         self.buffer.insert(n, item);
+        if !self.in_conf {
+            return;
+        }
         while let Some(item) = self.buffer.remove(&self.expected) {
             self.expected += 1;
             self.deliver(item, out);
