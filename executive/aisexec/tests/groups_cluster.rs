@@ -1,0 +1,323 @@
+//! Group messaging on a real three-node cluster (127.0.0.1-3, udpu),
+//! driven through the CPG and EVS wire protocols: one agreed order on
+//! every node with senders on every node, and the reasons CPG gives when
+//! a process leaves, when its connection dies with it, and when its node
+//! is killed. Only orders, memberships and reasons are asserted; waits
+//! are bounded.
+
+mod cluster_support;
+
+use std::collections::VecDeque;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
+use sa_abi::cpg::{CPG_ERR_TRY_AGAIN, CPG_OK};
+use sa_abi::evs::EVS_OK;
+use sa_ipc::client::{Connection, DEFAULT_REQUEST_TIMEOUT};
+use sa_ipc::proto::cpg::{
+    self, ConfChgCallback, CpgCallback, GroupName, Join, Leave, LocalGet, Mcast, Reason,
+};
+use sa_ipc::proto::evs::{self, EvsCallback, GroupKey, McastJoined};
+use sa_ipc::proto::{service, Message, Payload};
+
+/// Messages each sender multicasts in the order tests.
+const PER_SENDER: usize = 200;
+
+fn three_nodes(dir: &std::path::Path, tag: &str) -> Vec<Node> {
+    let key = dir.join("authkey");
+    keygen(&key);
+    let port = free_port(3);
+    let nodes: Vec<Node> = (1..=3)
+        .map(|n| Node::start(dir, tag, n, &udpu_config(n, 3, port, false), &key))
+        .collect();
+    let ids = [loopback_id(1), loopback_id(2), loopback_id(3)];
+    for node in &nodes {
+        assert!(
+            node.wait_members(&ids, WAIT),
+            "node {} never saw 3 members; its log:\n{}",
+            node.n,
+            node.log()
+        );
+    }
+    nodes
+}
+
+/// Sends a request, repeating it while the cluster answers TRY_AGAIN (a
+/// sync in progress, or a full ordering queue).
+fn request(conn: &Connection, kind: u16, payload: Vec<u8>) -> u32 {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (code, _) = conn
+            .request(kind, payload.clone(), DEFAULT_REQUEST_TIMEOUT)
+            .expect("request");
+        if code != CPG_ERR_TRY_AGAIN || Instant::now() > deadline {
+            return code;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A CPG group member: a library connection joined to one group.
+struct Member {
+    conn: Connection,
+    node: u32,
+    pid: u32,
+    group: GroupName,
+    confchgs: VecDeque<ConfChgCallback>,
+    delivered: Vec<(u32, String)>,
+}
+
+impl Member {
+    fn join(node: &Node, group: &str) -> Member {
+        let conn = Connection::connect_to(&node.address(), service::CPG).expect("connect CPG");
+        let local = conn.call(&LocalGet).expect("local node").node;
+        let group = GroupName::new(group.as_bytes()).unwrap();
+        let join = Join {
+            group: group.clone(),
+        };
+        assert_eq!(request(&conn, Join::KIND, join.to_payload()), CPG_OK);
+        Member {
+            conn,
+            node: local,
+            pid: std::process::id(),
+            group,
+            confchgs: VecDeque::new(),
+            delivered: Vec::new(),
+        }
+    }
+
+    fn send(&self, text: &str) {
+        let m = Mcast {
+            guarantee: cpg::Guarantee::Agreed,
+            data: text.as_bytes().to_vec(),
+        };
+        assert_eq!(request(&self.conn, Mcast::KIND, m.to_payload()), CPG_OK);
+    }
+
+    fn leave(&self) {
+        let leave = Leave {
+            group: self.group.clone(),
+        };
+        assert_eq!(request(&self.conn, Leave::KIND, leave.to_payload()), CPG_OK);
+    }
+
+    /// Reads one callback, waiting at most `within`; false when none came.
+    fn pump(&mut self, within: Duration) -> bool {
+        let Ok(Some(frame)) = self.conn.recv_callback(Some(within)) else {
+            return false;
+        };
+        match CpgCallback::decode(frame.kind, &frame.payload).expect("callback decodes") {
+            CpgCallback::Deliver(d) => self
+                .delivered
+                .push((d.node, String::from_utf8_lossy(d.data).into_owned())),
+            CpgCallback::ConfChg(c) => self.confchgs.push_back(c),
+        }
+        true
+    }
+
+    /// The first configuration change (seen from now on) that `pred`
+    /// accepts; earlier ones are dropped.
+    fn wait_confchg(&mut self, pred: impl Fn(&ConfChgCallback) -> bool) -> ConfChgCallback {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            while let Some(c) = self.confchgs.pop_front() {
+                if pred(&c) {
+                    return c;
+                }
+            }
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("node {:#x}: no such configuration change", self.node));
+            self.pump(left.min(Duration::from_millis(200)));
+        }
+    }
+
+    fn wait_delivered(&mut self, count: usize) {
+        let deadline = Instant::now() + WAIT * 2;
+        while self.delivered.len() < count {
+            assert!(
+                Instant::now() < deadline,
+                "node {:#x}: {} of {count} messages delivered",
+                self.node,
+                self.delivered.len()
+            );
+            self.pump(Duration::from_millis(200));
+        }
+    }
+}
+
+/// Checks that `seqs` are one sequence with each sender's messages in its
+/// sending order.
+fn assert_one_order(seqs: &[Vec<(u32, String)>], senders: &[(u32, &str)]) {
+    for (i, s) in seqs.iter().enumerate().skip(1) {
+        assert_eq!(
+            s, &seqs[0],
+            "delivery order of member {i} differs from member 0"
+        );
+    }
+    for &(node, prefix) in senders {
+        let mine: Vec<&String> = seqs[0]
+            .iter()
+            .filter(|(n, _)| *n == node)
+            .map(|(_, t)| t)
+            .collect();
+        let want: Vec<String> = (0..PER_SENDER).map(|i| format!("{prefix}-{i}")).collect();
+        assert_eq!(mine, want.iter().collect::<Vec<_>>(), "sender {prefix}");
+    }
+}
+
+#[test]
+fn cpg_agreed_order_and_change_reasons_on_three_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes = three_nodes(dir.path(), "cpg");
+    let (id1, id2, id3) = (loopback_id(1), loopback_id(2), loopback_id(3));
+    let mut members: Vec<Member> = nodes.iter().map(|n| Member::join(n, "ordered")).collect();
+    for m in members.iter_mut() {
+        let c = m.wait_confchg(|c| c.members.len() == 3);
+        // every node lists the group's members in the same order
+        assert_eq!(
+            c.members.iter().map(|a| a.node).collect::<Vec<_>>().len(),
+            3
+        );
+    }
+
+    // Senders on every node at once.
+    let started = Instant::now();
+    thread::scope(|s| {
+        for (m, prefix) in members.iter().zip(["a", "b", "c"]) {
+            s.spawn(move || {
+                for i in 0..PER_SENDER {
+                    m.send(&format!("{prefix}-{i}"));
+                }
+            });
+        }
+    });
+    for m in members.iter_mut() {
+        m.wait_delivered(3 * PER_SENDER);
+    }
+    println!(
+        "{} messages from 3 senders delivered on 3 nodes in {:?}",
+        3 * PER_SENDER,
+        started.elapsed()
+    );
+    let seqs: Vec<Vec<(u32, String)>> = members.iter().map(|m| m.delivered.clone()).collect();
+    assert_one_order(&seqs, &[(id1, "a"), (id2, "b"), (id3, "c")]);
+
+    // cpg_leave on node 2: LEAVE on the others, and on the leaver itself.
+    members[1].leave();
+    for i in [0, 1, 2] {
+        let c = members[i].wait_confchg(|c| !c.left.is_empty());
+        assert_eq!(
+            c.left,
+            vec![cpg::Address {
+                node: id2,
+                pid: members[1].pid,
+                reason: Reason::Leave
+            }],
+            "seen on node {}",
+            i + 1
+        );
+        assert_eq!(c.members.len(), 2);
+    }
+
+    // A process whose connection dies with it (what the kernel does to a
+    // killed process's sockets): PROCDOWN, from its node.
+    let mut doomed = Member::join(&nodes[1], "ordered");
+    doomed.wait_confchg(|c| c.members.len() == 3);
+    members[0].wait_confchg(|c| c.joined.iter().any(|a| a.node == id2));
+    drop(doomed);
+    for i in [0, 2] {
+        let c = members[i].wait_confchg(|c| !c.left.is_empty());
+        assert_eq!(c.left.len(), 1);
+        assert_eq!((c.left[0].node, c.left[0].reason), (id2, Reason::ProcDown));
+        assert_eq!(c.members.len(), 2);
+    }
+
+    // kill -9 of node 3: its process leaves with NODEDOWN.
+    nodes[2].kill9();
+    let c = members[0].wait_confchg(|c| !c.left.is_empty());
+    assert_eq!(
+        c.left,
+        vec![cpg::Address {
+            node: id3,
+            pid: members[2].pid,
+            reason: Reason::NodeDown
+        }]
+    );
+    assert_eq!(c.members.iter().map(|a| a.node).collect::<Vec<_>>(), [id1]);
+    // the group is the same on the survivors: node 2 has no member left
+    // but sees the same membership through cpg_membership_get
+    for node in &nodes[..2] {
+        let conn = Connection::connect_to(&node.address(), service::CPG).unwrap();
+        let got = conn
+            .call(&cpg::MembershipGet {
+                group: GroupName::new(b"ordered").unwrap(),
+            })
+            .unwrap();
+        assert_eq!(
+            got.members.iter().map(|a| a.node).collect::<Vec<_>>(),
+            [id1],
+            "node {}",
+            node.n
+        );
+    }
+}
+
+#[test]
+fn evs_agreed_order_on_three_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = three_nodes(dir.path(), "evs");
+    let mut key = [0u8; 32];
+    key[..5].copy_from_slice(b"order");
+    key[31] = 7;
+    let conns: Vec<Connection> = nodes
+        .iter()
+        .map(|n| {
+            let conn = Connection::connect_to(&n.address(), service::EVS).unwrap();
+            conn.call(&evs::Join {
+                groups: vec![GroupKey(key)],
+            })
+            .unwrap();
+            conn
+        })
+        .collect();
+    thread::scope(|s| {
+        for (conn, prefix) in conns.iter().zip(["a", "b", "c"]) {
+            s.spawn(move || {
+                for i in 0..PER_SENDER {
+                    let m = McastJoined {
+                        guarantee: evs::Guarantee::Agreed,
+                        data: format!("{prefix}-{i}").into_bytes(),
+                    };
+                    assert_eq!(request(conn, McastJoined::KIND, m.to_payload()), EVS_OK);
+                }
+            });
+        }
+    });
+    let mut seqs = Vec::new();
+    for conn in &conns {
+        let mut got = Vec::new();
+        let deadline = Instant::now() + WAIT * 2;
+        while got.len() < 3 * PER_SENDER {
+            assert!(Instant::now() < deadline, "{} delivered", got.len());
+            let Ok(Some(frame)) = conn.recv_callback(Some(Duration::from_millis(200))) else {
+                continue;
+            };
+            if let EvsCallback::Deliver { node, data } =
+                EvsCallback::decode(frame.kind, &frame.payload).unwrap()
+            {
+                got.push((node, String::from_utf8_lossy(data).into_owned()));
+            }
+        }
+        seqs.push(got);
+    }
+    assert_one_order(
+        &seqs,
+        &[
+            (loopback_id(1), "a"),
+            (loopback_id(2), "b"),
+            (loopback_id(3), "c"),
+        ],
+    );
+}
