@@ -1,0 +1,165 @@
+/* link: -lsaCkpt */
+/*
+ * ckpt-rd: read a named checkpoint and print every section, e.g. on
+ * another node than the ckpt-wr that wrote it.
+ *
+ *   ckpt-rd [-n NAME] [-w SECONDS] [-e]
+ *
+ * Opens the checkpoint NAME (default "ckpt-failover") for reading,
+ * waiting up to SECONDS (default 0) for it to exist, and prints its status
+ * and each section: id, size, expiration and contents (bytes outside
+ * printable ASCII as \xNN).  Closes with "N passed, M failed" over the
+ * calls made.  A checkpoint that does not exist is a skip (nothing was
+ * written yet), or a failure with -e or -w; exit status 1 when a step
+ * failed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openais/saAis.h>
+#include <openais/saCkpt.h>
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_bytes(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 32 && p[i] < 127 && p[i] != '\\')
+			putchar(p[i]);
+		else
+			printf("\\x%02x", p[i]);
+	}
+}
+
+static int passed, failed;
+
+/* counts a step; prints it when it failed */
+static int step(const char *what, SaAisErrorT rc)
+{
+	if (rc == SA_AIS_OK) {
+		passed++;
+		return 1;
+	}
+	failed++;
+	printf("FAIL %s: error %u\n", what, rc);
+	return 0;
+}
+
+static int summary(int skipped)
+{
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = "ckpt-failover";
+	double wait = 0, end;
+	int must_exist = 0;
+	SaVersionT version = { 'B', 1, 1 };
+	struct timespec pause = { 0, 200000000 };
+	SaCkptHandleT h;
+	SaNameT n;
+	SaCkptCheckpointHandleT c;
+	SaCkptCheckpointDescriptorT st;
+	SaCkptSectionIterationHandleT it;
+	SaCkptSectionDescriptorT d;
+	SaAisErrorT rc;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:w:e")) != -1) {
+		switch (opt) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'w':
+			wait = atof(optarg);
+			must_exist = 1;
+			break;
+		case 'e':
+			must_exist = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-n NAME] [-w SECONDS] [-e]\n", argv[0]);
+			return 1;
+		}
+	}
+	end = now_seconds() + wait;
+	do {
+		rc = saCkptInitialize(&h, NULL, &version);
+	} while (rc == SA_AIS_ERR_TRY_AGAIN && now_seconds() < end && !nanosleep(&pause, NULL));
+	if (!step("saCkptInitialize", rc))
+		return summary(0);
+	memset(&n, 0, sizeof(n));
+	n.length = (SaUint16T)snprintf((char *)n.value, sizeof(n.value), "%s", name);
+	for (;;) {
+		rc = saCkptCheckpointOpen(h, &n, NULL, SA_CKPT_CHECKPOINT_READ,
+					  10 * SA_TIME_ONE_SECOND, &c);
+		if ((rc != SA_AIS_ERR_NOT_EXIST && rc != SA_AIS_ERR_TRY_AGAIN) ||
+		    now_seconds() >= end)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (rc == SA_AIS_ERR_NOT_EXIST && !must_exist) {
+		printf("SKIP %s: no such checkpoint (nothing written yet)\n", name);
+		step("saCkptFinalize", saCkptFinalize(h));
+		return summary(1);
+	}
+	if (!step("saCkptCheckpointOpen", rc)) {
+		saCkptFinalize(h);
+		return summary(0);
+	}
+	rc = saCkptCheckpointStatusGet(c, &st);
+	if (step("saCkptCheckpointStatusGet", rc))
+		printf("%s: %u section(s), %u bytes, retention %lld s\n", name, st.numberOfSections,
+		       st.memoryUsed,
+		       (long long)(st.checkpointCreationAttributes.retentionDuration /
+				   SA_TIME_ONE_SECOND));
+	rc = saCkptSectionIterationInitialize(c, SA_CKPT_SECTIONS_ANY, 0, &it);
+	if (step("saCkptSectionIterationInitialize", rc)) {
+		while ((rc = saCkptSectionIterationNext(it, &d)) == SA_AIS_OK) {
+			SaCkptIOVectorElementT v;
+			SaUint32T bad;
+
+			memset(&v, 0, sizeof(v));
+			v.sectionId = d.sectionId;
+			v.dataBuffer = NULL;	/* the library allocates it */
+			printf("  section ");
+			if (d.sectionId.idLen)
+				print_bytes(d.sectionId.id, d.sectionId.idLen);
+			else
+				printf("(default)");
+			printf(" (%llu bytes, %s): ", (unsigned long long)d.sectionSize,
+			       d.expirationTime == SA_TIME_END ? "never expires" : "expires");
+			rc = saCkptCheckpointRead(c, &v, 1, &bad);
+			if (rc == SA_AIS_OK) {
+				print_bytes(v.dataBuffer, (size_t)v.readSize);
+				free(v.dataBuffer);
+			}
+			printf("\n");
+			step("saCkptCheckpointRead", rc);
+		}
+		step("saCkptSectionIterationNext (to the end)",
+		     rc == SA_AIS_ERR_NO_SECTIONS ? SA_AIS_OK : rc);
+		step("saCkptSectionIterationFinalize", saCkptSectionIterationFinalize(it));
+	}
+	step("saCkptCheckpointClose", saCkptCheckpointClose(c));
+	step("saCkptFinalize", saCkptFinalize(h));
+	return summary(0);
+}
