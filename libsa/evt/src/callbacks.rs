@@ -1,9 +1,12 @@
 //! Callback frames read by saEvtDispatch, turned into calls of the
 //! application's C callbacks.
 //!
-//! An "events available" frame makes the library pull one event from the
-//! executive; it becomes an event handle on the channel handle of its
-//! opening, handed to the deliver callback (the application reads it with
+//! An "events available" frame makes the library pull events from the
+//! executive: one for SA_DISPATCH_ONE, else a batch, every one of which is
+//! handed to the application before the dispatch returns (nothing is kept
+//! in the library, so the selection object tells the whole truth). Each
+//! becomes an event handle on the channel handle of its opening, handed
+//! to the deliver callback (the application reads it with
 //! saEvtEventAttributesGet / saEvtEventDataGet and frees it with
 //! saEvtEventFree). An open result becomes a channel handle handed to the
 //! channel open callback.
@@ -11,6 +14,7 @@
 use std::sync::Arc;
 
 use sa_abi::ais::{SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
+use sa_ipc::ffi::DispatchMode;
 use sa_ipc::proto::evt::{ChannelClose, Delivered, EvtCallback, Pull};
 use sa_ipc::{service, CallError, Frame, IpcError};
 
@@ -18,9 +22,16 @@ use crate::handles::{
     add_channel, add_event, lock, remove_event, EventState, EvtInstance, CHANNELS,
 };
 
+/// Events pulled at once when dispatching all pending callbacks.
+const PULL_BATCH: u32 = 64;
+
 impl EvtInstance {
     /// Decodes one callback frame and runs what it calls for.
-    pub(crate) fn deliver(self: &Arc<Self>, frame: Frame) -> Result<(), IpcError> {
+    pub(crate) fn deliver(
+        self: &Arc<Self>,
+        frame: Frame,
+        mode: DispatchMode,
+    ) -> Result<(), IpcError> {
         if frame.service != service::EVT {
             return Err(IpcError::Unexpected {
                 service: frame.service,
@@ -32,7 +43,10 @@ impl EvtInstance {
                 self.open_result(error, result.invocation, result.open_id);
                 Ok(())
             }
-            EvtCallback::EventAvailable => self.pull(),
+            EvtCallback::EventAvailable => self.pull(match mode {
+                DispatchMode::One | DispatchMode::OneBlocking => 1,
+                DispatchMode::All | DispatchMode::Blocking => PULL_BATCH,
+            }),
         }
     }
 
@@ -78,10 +92,11 @@ impl EvtInstance {
         }
     }
 
-    /// Pulls one queued event and hands it to the deliver callback.
-    fn pull(&self) -> Result<(), IpcError> {
-        let delivered = match self.conn.call(&Pull) {
-            Ok(d) => d,
+    /// Pulls up to `max` queued events and hands them to the deliver
+    /// callback, in order.
+    fn pull(&self, max: u32) -> Result<(), IpcError> {
+        let pulled = match self.conn.call(&Pull { max }) {
+            Ok(p) => p,
             // Nothing queued any more (its subscription or channel ended).
             Err(CallError::Ais(SA_AIS_ERR_NOT_EXIST)) => return Ok(()),
             Err(CallError::Ais(code)) => {
@@ -90,7 +105,14 @@ impl EvtInstance {
             }
             Err(CallError::Ipc(e)) => return Err(e),
         };
-        self.hand_over(delivered);
+        for delivered in pulled.events {
+            // A callback may have finalized the handle: the rest is
+            // discarded with it.
+            if self.conn.is_shut_down() {
+                break;
+            }
+            self.hand_over(delivered);
+        }
         Ok(())
     }
 

@@ -103,7 +103,7 @@ pub unsafe extern "C" fn saEvtDispatch(
     ffi_guard(|| {
         let inst = check!(instance(evtHandle));
         let mode = check!(DispatchMode::from_flags(dispatchFlags));
-        dispatch(&inst.conn, mode, |frame| inst.deliver(frame))
+        dispatch(&inst.conn, mode, |frame| inst.deliver(frame, mode))
     })
 }
 

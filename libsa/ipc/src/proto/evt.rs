@@ -11,7 +11,7 @@
 //! | 5    | [`Subscribe`]         | `()`; SA_AIS_ERR_EXIST for an id in use on the opening |
 //! | 6    | [`Unsubscribe`]       | `()`; SA_AIS_ERR_NOT_EXIST for an unknown id    |
 //! | 7    | [`RetentionClear`]    | `()`; SA_AIS_ERR_NOT_EXIST when not retained    |
-//! | 8    | [`Pull`]              | [`Delivered`]: the next queued event; SA_AIS_ERR_NOT_EXIST when none is queued |
+//! | 8    | [`Pull`]              | [`Pulled`]: the next queued events (at least one); SA_AIS_ERR_NOT_EXIST when none is queued |
 //!
 //! Callbacks (executive -> library, on the dispatch connection, seq 0):
 //!
@@ -23,12 +23,14 @@
 //! Events are pulled, not pushed: the executive keeps each connection's
 //! events in a bounded queue ordered by priority and sends one
 //! [`EventAvailable`] while the queue is not empty. Dispatching it, the
-//! library pulls one event with [`Pull`]; if more are queued the executive
-//! sends the next [`EventAvailable`] with the reply. So the selection
-//! object stays readable exactly while events wait, a slow subscriber
-//! holds its events in the executive's bounded queue (where overflow turns
-//! into a lost-event notification) and a higher-priority event overtakes
-//! lower ones still queued.
+//! library pulls with [`Pull`] (one event for SA_DISPATCH_ONE, a batch
+//! for the other modes, all of which it hands to the application before
+//! the dispatch returns); if more are queued the executive sends the next
+//! [`EventAvailable`] with the reply. So the selection object stays
+//! readable exactly while events wait, a slow subscriber holds its events
+//! in the executive's bounded queue (where overflow turns into a
+//! lost-event notification) and a higher-priority event overtakes lower
+//! ones still queued.
 //!
 //! A channel opening is named by `open_id`, a number the executive assigns
 //! per connection; the library maps its SaEvtChannelHandleT to it.
@@ -472,14 +474,23 @@ impl Request for Subscribe {
     type Reply = ();
 }
 
-/// Takes the next event queued for this connection.
+/// Most bytes of event data and patterns one [`Pulled`] reply carries
+/// (it always carries at least one event), well within a frame.
+pub const MAX_PULL_BYTES: usize = 512 * 1024;
+
+/// Takes the next events queued for this connection: at most `max` (at
+/// least one), and no more than [`MAX_PULL_BYTES`] after the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pull;
+pub struct Pull {
+    pub max: u32,
+}
 
 impl Payload for Pull {
-    fn encode(&self, _e: &mut Encoder) {}
-    fn decode(_d: &mut Decoder<'_>) -> Result<Pull, DecodeError> {
-        Ok(Pull)
+    fn encode(&self, e: &mut Encoder) {
+        e.put_u32(self.max);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Pull, DecodeError> {
+        Ok(Pull { max: d.get_u32()? })
     }
 }
 
@@ -489,7 +500,26 @@ impl Message for Pull {
 }
 
 impl Request for Pull {
-    type Reply = Delivered;
+    type Reply = Pulled;
+}
+
+/// Reply to [`Pull`]: events in the order they are to be handed to the
+/// application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    pub events: Vec<Delivered>,
+}
+
+impl Payload for Pulled {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_vec(&self.events, |e, d| d.encode(e));
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<Pulled, DecodeError> {
+        Ok(Pulled {
+            // open id, subscription id, an empty record
+            events: d.get_vec(4 + 4 + 4 + 1 + 8 + 2 + 8 + 8 + 4, Delivered::decode)?,
+        })
+    }
 }
 
 /// An event delivered to one subscription of one opening.
@@ -678,7 +708,7 @@ mod tests {
             invocation: 0xfeed,
             open_id: 2,
         });
-        round_trip(Delivered {
+        let delivered = Delivered {
             open_id: 1,
             subscription_id: 2,
             event: EventRecord {
@@ -687,6 +717,17 @@ mod tests {
                 event_id: 0x0101_d50a_0000_0002,
                 data: vec![0; 100],
             },
+        };
+        round_trip(delivered.clone());
+        round_trip(Pulled {
+            events: vec![
+                delivered,
+                Delivered {
+                    open_id: 3,
+                    subscription_id: 4,
+                    event: EventRecord::default(),
+                },
+            ],
         });
     }
 
@@ -701,8 +742,8 @@ mod tests {
             EvtRequest::Unsubscribe(req)
         );
         assert_eq!(
-            EvtRequest::decode(kind::PULL, &[]).unwrap(),
-            EvtRequest::Pull(Pull)
+            EvtRequest::decode(kind::PULL, &Pull { max: 64 }.to_payload()).unwrap(),
+            EvtRequest::Pull(Pull { max: 64 })
         );
         assert!(matches!(
             EvtRequest::decode(99, &[]),

@@ -179,16 +179,40 @@ impl DeliveryQueue {
         })
     }
 
+    /// Takes up to `max` events (at least one when any waits), stopping
+    /// before the one that would take the batch past `max_bytes` of data
+    /// and patterns.
+    pub fn pop_batch(&mut self, max: usize, max_bytes: usize) -> Vec<Delivered> {
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while out.len() < max.max(1) {
+            let next = match (&self.lost, self.lanes.iter().find_map(VecDeque::front)) {
+                (Some(_), _) => 0,
+                (None, Some(q)) => record_bytes(&q.event),
+                (None, None) => break,
+            };
+            if !out.is_empty() && bytes + next > max_bytes {
+                break;
+            }
+            let Some(d) = self.pop() else { break };
+            bytes += next;
+            out.push(d);
+        }
+        out
+    }
+
     /// Drops what is queued for the subscriptions `keep` rejects (an
     /// unsubscribe or a channel close); a pending lost notice for them
-    /// goes too.
-    pub fn retain(&mut self, mut keep: impl FnMut(u32, u32) -> bool) {
+    /// goes too. Returns the ids of the events dropped.
+    pub fn retain(&mut self, mut keep: impl FnMut(u32, u32) -> bool) -> Vec<u64> {
+        let mut dropped = Vec::new();
         for lane in &mut self.lanes {
             lane.retain(|q| {
                 let k = keep(q.open_id, q.subscription_id);
                 if !k {
                     self.len -= 1;
                     self.bytes -= record_bytes(&q.event);
+                    dropped.push(q.event.event_id);
                 }
                 k
             });
@@ -198,6 +222,7 @@ impl DeliveryQueue {
                 self.lost = None;
             }
         }
+        dropped
     }
 
     /// Whether the library must be told that events wait: something is
@@ -271,6 +296,25 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_bounded_by_count_and_bytes() {
+        let mut q = DeliveryQueue::new(QueueLimits {
+            size: 10,
+            resume: 5,
+        });
+        assert!(q.pop_batch(5, 100).is_empty());
+        for id in 10..16 {
+            q.push(1, 1, event(id, 3), 0); // 3 bytes of data each
+        }
+        let ids = |v: Vec<Delivered>| v.iter().map(|d| d.event.event_id).collect::<Vec<_>>();
+        assert_eq!(ids(q.pop_batch(2, 100)), vec![10, 11]);
+        assert_eq!(ids(q.pop_batch(10, 7)), vec![12, 13]);
+        // one event always goes, whatever its size
+        assert_eq!(ids(q.pop_batch(10, 1)), vec![14]);
+        assert_eq!(ids(q.pop_batch(0, 100)), vec![15]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
     fn overflow_drops_until_resume_and_reports_once() {
         let mut q = DeliveryQueue::new(QueueLimits { size: 4, resume: 2 });
         for id in 10..14 {
@@ -326,7 +370,7 @@ mod tests {
         q.push(1, 2, event(11, 3), 0);
         q.push(2, 1, event(12, 3), 0);
         q.push(1, 2, event(13, 3), 0); // lost, notice for (1, 2)
-        q.retain(|open, sub| (open, sub) != (1, 2));
+        assert_eq!(q.retain(|open, sub| (open, sub) != (1, 2)), vec![11]);
         assert_eq!(q.len(), 2);
         assert_eq!(ids(&mut q), vec![10, 12]);
     }

@@ -173,6 +173,27 @@ impl LocalConns {
         Some(open)
     }
 
+    /// Ends a subscription: its queued events are dropped, and the
+    /// retained ones among them count as not delivered (a later
+    /// subscription of the opening may receive them). `None` when the
+    /// opening is unknown, `Some(false)` when the subscription is.
+    pub fn unsubscribe(
+        &mut self,
+        conn: ConnId,
+        open_id: u32,
+        subscription_id: u32,
+    ) -> Option<bool> {
+        let c = self.conns.get_mut(&conn)?;
+        let open = c.opens.get_mut(&open_id)?;
+        if open.subscriptions.remove(&subscription_id).is_none() {
+            return Some(false);
+        }
+        for id in c.queue.retain(|o, s| (o, s) != (open_id, subscription_id)) {
+            open.retained_seen.remove(&id);
+        }
+        Some(true)
+    }
+
     fn unindex(&mut self, channel: ChannelId, conn: ConnId, open_id: u32) {
         if let Some(set) = self.by_channel.get_mut(&channel) {
             set.remove(&(conn, open_id));
@@ -373,6 +394,19 @@ mod tests {
         assert!(!l.deliver_retained(ConnId(2), 1, Some(2), [&e], 0).0);
         l.forget_retained(10, 100);
         assert!(l.deliver_retained(ConnId(2), 1, Some(2), [&e], 0).0);
+    }
+
+    #[test]
+    fn a_retained_event_dropped_by_unsubscribe_is_not_had() {
+        let mut l = setup();
+        let e = event(100, "xyz");
+        l.deliver(10, &e, true, 0); // to subscription 3, the lowest matching
+        assert_eq!(l.unsubscribe(ConnId(1), 1, 3), Some(true));
+        assert_eq!(l.unsubscribe(ConnId(1), 1, 3), Some(false));
+        assert_eq!(l.unsubscribe(ConnId(1), 9, 3), None);
+        assert!(l.conn(ConnId(1)).unwrap().queue.is_empty());
+        // subscription 5 (prefix "x") matches it too and may have it now
+        assert!(l.deliver_retained(ConnId(1), 1, Some(5), [&e], 0).0);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use sa_abi::ais::{
     SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
 };
 use sa_abi::evt::{SA_EVT_EVENTID_LOST, SA_EVT_EVENTID_NONE};
-use sa_ipc::proto::evt::{open_flags, ChannelOpen, EventRecord, EvtRequest};
+use sa_ipc::proto::evt::{
+    open_flags, ChannelOpen, EventRecord, EvtRequest, Pulled, MAX_PULL_BYTES,
+};
 use sa_ipc::proto::Payload;
 
 use super::local::LocalOpen;
@@ -143,18 +145,14 @@ impl Evt {
                 }
             }
             EvtRequest::Unsubscribe(unsub) => {
-                let open = self
+                match self
                     .local
-                    .open_mut(req.conn, unsub.open_id)
-                    .ok_or(SA_AIS_ERR_BAD_HANDLE)?;
-                if open.subscriptions.remove(&unsub.subscription_id).is_none() {
-                    return Err(SA_AIS_ERR_NOT_EXIST);
+                    .unsubscribe(req.conn, unsub.open_id, unsub.subscription_id)
+                {
+                    None => return Err(SA_AIS_ERR_BAD_HANDLE),
+                    Some(false) => return Err(SA_AIS_ERR_NOT_EXIST),
+                    Some(true) => ctx.respond(req, SA_AIS_OK, Vec::new()),
                 }
-                if let Some(c) = self.local.conn_mut(req.conn) {
-                    c.queue
-                        .retain(|o, s| (o, s) != (unsub.open_id, unsub.subscription_id));
-                }
-                ctx.respond(req, SA_AIS_OK, Vec::new());
             }
             EvtRequest::RetentionClear(clear) => {
                 let channel = self.request_open(req.conn, clear.open_id)?.channel;
@@ -169,12 +167,15 @@ impl Evt {
                 });
                 Self::mcast_request(ctx, req, &msg);
             }
-            EvtRequest::Pull(_) => {
+            EvtRequest::Pull(pull) => {
                 let c = self.conn_entry(req.conn);
                 c.queue.pulled();
-                match c.queue.pop() {
-                    Some(delivered) => ctx.respond(req, SA_AIS_OK, delivered.to_payload()),
-                    None => ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new()),
+                let max = usize::try_from(pull.max).unwrap_or(usize::MAX);
+                let events = c.queue.pop_batch(max, MAX_PULL_BYTES);
+                if events.is_empty() {
+                    ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new());
+                } else {
+                    ctx.respond(req, SA_AIS_OK, Pulled { events }.to_payload());
                 }
                 self.notify(ctx, req.conn);
             }

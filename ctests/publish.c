@@ -1,0 +1,217 @@
+/* link: -lsaEvt */
+/*
+ * publish: publish events on an event channel.
+ *
+ *   publish [-c CHANNEL] [-p PATTERN]... [-P PRIORITY] [-r RETENTION_MS]
+ *           [-N PUBLISHER] [-d DATA] [-n COUNT] [-i INTERVAL_MS] [-t SECONDS] [-u]
+ *
+ * Opens CHANNEL (default "EVTCHANNEL", created if need be) as a publisher
+ * and publishes COUNT events (default 1) with the given patterns
+ * (default one pattern, "EVENT"), priority (0 highest .. 3 lowest,
+ * default 3), retention time and publisher name; the data is DATA, or
+ * "event N" when -d is not given.  Prints each event id.  -i waits
+ * between events; -t stops after SECONDS; -u unlinks the channel at the
+ * end.  SA_AIS_ERR_TRY_AGAIN is retried.  Exit status 0 when every event
+ * was published, else 1.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openais/saAis.h>
+#include <openais/saEvt.h>
+
+#define MAX_PATTERNS 16
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void set_name(SaNameT *n, const char *s)
+{
+	memset(n, 0, sizeof(*n));
+	n->length = (SaUint16T)strlen(s);
+	memcpy(n->value, s, n->length);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-c CHANNEL] [-p PATTERN]... [-P PRIORITY] [-r RETENTION_MS]\n"
+		"       [-N PUBLISHER] [-d DATA] [-n COUNT] [-i INTERVAL_MS] [-t SECONDS] [-u]\n",
+		prog);
+}
+
+int main(int argc, char **argv)
+{
+	SaVersionT version = { 'B', 1, 1 };
+	SaEvtHandleT handle;
+	SaEvtChannelHandleT channel;
+	SaEvtEventHandleT event;
+	SaEvtEventPatternT patterns[MAX_PATTERNS];
+	SaEvtEventPatternArrayT pattern_array = { 0, 0, patterns };
+	SaNameT name, publisher;
+	const char *channel_name = "EVTCHANNEL", *publisher_name = "publish", *data = NULL;
+	unsigned long count = 1, published = 0, i;
+	long interval_ms = 0, retention_ms = 0;
+	int priority = SA_EVT_LOWEST_PRIORITY, unlink_at_end = 0, opt, tries, status = 0;
+	double seconds = 0, deadline = 0;
+	struct sigaction sa;
+	SaAisErrorT rc;
+
+	while ((opt = getopt(argc, argv, "c:p:P:r:N:d:n:i:t:uh")) != -1) {
+		switch (opt) {
+		case 'c':
+			channel_name = optarg;
+			break;
+		case 'p':
+			if (pattern_array.patternsNumber >= MAX_PATTERNS) {
+				usage(argv[0]);
+				return 1;
+			}
+			patterns[pattern_array.patternsNumber].pattern = (SaUint8T *)optarg;
+			patterns[pattern_array.patternsNumber].patternSize = strlen(optarg);
+			patterns[pattern_array.patternsNumber].allocatedSize = strlen(optarg);
+			pattern_array.patternsNumber++;
+			break;
+		case 'P':
+			priority = atoi(optarg);
+			break;
+		case 'r':
+			retention_ms = atol(optarg);
+			break;
+		case 'N':
+			publisher_name = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'n':
+			count = strtoul(optarg, NULL, 10);
+			break;
+		case 'i':
+			interval_ms = atol(optarg);
+			break;
+		case 't':
+			seconds = strtod(optarg, NULL);
+			break;
+		case 'u':
+			unlink_at_end = 1;
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	if (pattern_array.patternsNumber == 0) {
+		patterns[0].pattern = (SaUint8T *)"EVENT";
+		patterns[0].patternSize = 5;
+		patterns[0].allocatedSize = 5;
+		pattern_array.patternsNumber = 1;
+	}
+	pattern_array.allocatedNumber = pattern_array.patternsNumber;
+	if (strlen(channel_name) > SA_MAX_NAME_LENGTH ||
+	    strlen(publisher_name) > SA_MAX_NAME_LENGTH) {
+		fprintf(stderr, "name too long\n");
+		return 1;
+	}
+	set_name(&name, channel_name);
+	set_name(&publisher, publisher_name);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (tries = 0;; tries++) {
+		rc = saEvtInitialize(&handle, NULL, &version);
+		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
+			break;
+		sleep(1);
+	}
+	if (rc != SA_AIS_OK) {
+		fprintf(stderr, "saEvtInitialize failed: error %d\n", (int)rc);
+		return 1;
+	}
+	rc = saEvtChannelOpen(handle, &name, SA_EVT_CHANNEL_CREATE | SA_EVT_CHANNEL_PUBLISHER,
+			      SA_TIME_ONE_SECOND * 10, &channel);
+	if (rc == SA_AIS_OK)
+		rc = saEvtEventAllocate(channel, &event);
+	if (rc == SA_AIS_OK)
+		rc = saEvtEventAttributesSet(event, &pattern_array, (SaEvtEventPriorityT)priority,
+					     (SaTimeT)retention_ms * SA_TIME_ONE_MILLISECOND,
+					     &publisher);
+	if (rc != SA_AIS_OK) {
+		fprintf(stderr, "preparing to publish on %s failed: error %d\n", channel_name,
+			(int)rc);
+		saEvtFinalize(handle);
+		return 1;
+	}
+
+	if (seconds > 0)
+		deadline = now_seconds() + seconds;
+	for (i = 0; i < count && !stop_requested; i++) {
+		char text[64];
+		const char *payload = data;
+		SaEvtEventIdT id = 0;
+
+		if (deadline > 0 && now_seconds() >= deadline)
+			break;
+		if (payload == NULL) {
+			snprintf(text, sizeof(text), "event %lu", i + 1);
+			payload = text;
+		}
+		for (tries = 0;; tries++) {
+			rc = saEvtEventPublish(event, payload, strlen(payload), &id);
+			if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 100)
+				break;
+			sleep_ms(10);
+		}
+		if (rc != SA_AIS_OK) {
+			fprintf(stderr, "saEvtEventPublish failed: error %d\n", (int)rc);
+			status = 1;
+			break;
+		}
+		published++;
+		printf("published event %lu: id 0x%016llx\n", i + 1, (unsigned long long)id);
+		fflush(stdout);
+		if (interval_ms > 0 && i + 1 < count)
+			sleep_ms(interval_ms);
+	}
+	printf("%lu event(s) published on %s\n", published, channel_name);
+	saEvtEventFree(event);
+	saEvtChannelClose(channel);
+	if (unlink_at_end) {
+		rc = saEvtChannelUnlink(handle, &name);
+		if (rc != SA_AIS_OK) {
+			fprintf(stderr, "saEvtChannelUnlink failed: error %d\n", (int)rc);
+			status = 1;
+		}
+	}
+	saEvtFinalize(handle);
+	return status;
+}
