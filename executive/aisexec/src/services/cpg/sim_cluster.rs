@@ -104,6 +104,14 @@ impl SimCluster {
     /// configuration (the members it keeps) and the regular one, then the
     /// rings run until quiet. Nodes in no part are left alone (crashed).
     pub fn partition(&mut self, parts: &[&[NodeId]]) {
+        self.reconfigure(parts);
+        self.run();
+    }
+
+    /// [`SimCluster::partition`] without running the rings afterwards:
+    /// what the nodes multicast for the new configuration waits in their
+    /// queues.
+    pub fn reconfigure(&mut self, parts: &[&[NodeId]]) {
         for part in parts {
             self.seq += 4;
             let mut members: Vec<NodeId> = part.to_vec();
@@ -150,7 +158,6 @@ impl SimCluster {
                 node.members = members.clone();
             }
         }
-        self.run();
     }
 
     /// Delivers every multicast of every ring, in agreed order per ring

@@ -363,3 +363,42 @@ fn requests_during_sync_are_refused_but_local_get() {
     );
     assert_eq!(call(&mut c, 2, 20, &LocalGet).0, CPG_OK);
 }
+
+#[test]
+fn a_change_delivered_after_its_nodes_sync_share_is_kept_in_the_rebuilt_table() {
+    let mut c = cluster(&[1, 2]);
+    c.open(2, service::CPG, 20, 20);
+    c.reconfigure(&[&[1, 2]]);
+    // node 2 speaks after its share for the sync was multicast: the JOIN
+    // reaches every node between that share and the sync's end
+    let op = super::message::MemberOp {
+        group: g("late"),
+        conn: 20,
+        pid: 20,
+    };
+    let late = crate::service::exec_message::encode(
+        service::CPG,
+        super::message::exec_kind::JOIN,
+        &op.to_payload(),
+    );
+    let n2 = c.node(2);
+    let share_at = n2
+        .wire
+        .sent
+        .iter()
+        .position(|m| {
+            m[..4]
+                == [
+                    service::CPG as u8,
+                    0,
+                    super::message::exec_kind::JOINLIST as u8,
+                    0,
+                ]
+        })
+        .expect("node 2 multicast its share");
+    n2.wire.sent.insert(share_at + 1, late);
+    c.run();
+    for node in [1, 2] {
+        assert_eq!(members(&mut c, node, "late"), [(2, 20)], "node {node}");
+    }
+}
