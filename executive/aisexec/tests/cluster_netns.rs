@@ -4,13 +4,15 @@
 //! partitions merging when the network heals.
 //!
 //! `OA_LOSS_SECS` sets how long the loss test sends (default 20 s; the
-//! acceptance run uses 60).
+//! acceptance run uses 60), `OA_LOSS_PERCENT` its loss (default 5).
 
 mod cluster_support;
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aisexec::net::{NetConfig, NetStatus, RingStatus, TotemOrdering, TransportSpec};
@@ -175,6 +177,8 @@ struct Record {
     sent: u64,
     try_again: u64,
     error: Option<String>,
+    /// Totem's counters at the end.
+    stats: String,
 }
 
 const END: u64 = u64::MAX;
@@ -199,7 +203,14 @@ fn ipv4_id(addr: Ipv4Addr) -> u32 {
 /// One traffic node: Totem on 10.213.2.n in namespace oa-NAME-n, sending
 /// for `secs` once all `count` nodes share a ring, then an end marker,
 /// until it has every node's end marker.
-fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record {
+fn traffic_node(
+    name: String,
+    n: u8,
+    count: u8,
+    port: u16,
+    secs: u64,
+    done: Arc<AtomicUsize>,
+) -> Record {
     in_netns(&ns_of(&name, n), move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -245,7 +256,8 @@ fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record 
                 tokio::select! {
                     ev = ord.next_event() => match ev {
                         Some(OrderingEvent::ConfChg(c)) => {
-                            if full {
+                            // Once every node is done, the others leave.
+                            if full && done.load(AtomicOrdering::SeqCst) < usize::from(count) {
                                 rec.confchgs.push(format!("{:?} {} {:?}", c.kind, c.ring_id, c.members));
                             } else if c.kind == ConfChgKind::Regular && c.members.len() == usize::from(count) {
                                 full = true;
@@ -258,7 +270,8 @@ fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record 
                             if seq == END {
                                 ended.insert(from, true);
                                 if ended.len() == usize::from(count) {
-                                    return rec;
+                                    rec.stats = format!("{:?}", ord.srp().stats());
+                                    done.fetch_add(1, AtomicOrdering::SeqCst);
                                 }
                             }
                         }
@@ -268,12 +281,20 @@ fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record 
                         }
                     },
                     _ = tick.tick() => {
+                        // Every node stays on the ring until all are done:
+                        // one leaving early would change the membership
+                        // of those still delivering.
+                        if done.load(AtomicOrdering::SeqCst) == usize::from(count) {
+                            ord.leave();
+                            return rec;
+                        }
                         let Some(until) = sending_until else { continue };
                         if Instant::now() < until {
-                            // Two messages per tick (500 per second and
+                            // One message per tick (250 per second and
                             // node): a steady load the lossy ring keeps up
-                            // with.
-                            for _ in 0..2 {
+                            // with (each lost token costs a retransmit
+                            // period of 238 ms).
+                            for _ in 0..1 {
                                 match ord.mcast(message(next_seq), Guarantee::Agreed) {
                                     Ok(()) => { next_seq += 1; rec.sent += 1; }
                                     Err(McastError::QueueFull) => { rec.try_again += 1; break; }
@@ -290,7 +311,8 @@ fn traffic_node(name: String, n: u8, count: u8, port: u16, secs: u64) -> Record 
                     }
                 }
             }
-            rec.error = Some(format!("not every end marker arrived: {ended:?}"));
+            rec.stats = format!("{:?}", ord.srp().stats());
+            rec.error = Some(format!("not every end marker arrived: {ended:?}; {}", rec.stats));
             rec
         })
     })
@@ -305,6 +327,10 @@ fn five_percent_loss_loses_nothing_and_changes_no_membership() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    let percent: u32 = std::env::var("OA_LOSS_PERCENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let name = format!("l{}", std::process::id() % 100000);
     let cluster = ScriptCluster::up(&name, &["3", "--mode", "netns"]);
     let ring_before = wait_common_ring(&name, &[1, 2, 3], WAIT).expect("one 3-member ring");
@@ -330,13 +356,15 @@ fn five_percent_loss_loses_nothing_and_changes_no_membership() {
             .expect("ip addr add");
         assert!(st.success());
     }
-    let (ok, text) = cluster.run("loss", &["5"]);
+    let (ok, text) = cluster.run("loss", &[&percent.to_string()]);
     assert!(ok, "{text}");
     let start = Instant::now();
+    let done = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (1..=3u8)
         .map(|n| {
             let name = name.clone();
-            std::thread::spawn(move || traffic_node(name, n, 3, port, secs))
+            let done = Arc::clone(&done);
+            std::thread::spawn(move || traffic_node(name, n, 3, port, secs, done))
         })
         .collect();
     let records: Vec<Record> = handles
@@ -346,6 +374,9 @@ fn five_percent_loss_loses_nothing_and_changes_no_membership() {
     let elapsed = start.elapsed();
     cluster.run("loss", &["0"]);
 
+    for (i, rec) in records.iter().enumerate() {
+        println!("traffic node {}: {}", i + 1, rec.stats);
+    }
     let ids: Vec<u32> = (1..=3)
         .map(|n| ipv4_id(Ipv4Addr::new(10, 213, 2, n)))
         .collect();
@@ -397,7 +428,7 @@ fn five_percent_loss_loses_nothing_and_changes_no_membership() {
     let total: u64 = records.iter().map(|r| r.sent).sum();
     let try_again: u64 = records.iter().map(|r| r.try_again).sum();
     println!(
-        "5% loss in and out for {secs} s of sending ({elapsed:?} in all): {total} messages \
+        "{percent}% loss in and out for {secs} s of sending ({elapsed:?} in all): {total} messages \
          ({} per node), {try_again} TRY_AGAIN, all delivered once, in one order, on every node; \
          no membership change",
         records
