@@ -30,6 +30,9 @@ mod requests;
 mod retention;
 mod sync;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
