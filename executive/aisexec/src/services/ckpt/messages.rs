@@ -204,6 +204,8 @@ fn get_ring(d: &mut Decoder<'_>) -> Result<RingId, DecodeError> {
 /// | field          | encoding |
 /// |----------------|----------|
 /// | ring           | rep u32, seq u64: the configuration being synchronised |
+/// | group_size     | u32: how many members hold this sender's replicas (they were together since their last sync) |
+/// | group_low      | u32: the lowest node id among them |
 /// | id             | u64 |
 /// | name           | SaNameT (u16 length, bytes) |
 /// | linked         | bool |
@@ -217,6 +219,8 @@ fn get_ring(d: &mut Decoder<'_>) -> Result<RingId, DecodeError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncCheckpoint {
     pub ring: RingId,
+    pub group_size: u32,
+    pub group_low: NodeId,
     pub id: u64,
     pub name: Name,
     pub linked: bool,
@@ -232,7 +236,9 @@ pub struct SyncCheckpoint {
 impl Payload for SyncCheckpoint {
     fn encode(&self, e: &mut Encoder) {
         put_ring(e, &self.ring);
-        e.put_u64(self.id)
+        e.put_u32(self.group_size)
+            .put_u32(self.group_low)
+            .put_u64(self.id)
             .put_name(&self.name)
             .put_bool(self.linked);
         self.attributes.encode(e);
@@ -248,6 +254,8 @@ impl Payload for SyncCheckpoint {
     fn decode(d: &mut Decoder<'_>) -> Result<SyncCheckpoint, DecodeError> {
         Ok(SyncCheckpoint {
             ring: get_ring(d)?,
+            group_size: d.get_u32()?,
+            group_low: d.get_u32()?,
             id: d.get_u64()?,
             name: d.get_name()?,
             linked: d.get_bool()?,
@@ -473,6 +481,8 @@ mod tests {
         });
         round_trip(SyncCheckpoint {
             ring,
+            group_size: 2,
+            group_low: 1,
             id: 5,
             name: Name::try_from("c").unwrap(),
             linked: true,

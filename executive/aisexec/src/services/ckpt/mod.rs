@@ -28,7 +28,7 @@ mod requests;
 mod store;
 mod sync;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use log::{debug, info, warn};
 use sa_ipc::codec::DecodeError;
@@ -37,10 +37,10 @@ use sa_ipc::proto::{service, Payload};
 use self::expiry::Expiry;
 use self::messages::{kind, ConnExit, ExecMsg};
 use self::store::Store;
-use self::sync::{Outbound, Staging};
+use self::sync::{Group, Outbound, Staging};
 use super::ServiceEnv;
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, McastError, NodeId};
+use crate::ordering::{ConfChg, ConfChgKind, McastError, NodeId};
 use crate::service::{Context, ExecMessage, Membership, Request, Service, SyncStep};
 
 /// The timer token of the retry of messages the ordering layer refused.
@@ -52,6 +52,8 @@ const OUTBOX_RETRY_NS: i64 = 50_000_000;
 /// A sync in progress.
 #[derive(Debug)]
 struct SyncRun {
+    /// The members of the configuration being synchronised.
+    members: Vec<NodeId>,
     outbound: Outbound,
     /// A message the ordering layer refused; it goes first next time.
     retry: Option<(u16, Vec<u8>)>,
@@ -72,11 +74,16 @@ pub struct Ckpt {
     outbox: VecDeque<(u16, Vec<u8>)>,
     sync: Option<SyncRun>,
     expiry: Expiry,
+    /// The nodes known to hold the same replicas as this one: the members
+    /// of the last completed sync that stayed in every configuration
+    /// since (this node included).
+    peers: BTreeSet<NodeId>,
 }
 
 impl Ckpt {
-    pub fn new(_env: &ServiceEnv) -> Ckpt {
+    pub fn new(env: &ServiceEnv) -> Ckpt {
         Ckpt {
+            peers: BTreeSet::from([env.node_id]),
             store: Store::default(),
             openers: HashSet::new(),
             outbox: VecDeque::new(),
@@ -169,6 +176,13 @@ impl Service for Ckpt {
     }
 
     fn confchg(&mut self, ctx: &mut Context<'_>, chg: &ConfChg) {
+        // Those who came along keep the same replicas; newcomers do not.
+        let local = ctx.local_node();
+        self.peers.retain(|n| {
+            *n == local
+                || (chg.members.contains(n)
+                    && (chg.kind == ConfChgKind::Transitional || !chg.joined.contains(n)))
+        });
         let now = ctx.now_ns();
         for node in &chg.left {
             let n = self.store.drop_node(*node, now);
@@ -181,8 +195,15 @@ impl Service for Ckpt {
 
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let ring = membership.ring_id;
+        let local = ctx.local_node();
+        self.peers.insert(local);
+        let group = Group {
+            size: u32::try_from(self.peers.len()).unwrap_or(u32::MAX),
+            low: self.peers.first().copied().unwrap_or(local),
+        };
         self.sync = Some(SyncRun {
-            outbound: Outbound::new(ring, ctx.local_node(), &self.store),
+            members: membership.members.clone(),
+            outbound: Outbound::new(ring, local, group, &self.store),
             retry: None,
             staging: Staging::new(ring),
             deferred: Vec::new(),
@@ -217,6 +238,8 @@ impl Service for Ckpt {
             return;
         };
         self.store = run.staging.merge(ctx.now_ns());
+        // Every member now holds the same replicas.
+        self.peers = run.members.iter().copied().collect();
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());
         self.apply_deferred(ctx, run.deferred);
         self.expiry.rearm(ctx, &self.store);
@@ -238,3 +261,6 @@ impl Service for Ckpt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

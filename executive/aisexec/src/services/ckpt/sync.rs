@@ -6,15 +6,20 @@
 //! manager's barrier tells when every member's share has been delivered.
 //! Every member then builds the same merged state from the same messages:
 //!
-//! - **Checkpoints, by id.** Members that were together before hold
-//!   identical copies. When the copies differ (partitions that changed
-//!   the checkpoint independently), the copy of the member with the
-//!   **lowest node id** among those that sent one wins, whole: its
-//!   attributes, sections, retention state and linked flag.
+//! - **Checkpoints, by id.** Members that went through the previous
+//!   configurations together (since their last completed sync) hold
+//!   identical replicas: they form a *group*, and each member says in its
+//!   messages how large its group is and which is its lowest node id.
+//!   When copies differ (partitions that changed the checkpoint
+//!   independently), the copy of the **largest group** wins, whole: its
+//!   attributes, sections, retention state and linked flag; between
+//!   groups of equal size, the group holding the **lowest node id**. So a
+//!   node cut off alone does not undo, when it comes back, what the rest
+//!   of the cluster did meanwhile.
 //! - **Names.** Two partitions may each have created a checkpoint of the
 //!   same name (different ids). Of the linked checkpoints sharing a name,
-//!   the one whose copy came from the lowest node id keeps the name (ties:
-//!   the lowest checkpoint id); the others become unlinked: their openers
+//!   the one whose copy wins by the same order keeps the name (ties: the
+//!   lowest checkpoint id); the others become unlinked: their openers
 //!   keep using them, new opens find the winner, and they go with their
 //!   last close.
 //! - **Openings.** Each member announces only the openings of its own
@@ -28,6 +33,7 @@
 //! interrupted). So the snapshot a member sends is consistent, and no
 //! change is lost or applied twice.
 
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
 use log::warn;
@@ -44,11 +50,24 @@ pub const SECTION_CHUNK: usize = 64 * 1024;
 /// Most openings one [`SyncOpenings`] carries.
 pub const OPENINGS_CHUNK: usize = 1024;
 
+/// The members that hold the same replicas as this node: its size and
+/// lowest node id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    pub size: u32,
+    pub low: NodeId,
+}
+
+/// How a sender's copies rank: larger groups first, then the group of the
+/// lowest node id, then the sender (copies within a group are identical).
+type Rank = (Reverse<u32>, NodeId, NodeId);
+
 /// This node's share of a sync: the messages it still has to multicast,
 /// produced one at a time from the (unchanging) store.
 #[derive(Debug)]
 pub struct Outbound {
     ring: RingId,
+    group: Group,
     ckpts: Vec<CkptId>,
     /// Index into `ckpts` of the checkpoint being sent.
     pos: usize,
@@ -62,8 +81,9 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    /// The share of node `node` of `store` for the sync of `ring`.
-    pub fn new(ring: RingId, node: NodeId, store: &Store) -> Outbound {
+    /// The share of node `node`, of group `group`, of `store` for the
+    /// sync of `ring`.
+    pub fn new(ring: RingId, node: NodeId, group: Group, store: &Store) -> Outbound {
         let openings = store
             .openings_of(node)
             .into_iter()
@@ -76,6 +96,7 @@ impl Outbound {
             .collect();
         Outbound {
             ring,
+            group,
             ckpts: store.checkpoint_ids(),
             pos: 0,
             header_sent: false,
@@ -163,6 +184,8 @@ impl Outbound {
     fn header(&self, c: &Checkpoint) -> SyncCheckpoint {
         SyncCheckpoint {
             ring: self.ring,
+            group_size: self.group.size,
+            group_low: self.group.low,
             id: c.id,
             name: c.name.clone(),
             linked: c.linked,
@@ -177,10 +200,11 @@ impl Outbound {
     }
 }
 
-/// A checkpoint copy received in a sync, and who sent it.
+/// A checkpoint copy received in a sync, who sent it and how it ranks.
 #[derive(Debug)]
 struct Staged {
     source: NodeId,
+    rank: Rank,
     announced_sections: u32,
     ckpt: Checkpoint,
 }
@@ -202,13 +226,14 @@ impl Staging {
         }
     }
 
-    /// A member's copy of a checkpoint: kept unless a lower node's copy is
-    /// already here; replaces a higher node's.
+    /// A member's copy of a checkpoint: kept unless a better ranked copy
+    /// is already here; replaces a worse ranked one.
     pub fn checkpoint(&mut self, from: NodeId, m: SyncCheckpoint) {
         if m.ring != self.ring {
             return;
         }
-        if self.ckpts.get(&m.id).is_some_and(|s| s.source <= from) {
+        let rank = (Reverse(m.group_size), m.group_low, from);
+        if self.ckpts.get(&m.id).is_some_and(|s| s.rank <= rank) {
             return;
         }
         let mut ckpt = Checkpoint::new(m.id, m.name, m.attributes, 0);
@@ -223,6 +248,7 @@ impl Staging {
             m.id,
             Staged {
                 source: from,
+                rank,
                 announced_sections: m.sections,
                 ckpt,
             },
@@ -230,7 +256,7 @@ impl Staging {
     }
 
     /// A piece of a section of the copy `from` sent (pieces of copies that
-    /// lost to a lower node's are dropped).
+    /// lost to a better ranked one are dropped).
     pub fn section(&mut self, from: NodeId, m: SyncSection) {
         if m.ring != self.ring {
             return;
@@ -288,7 +314,7 @@ impl Staging {
 
     /// The merged store (name conflicts settled as the module says).
     pub fn merge(self, now: i64) -> Store {
-        let mut winners: BTreeMap<sa_ipc::Name, (NodeId, CkptId)> = BTreeMap::new();
+        let mut winners: BTreeMap<sa_ipc::Name, (Rank, CkptId)> = BTreeMap::new();
         for (id, s) in &self.ckpts {
             if s.announced_sections as usize != s.ckpt.sections.len() {
                 warn!(target: "CKPT", "sync: checkpoint {id:#x} from node {} arrived with {} of {} sections",
@@ -297,7 +323,7 @@ impl Staging {
             if !s.ckpt.linked {
                 continue;
             }
-            let candidate = (s.source, *id);
+            let candidate = (s.rank, *id);
             winners
                 .entry(s.ckpt.name.clone())
                 .and_modify(|w| *w = (*w).min(candidate))
@@ -331,6 +357,8 @@ mod tests {
     use sa_ipc::Name;
 
     const RING: RingId = RingId { rep: 1, seq: 12 };
+    const ALONE_1: Group = Group { size: 1, low: 1 };
+    const ALONE_2: Group = Group { size: 1, low: 2 };
 
     fn attrs() -> CreationAttributes {
         CreationAttributes {
@@ -367,8 +395,8 @@ mod tests {
     }
 
     /// Feeds every message of `node`'s share of `store` to `staging`.
-    fn send_all(node: NodeId, store: &Store, staging: &mut Staging) -> usize {
-        let mut out = Outbound::new(RING, node, store);
+    fn send_all(node: NodeId, group: Group, store: &Store, staging: &mut Staging) -> usize {
+        let mut out = Outbound::new(RING, node, group, store);
         let mut n = 0;
         while let Some((k, payload)) = out.next(store) {
             n += 1;
@@ -403,7 +431,7 @@ mod tests {
         s.section_create(&key(1, 1), b"c", SA_TIME_END, b"", 0)
             .unwrap();
         let mut staging = Staging::new(RING);
-        let sent = send_all(1, &s, &mut staging);
+        let sent = send_all(1, ALONE_1, &s, &mut staging);
         // header + 4 pieces of a + b + c + openings
         assert_eq!(sent, 1 + 4 + 1 + 1 + 1);
         let merged = staging.merge(5);
@@ -435,8 +463,8 @@ mod tests {
 
         // delivery order: node 2's share first, then node 1's
         let mut staging = Staging::new(RING);
-        send_all(2, &p2, &mut staging);
-        send_all(1, &p1, &mut staging);
+        send_all(2, ALONE_2, &p2, &mut staging);
+        send_all(1, ALONE_1, &p1, &mut staging);
         let merged = staging.merge(100);
         let shared = merged.lookup(&Name::try_from("shared").unwrap()).unwrap();
         assert_eq!(shared.id, 5);
@@ -450,11 +478,35 @@ mod tests {
     }
 
     #[test]
+    fn the_larger_group_wins_over_a_lone_lower_node() {
+        // node 1 was cut off; nodes 2 and 3 went on and wrote
+        let mut before = Store::default();
+        open(&mut before, key(1, 1), "c", 5);
+        before
+            .section_create(&key(1, 1), b"s", SA_TIME_END, b"old", 0)
+            .unwrap();
+        let lone = before.clone();
+        let mut majority = before;
+        majority.drop_node(1, 0);
+        open(&mut majority, key(2, 1), "c", 0);
+        majority.overwrite(&key(2, 1), b"s", b"new", 1).unwrap();
+        let pair = Group { size: 2, low: 2 };
+        let mut staging = Staging::new(RING);
+        send_all(1, ALONE_1, &lone, &mut staging);
+        send_all(2, pair, &majority, &mut staging);
+        send_all(3, pair, &majority.clone(), &mut staging);
+        let merged = staging.merge(0);
+        let c = merged.checkpoint(5).unwrap();
+        assert_eq!(c.sections[&b"s".to_vec()].data, b"new");
+        assert_eq!(c.open_count, 2, "node 1's and node 2's openings");
+    }
+
+    #[test]
     fn messages_of_another_ring_are_ignored() {
         let mut s = Store::default();
         open(&mut s, key(1, 1), "a", 1);
         let mut staging = Staging::new(RingId { rep: 1, seq: 16 });
-        send_all(1, &s, &mut staging);
+        send_all(1, ALONE_1, &s, &mut staging);
         assert_eq!(staging.merge(0).checkpoint_count(), 0);
     }
 }
