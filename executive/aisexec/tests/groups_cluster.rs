@@ -1,13 +1,15 @@
 //! Group messaging on a real three-node cluster (127.0.0.1-3, udpu),
 //! driven through the CPG and EVS wire protocols: one agreed order on
-//! every node with senders on every node, and the reasons CPG gives when
-//! a process leaves, when its connection dies with it, and when its node
-//! is killed. Only orders, memberships and reasons are asserted; waits
-//! are bounded.
+//! every node with senders on every node; the reasons CPG gives when a
+//! process leaves, when its connection dies with it, and when its node is
+//! killed; and (as root, with nft) the groups of a partition that heals.
+//! Only orders, memberships and reasons are asserted; waits are bounded.
 
 mod cluster_support;
 
 use std::collections::VecDeque;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,9 +27,12 @@ use sa_ipc::proto::{service, Message, Payload};
 const PER_SENDER: usize = 200;
 
 fn three_nodes(dir: &std::path::Path, tag: &str) -> Vec<Node> {
+    three_nodes_on(dir, tag, free_port(3))
+}
+
+fn three_nodes_on(dir: &std::path::Path, tag: &str, port: u16) -> Vec<Node> {
     let key = dir.join("authkey");
     keygen(&key);
-    let port = free_port(3);
     let nodes: Vec<Node> = (1..=3)
         .map(|n| Node::start(dir, tag, n, &udpu_config(n, 3, port, false), &key))
         .collect();
@@ -320,4 +325,131 @@ fn evs_agreed_order_on_three_nodes() {
             (loopback_id(3), "c"),
         ],
     );
+}
+
+/// Drops the Totem datagrams (of one cluster's port) between 127.0.0.3
+/// and the two other nodes, with an nft table of its own; dropping the
+/// guard heals the partition.
+struct Cut {
+    table: String,
+}
+
+impl Cut {
+    fn apply(port: u16) -> Option<Cut> {
+        let table = format!("oa_groups_{}", std::process::id());
+        let rules = format!(
+            "table inet {table} {{\n\
+             \tchain input {{\n\
+             \t\ttype filter hook input priority 0; policy accept;\n\
+             \t\tudp dport {port} ip saddr 127.0.0.3 ip daddr {{ 127.0.0.1, 127.0.0.2 }} drop\n\
+             \t\tudp dport {port} ip saddr {{ 127.0.0.1, 127.0.0.2 }} ip daddr 127.0.0.3 drop\n\
+             \t}}\n}}\n"
+        );
+        let mut nft = Command::new("nft")
+            .args(["-f", "-"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .ok()?;
+        nft.stdin.take()?.write_all(rules.as_bytes()).ok()?;
+        nft.wait().ok()?.success().then_some(Cut { table })
+    }
+}
+
+impl Drop for Cut {
+    fn drop(&mut self) {
+        let _ = Command::new("nft")
+            .args(["delete", "table", "inet", &self.table])
+            .status();
+    }
+}
+
+fn group_view(node: &Node, group: &str) -> Vec<(u32, u32)> {
+    let conn = Connection::connect_to(&node.address(), service::CPG).unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (code, payload) = conn
+            .request(
+                cpg::MembershipGet::KIND,
+                cpg::MembershipGet {
+                    group: GroupName::new(group.as_bytes()).unwrap(),
+                }
+                .to_payload(),
+                DEFAULT_REQUEST_TIMEOUT,
+            )
+            .unwrap();
+        if code == CPG_OK {
+            return cpg::MembershipReply::from_payload(&payload)
+                .unwrap()
+                .members
+                .iter()
+                .map(|a| (a.node, a.pid))
+                .collect();
+        }
+        assert!(
+            code == CPG_ERR_TRY_AGAIN && Instant::now() < deadline,
+            "code {code}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn cpg_groups_merge_when_a_partition_heals() {
+    if !nix::unistd::Uid::effective().is_root() {
+        println!("not root: no nft partition, nothing run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port(3);
+    let nodes = three_nodes_on(dir.path(), "split", port);
+    let (id1, id2, id3) = (loopback_id(1), loopback_id(2), loopback_id(3));
+    let mut m1 = Member::join(&nodes[0], "split");
+    let mut m3 = Member::join(&nodes[2], "split");
+    m1.wait_confchg(|c| c.members.len() == 2);
+    m3.wait_confchg(|c| c.members.len() == 2);
+
+    let cut = Cut::apply(port).expect("nft applies the partition");
+    let c = m1.wait_confchg(|c| !c.left.is_empty());
+    assert_eq!(
+        c.left
+            .iter()
+            .map(|a| (a.node, a.reason))
+            .collect::<Vec<_>>(),
+        [(id3, Reason::NodeDown)]
+    );
+    let c = m3.wait_confchg(|c| !c.left.is_empty());
+    assert_eq!(
+        c.left
+            .iter()
+            .map(|a| (a.node, a.reason))
+            .collect::<Vec<_>>(),
+        [(id1, Reason::NodeDown)]
+    );
+    // each side changes the group on its own
+    let mut m2 = Member::join(&nodes[1], "split");
+    let mut m3b = Member::join(&nodes[2], "split");
+    m1.wait_confchg(|c| c.joined.iter().any(|a| a.node == id2));
+    m3.wait_confchg(|c| c.members.len() == 2);
+    assert_eq!(group_view(&nodes[0], "split").len(), 2);
+    assert_eq!(group_view(&nodes[2], "split").len(), 2);
+
+    let healed = Instant::now();
+    drop(cut);
+    let c = m1.wait_confchg(|c| c.members.len() == 4);
+    let mut joined: Vec<_> = c.joined.iter().map(|a| (a.node, a.reason)).collect();
+    joined.sort_by_key(|j| j.0);
+    assert_eq!(joined, [(id3, Reason::NodeUp), (id3, Reason::NodeUp)]);
+    let c = m3.wait_confchg(|c| c.members.len() == 4);
+    let mut joined: Vec<_> = c.joined.iter().map(|a| (a.node, a.reason)).collect();
+    joined.sort_by_key(|j| j.0);
+    assert_eq!(joined, [(id1, Reason::NodeUp), (id2, Reason::NodeUp)]);
+    for m in [&mut m2, &mut m3b] {
+        m.wait_confchg(|c| c.members.len() == 4);
+    }
+    println!("groups merged {:?} after the heal", healed.elapsed());
+    let view = group_view(&nodes[0], "split");
+    assert_eq!(view.len(), 4);
+    for node in &nodes[1..] {
+        assert_eq!(group_view(node, "split"), view, "node {}", node.n);
+    }
 }
