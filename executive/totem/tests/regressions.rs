@@ -65,3 +65,18 @@ fn seed_18_merge_livelock_with_bursts() {
     let o = run_seed::<Srp>(18, &SimOptions::default());
     assert!(o.passed(), "{}", seed_line(&o));
 }
+
+// The merge livelock after a7b5269: five processors agree, the sixth keeps
+// a verdict against one of them for the whole consensus period, and the
+// rounds repeat with roles exchanged (SIM-FINDINGS.md 2, state at a7b5269).
+#[test]
+fn seed_382_one_stale_verdict_splits_the_ring_every_round() {
+    let o = run_seed::<Srp>(382, &SimOptions::default());
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
+// The same after a7b5269, with the options of the first runs.
+#[test]
+fn seed_124_merge_livelock_nine_nodes() {
+    passes(124);
+}
