@@ -15,7 +15,7 @@
 
 mod subscriptions;
 
-use log::{debug, warn};
+use log::debug;
 use sa_abi::evs::{
     EVS_ERR_INVALID_PARAM, EVS_ERR_NOT_EXIST, EVS_ERR_TOO_MANY_GROUPS, EVS_ERR_TRY_AGAIN, EVS_OK,
 };
@@ -204,13 +204,6 @@ impl Service for Evs {
         let conns: Vec<ConnId> = self.subscriptions.connections().collect();
         for conn in conns {
             ctx.callback(conn, kind::CONFCHG_CALLBACK, EVS_OK, notification.clone());
-        }
-    }
-
-    fn shutdown(&mut self, _ctx: &mut Context<'_>) {
-        let conns = self.subscriptions.connections().count();
-        if conns > 0 {
-            warn!(target: "EVS", "stopping with {conns} connection(s) open");
         }
     }
 }
