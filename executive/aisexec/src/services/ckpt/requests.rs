@@ -114,15 +114,12 @@ impl Ckpt {
                     ctx.respond(req, SA_AIS_OK, Vec::new());
                 }
             }
-            R::Unlink(_) => {
+            // A close is forwarded even for an opening not known here yet:
+            // a library that gave up waiting for an open closes what the
+            // open may still make, and the close is delivered after it.
+            R::Unlink(_) | R::Close(_) => {
                 forward(ctx, req, 0, Guarantee::Agreed);
             }
-            R::Close(c) => match self.store.opening(&key(c.open_id)) {
-                Ok(_) => {
-                    forward(ctx, req, 0, Guarantee::Agreed);
-                }
-                Err(e) => refuse(ctx, e),
-            },
             R::RetentionDurationSet(r) => match self.store.opening(&key(r.open_id)) {
                 Ok(_) if r.duration < 0 => refuse(ctx, CkptError::InvalidParam),
                 Ok((_, c)) if !c.linked => refuse(ctx, CkptError::BadOperation),

@@ -465,3 +465,20 @@ fn expired_sections_go_on_every_node() {
         assert_eq!(ids, vec![b"kept".to_vec()], "node {}", at + 1);
     }
 }
+
+#[test]
+fn a_close_sent_before_its_open_was_answered_closes_it() {
+    let mut a = Node::new(1);
+    let n = &mut [&mut a];
+    ring(n, 4, &[]);
+    // the library gave up waiting for the open and closes what it may make
+    let open = n[0].send(10, &open_msg(1, "c", CRW, Some(attrs(0))));
+    let close = n[0].send(10, &Close { open_id: 1 });
+    pump(n);
+    assert_eq!(n[0].response(open).unwrap().error, SA_AIS_OK);
+    assert_eq!(n[0].response(close).unwrap().error, SA_AIS_OK);
+    // retention 0: the checkpoint went with that close
+    assert_eq!(call(n, 0, 11, &open_msg(1, "c", RW, None)).0, SA_AIS_ERR_NOT_EXIST);
+    // closing twice: the opening is unknown
+    assert_eq!(call(n, 0, 10, &Close { open_id: 1 }).0, SA_AIS_ERR_BAD_HANDLE);
+}
