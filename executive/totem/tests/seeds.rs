@@ -27,6 +27,7 @@ fn fifty_seeds_with_every_fault() {
     let opts = SimOptions {
         nodes: (3, 5),
         steps: 4,
+        client_gap_us: (20_000, 100_000),
         ..SimOptions::default()
     };
     check(10_000..10_050, &opts);
@@ -44,11 +45,12 @@ fn twenty_seeds_of_small_rings_under_heavy_loss() {
 }
 
 #[test]
-fn twenty_seeds_without_faults() {
+fn ten_seeds_without_faults() {
     let opts = SimOptions {
         faults: Faults::NONE,
         steps: 3,
+        client_gap_us: (20_000, 100_000),
         ..SimOptions::default()
     };
-    check(30_000..30_020, &opts);
+    check(30_000..30_010, &opts);
 }
