@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
 use log::{debug, info, warn};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
