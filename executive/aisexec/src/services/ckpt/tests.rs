@@ -478,7 +478,13 @@ fn a_close_sent_before_its_open_was_answered_closes_it() {
     assert_eq!(n[0].response(open).unwrap().error, SA_AIS_OK);
     assert_eq!(n[0].response(close).unwrap().error, SA_AIS_OK);
     // retention 0: the checkpoint went with that close
-    assert_eq!(call(n, 0, 11, &open_msg(1, "c", RW, None)).0, SA_AIS_ERR_NOT_EXIST);
+    assert_eq!(
+        call(n, 0, 11, &open_msg(1, "c", RW, None)).0,
+        SA_AIS_ERR_NOT_EXIST
+    );
     // closing twice: the opening is unknown
-    assert_eq!(call(n, 0, 10, &Close { open_id: 1 }).0, SA_AIS_ERR_BAD_HANDLE);
+    assert_eq!(
+        call(n, 0, 10, &Close { open_id: 1 }).0,
+        SA_AIS_ERR_BAD_HANDLE
+    );
 }
