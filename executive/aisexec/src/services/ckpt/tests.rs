@@ -488,3 +488,49 @@ fn a_close_sent_before_its_open_was_answered_closes_it() {
         SA_AIS_ERR_BAD_HANDLE
     );
 }
+
+#[test]
+fn a_full_ordering_queue_delays_the_sync_and_connection_ends() {
+    let (mut a, mut b) = (Node::new(1), Node::new(2));
+    {
+        let n = &mut [&mut a];
+        ring(n, 4, &[]);
+        assert_eq!(
+            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+            SA_AIS_OK
+        );
+        assert_eq!(
+            call(n, 0, 10, &create_section(1, b"s", b"data")).0,
+            SA_AIS_OK
+        );
+    }
+    // the sync waits while the queue is full ...
+    a.wire.full = true;
+    let n = &mut [&mut a, &mut b];
+    confchg(n, 8, ConfChgKind::Transitional, &[]);
+    confchg(n, 8, ConfChgKind::Regular, &[]);
+    pump(n);
+    assert!(!n[0].manager.is_operational());
+    // ... and goes on when there is room
+    n[0].wire.full = false;
+    n[0].manager.retry_pending(&mut n[0].wire, &mut n[0].link);
+    pump(n);
+    assert!(n.iter().all(|x| x.manager.is_operational()));
+    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(n, 1, 20, 1, b"s"), b"data");
+
+    // a connection end that finds the queue full is announced later
+    n[0].wire.full = true;
+    n[0].conn_closed(10);
+    pump(n);
+    n[0].wire.full = false;
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    n[0].fire_timers();
+    pump(n);
+    // node 2's opening keeps it; once closed too, it goes (retention 0)
+    assert_eq!(call(n, 1, 20, &Close { open_id: 1 }).0, SA_AIS_OK);
+    assert_eq!(
+        call(n, 1, 21, &open_msg(1, "c", RW, None)).0,
+        SA_AIS_ERR_NOT_EXIST
+    );
+}
