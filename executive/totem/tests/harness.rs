@@ -138,6 +138,11 @@ fn reused_ring_ids_are_caught() {
 }
 
 #[test]
+fn an_oversized_packet_is_caught() {
+    caught::<{ fake::OVERSIZE }>(&[Property::PacketSize]);
+}
+
+#[test]
 fn a_seed_replays_identically() {
     let opts = SimOptions {
         faults: Faults::parse("reorder,delay,dup,loss").unwrap(),

@@ -183,7 +183,31 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
         world.run_while(budget, |w| w.recording.phases.end)
     }));
     let violations = match result {
-        Ok(Ok(())) => check::check(&world.recording),
+        Ok(Ok(())) => {
+            let mut v = check::check(&world.recording);
+            if let Some(o) = world.oversize {
+                v.push(Violation {
+                    property: Property::PacketSize,
+                    at: o.at,
+                    node: o.node,
+                    inc: world
+                        .recording
+                        .incarnations
+                        .iter()
+                        .rev()
+                        .find(|i| i.node == o.node)
+                        .map_or(0, |i| i.inc),
+                    index: None,
+                    event: Some(o.event),
+                    detail: format!(
+                        "sent a {}-byte packet; netmtu is {}",
+                        o.len, world.cfg.netmtu
+                    ),
+                });
+                v.sort_by_key(|v| (v.at, v.property, v.node, v.inc));
+            }
+            v
+        }
         Ok(Err(Halt::Budget { events, at })) => vec![Violation {
             property: Property::Runaway,
             at,

@@ -71,6 +71,15 @@ pub struct RunStats {
     pub partitions: u64,
 }
 
+/// A packet the network could not carry in one datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Oversize {
+    pub at: Time,
+    pub node: NodeId,
+    pub len: usize,
+    pub event: u64,
+}
+
 /// Why a run stopped before its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Halt {
@@ -97,6 +106,8 @@ pub struct World<P: Protocol> {
     pub stats: RunStats,
     /// The node whose input is being handled (for a panic report).
     pub(crate) current: Option<NodeId>,
+    /// The first packet longer than `netmtu`, if any.
+    pub(crate) oversize: Option<Oversize>,
     timers_set: u64,
 }
 
@@ -130,6 +141,7 @@ impl<P: Protocol> World<P> {
             trace: Trace::off(),
             stats: RunStats::default(),
             current: None,
+            oversize: None,
             timers_set: 0,
             cfg,
         }
@@ -413,6 +425,14 @@ impl<P: Protocol> World<P> {
     }
 
     fn send(&mut self, from: NodeId, to: Dest, bytes: Vec<u8>) {
+        if bytes.len() > self.cfg.netmtu && self.oversize.is_none() {
+            self.oversize = Some(Oversize {
+                at: self.now,
+                node: from,
+                len: bytes.len(),
+                event: self.stats.events,
+            });
+        }
         if self.trace.enabled() {
             let what = P::describe_packet(&bytes);
             let len = bytes.len();

@@ -37,6 +37,8 @@ pub const PANIC: u8 = 7;
 pub const BUSY: u8 = 8;
 /// Reuses ring sequence number 4 for every configuration.
 pub const BAD_RING: u8 = 9;
+/// Accepts payloads too large for one packet of `netmtu` bytes.
+pub const OVERSIZE: u8 = 10;
 
 const SETTLE: u64 = 300_000;
 const JOIN_EVERY: u64 = 20_000;
@@ -431,7 +433,11 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
     }
 
     fn max_payload(&self) -> usize {
-        1200
+        if BUG == OVERSIZE {
+            2000
+        } else {
+            1200
+        }
     }
 
     fn summary(&self) -> String {

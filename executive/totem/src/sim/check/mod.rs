@@ -41,6 +41,8 @@ pub enum Property {
     /// A safe message delivered in a regular configuration is delivered by
     /// every member of it that does not fail.
     SafeDelivery,
+    /// A packet longer than `netmtu` (no datagram carries it).
+    PacketSize,
     /// The protocol panicked.
     Panic,
     /// The run did not finish within its event budget (a busy loop of
@@ -58,6 +60,7 @@ impl Property {
             Property::ConfigChange => "config-change",
             Property::Liveness => "liveness",
             Property::SafeDelivery => "safe-delivery",
+            Property::PacketSize => "packet-size",
             Property::Panic => "panic",
             Property::Runaway => "runaway",
         }
