@@ -76,6 +76,9 @@ pub enum ConfigErrorKind {
     /// `key: value` outside every section.
     #[error("`{0}` is outside any section")]
     KeyOutsideSection(String),
+    /// Sections nested deeper than any openais configuration needs.
+    #[error("sections are nested more than {0} deep")]
+    TooDeep(usize),
 
     // --- structure ----------------------------------------------------
     /// A section this implementation does not know.

@@ -26,6 +26,12 @@
 
 use super::error::ConfigErrorKind;
 
+/// Deepest nesting of sections accepted. openais's files nest three
+/// levels (`totem { interface { } }`, `amf { ... }`); the bound keeps a
+/// pathological file from exhausting the stack of the code that walks or
+/// drops the tree.
+pub(crate) const MAX_DEPTH: usize = 16;
+
 /// One `key: value` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
@@ -80,6 +86,9 @@ pub(crate) fn parse_tree(text: &str) -> Result<Section, (u32, ConfigErrorKind)> 
                 if let Some(parent) = stack.last_mut() {
                     parent.sections.push(section);
                 }
+            } else if stack.len() > MAX_DEPTH {
+                // The root is on the stack too: `len - 1` sections are open.
+                return Err((line, ConfigErrorKind::TooDeep(MAX_DEPTH)));
             } else {
                 stack.push(section);
             }

@@ -50,6 +50,11 @@ fn every_error_names_file_line_and_problem() {
             "test.conf:3: section `interface` is not closed",
         ),
         ("key outside", "version: 2\n".into(), "test.conf:1: `version` is outside any section"),
+        (
+            "nested too deep",
+            format!("{}{}", "a {\n".repeat(17), "}\n".repeat(17)),
+            "test.conf:17: sections are nested more than 16 deep",
+        ),
         // --- structure
         (
             "unknown top-level section",
@@ -344,6 +349,16 @@ fn every_error_names_file_line_and_problem() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// However deep a file nests its sections, it is refused with an error,
+/// not a stack overflow.
+#[test]
+fn pathological_nesting_is_refused() {
+    let depth = 1_000_000;
+    let text = format!("{}{}", "a {\n".repeat(depth), "}\n".repeat(depth));
+    let e = parse(&text, FILE).unwrap_err();
+    assert!(matches!(e.kind, ConfigErrorKind::TooDeep(_)), "{e}");
 }
 
 #[test]
