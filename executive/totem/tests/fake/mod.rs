@@ -51,6 +51,7 @@ enum Item {
 
 pub struct Fake<const BUG: u8> {
     me: NodeId,
+    netmtu: usize,
     started: Time,
     known: BTreeSet<NodeId>,
     settled: bool,
@@ -321,9 +322,10 @@ impl<const BUG: u8> Fake<BUG> {
 }
 
 impl<const BUG: u8> Protocol for Fake<BUG> {
-    fn start(_cfg: &Config, me: NodeId, ring_seq: u64, now: Time) -> (Self, Vec<Output>) {
+    fn start(cfg: &Config, me: NodeId, ring_seq: u64, now: Time) -> (Self, Vec<Output>) {
         let f = Fake {
             me,
+            netmtu: cfg.netmtu,
             started: now,
             known: [me].into_iter().collect(),
             settled: false,
@@ -433,10 +435,11 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
     }
 
     fn max_payload(&self) -> usize {
+        // An order packet adds 14 bytes to the payload.
         if BUG == OVERSIZE {
-            2000
+            self.netmtu + 500
         } else {
-            1200
+            self.netmtu - 14
         }
     }
 
