@@ -3,16 +3,14 @@
 //! A restarted processor must never form a ring with a sequence number it
 //! used before: other members may still remember the old ring. The number
 //! lives in `ringid_<bind address>` in the run directory, as 8
-//! little-endian bytes, and every new ring takes the next multiple of 4.
+//! little-endian bytes; the Totem driver records each higher number before
+//! it goes on the wire, and Totem's next ring takes a number above it.
 
 use std::fs;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-
-/// Ring sequence numbers step by 4, as openais's do.
-pub const RING_SEQ_STEP: u64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RingStoreError {
@@ -76,15 +74,6 @@ impl RingStore {
         write().map_err(|e| self.io(e))
     }
 
-    /// The sequence number of the next ring this processor forms: past
-    /// every one it used before, and recorded before it is used.
-    pub fn next_ring_seq(&self) -> Result<u64, RingStoreError> {
-        let last = self.load()?;
-        let next = (last / RING_SEQ_STEP + 1) * RING_SEQ_STEP;
-        self.store(next)?;
-        Ok(next)
-    }
-
     fn io(&self, source: io::Error) -> RingStoreError {
         RingStoreError::Io {
             path: self.path.clone(),
@@ -99,17 +88,17 @@ mod tests {
     use std::net::Ipv4Addr;
 
     #[test]
-    fn sequence_steps_by_four_and_survives_restarts() {
+    fn sequence_survives_restarts() {
         let dir = tempfile::tempdir().unwrap();
         let store = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_eq!(store.path().file_name().unwrap(), "ringid_127.0.0.1");
         assert_eq!(store.load().unwrap(), 0);
-        assert_eq!(store.next_ring_seq().unwrap(), 4);
-        assert_eq!(store.next_ring_seq().unwrap(), 8);
+        store.store(4).unwrap();
+        store.store(8).unwrap();
         let again = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_eq!(again.load().unwrap(), 8);
-        again.store(13).unwrap();
-        assert_eq!(again.next_ring_seq().unwrap(), 16);
+        again.store(u64::MAX).unwrap();
+        assert_eq!(again.load().unwrap(), u64::MAX);
     }
 
     #[test]
