@@ -14,6 +14,8 @@ fn quiet_opts() -> SimOptions {
         nodes: (2, 5),
         faults: Faults::NONE,
         steps: 2,
+        client_gap_us: (10_000, 80_000),
+        burst: 0.0,
         ..SimOptions::default()
     }
 }
