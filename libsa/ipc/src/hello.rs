@@ -19,6 +19,12 @@ use crate::proto::Payload;
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Largest hello frame (header included) the executive reads. A hello is
+/// 32 bytes; the bound leaves room for later versions while keeping what
+/// a peer that has not been authenticated yet can make the executive
+/// buffer small.
+pub const MAX_HELLO_FRAME: usize = 4096;
+
 /// Which half of a library connection a socket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

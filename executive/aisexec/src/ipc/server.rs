@@ -18,7 +18,7 @@ use sa_abi::ais::{
     SA_AIS_ERR_VERSION, SA_AIS_OK,
 };
 use sa_ipc::frame::{Frame, FrameError, KIND_HELLO};
-use sa_ipc::hello::{Hello, HelloReply, Role, PROTOCOL_VERSION};
+use sa_ipc::hello::{Hello, HelloReply, Role, MAX_HELLO_FRAME, PROTOCOL_VERSION};
 use sa_ipc::proto::{service, Payload};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{UnixListener, UnixStream};
@@ -29,7 +29,7 @@ use super::endpoint::{EndpointError, SocketName};
 use super::peer::{AccessPolicy, PeerCred};
 use super::rate_limit::RateLimit;
 use super::socket::{
-    read_frame, spawn_reader, spawn_writer, ConnId, IpcEvent, Outbox, OutboxError, SocketId,
+    read_frame_limited, spawn_reader, spawn_writer, ConnId, IpcEvent, Outbox, OutboxError, SocketId,
 };
 use super::stats::{IpcStats, IpcStatsSnapshot};
 use crate::service::{ConnInfo, LibraryLink};
@@ -611,7 +611,10 @@ async fn setup(mut stream: UnixStream, events: mpsc::Sender<IpcEvent>, timeout: 
             return;
         }
     };
-    let event = match tokio::time::timeout(timeout, read_frame(&mut stream)).await {
+    // Nothing is known of the peer yet but its credentials: it may make the
+    // executive buffer one hello, not a frame of the largest size.
+    let hello = read_frame_limited(&mut stream, MAX_HELLO_FRAME);
+    let event = match tokio::time::timeout(timeout, hello).await {
         Ok(Ok(frame)) => IpcEvent::Hello {
             stream,
             cred,

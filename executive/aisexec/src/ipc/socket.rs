@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use sa_ipc::frame::{Frame, FrameError, Header, HEADER_LEN};
+use sa_ipc::frame::{Frame, FrameError, Header, HEADER_LEN, MAX_FRAME};
 use sa_ipc::hello::Role;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
@@ -61,6 +61,15 @@ pub enum IpcEvent {
 /// Reads one whole frame; never allocates past what the size-checked
 /// header announces.
 pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> Result<Frame, FrameError> {
+    read_frame_limited(r, MAX_FRAME).await
+}
+
+/// [`read_frame`] for frames of at most `limit` bytes (header included):
+/// a header announcing more is refused before any payload is read.
+pub async fn read_frame_limited<R: AsyncRead + Unpin>(
+    r: &mut R,
+    limit: usize,
+) -> Result<Frame, FrameError> {
     let mut head = [0u8; HEADER_LEN];
     let got = read_full(r, &mut head).await?;
     if got == 0 {
@@ -73,6 +82,9 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> Result<Frame, FrameE
         });
     }
     let header = Header::parse(&head)?;
+    if header.size as usize > limit {
+        return Err(FrameError::TooLarge(header.size as usize));
+    }
     let mut payload = vec![0u8; header.payload_len()];
     let got = read_full(r, &mut payload).await?;
     if got < payload.len() {
@@ -224,6 +236,24 @@ mod tests {
             read_frame(&mut &whole[..whole.len() - 1]).await,
             Err(FrameError::Truncated { .. })
         ));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_limited_read_refuses_larger_frames_before_their_payload() {
+        let big = Frame::request(1, 2, 3, vec![9; 100]);
+        let bytes = big.to_bytes().unwrap();
+        // Only the header is there: the refusal must not wait for more.
+        let mut head_only = &bytes[..HEADER_LEN];
+        assert!(matches!(
+            read_frame_limited(&mut head_only, 64).await,
+            Err(FrameError::TooLarge(116))
+        ));
+        let small = Frame::request(1, 2, 3, vec![9; 48]);
+        let bytes = small.to_bytes().unwrap();
+        assert_eq!(
+            read_frame_limited(&mut bytes.as_slice(), 64).await.unwrap(),
+            small
+        );
     }
 
     #[tokio::test(flavor = "current_thread")]
