@@ -8,12 +8,17 @@ use std::io;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The environment variable naming the socket.
 pub const SOCKET_ENV: &str = "OPENAIS_IPC_SOCKET";
 
 /// The socket used when [`SOCKET_ENV`] is unset or empty.
 pub const DEFAULT_SOCKET: &str = "@libais.socket";
+
+/// How long [`SocketAddress::connect`] waits for a listener to take the
+/// connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The executive's listening socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,9 +54,18 @@ impl SocketAddress {
         }
     }
 
-    /// Connects a blocking stream to the address.
+    /// Connects a blocking stream to the address, waiting at most
+    /// [`CONNECT_TIMEOUT`] for an executive that does not accept.
     pub fn connect(&self) -> io::Result<UnixStream> {
-        UnixStream::connect_addr(&self.to_socket_addr()?)
+        self.connect_within(CONNECT_TIMEOUT)
+    }
+
+    /// Connects a blocking stream to the address, waiting at most
+    /// `timeout` for an executive that does not accept (its backlog full):
+    /// then the error is `WouldBlock`. The stream keeps `timeout` as its
+    /// write timeout.
+    pub fn connect_within(&self, timeout: Duration) -> io::Result<UnixStream> {
+        crate::sys::connect_within(self, timeout)
     }
 
     /// Binds a listener at the address (for the executive). A path that

@@ -187,13 +187,15 @@ fn recv_frame_within(stream: &UnixStream, timeout: Duration) -> Result<Frame, Ip
 
 /// Connects one half and exchanges the hello; returns the reply frame.
 fn open_half(addr: &SocketAddress, hello: Hello) -> Result<(UnixStream, Frame), IpcError> {
-    let stream = addr.connect().map_err(|source| IpcError::Connect {
-        addr: addr.to_string(),
-        source,
-    })?;
+    // The write timeout is SETUP_TIMEOUT from the connect on.
+    let stream = addr
+        .connect_within(SETUP_TIMEOUT)
+        .map_err(|source| IpcError::Connect {
+            addr: addr.to_string(),
+            source,
+        })?;
     stream
-        .set_write_timeout(Some(SETUP_TIMEOUT))
-        .and_then(|()| stream.set_read_timeout(Some(FRAME_TIMEOUT)))
+        .set_read_timeout(Some(FRAME_TIMEOUT))
         .map_err(IpcError::Io)?;
     let frame = Frame::request(hello.service, KIND_HELLO, 0, hello.to_payload());
     send_frame(&stream, &frame)?;

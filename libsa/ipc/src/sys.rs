@@ -1,9 +1,91 @@
 //! The system calls std does not offer in the form the libraries need:
-//! `poll` with a timeout, `send` without SIGPIPE, and `getrandom`.
+//! `connect` with a timeout, `poll` with a timeout, `send` without
+//! SIGPIPE, and `getrandom`.
 
 use std::io;
-use std::os::fd::RawFd;
+use std::mem;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
 use std::time::Duration;
+
+use crate::address::SocketAddress;
+
+/// The `sockaddr_un` of `addr` and its length, or `InvalidInput` when
+/// the name does not fit (or a path holds a NUL byte).
+fn sockaddr_un(addr: &SocketAddress) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
+    // SAFETY: sockaddr_un is plain old data; all zeroes is a valid value.
+    let mut sun: libc::sockaddr_un = unsafe { mem::zeroed() };
+    sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    // An abstract name is a NUL byte and the name, without terminator; a
+    // path is the path and a terminating NUL (kept by the zeroed tail).
+    let (start, name, room) = match addr {
+        SocketAddress::Abstract(name) => (1, name.as_slice(), sun.sun_path.len() - 1),
+        SocketAddress::Path(path) => {
+            let bytes = path.as_os_str().as_bytes();
+            if bytes.contains(&0) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "socket path contains a NUL byte",
+                ));
+            }
+            (0, bytes, sun.sun_path.len() - 1)
+        }
+    };
+    if name.len() > room {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "socket name too long",
+        ));
+    }
+    for (dst, &src) in sun.sun_path[start..].iter_mut().zip(name) {
+        *dst = src as libc::c_char;
+    }
+    let trailer = match addr {
+        SocketAddress::Abstract(_) => 0,
+        SocketAddress::Path(_) => 1,
+    };
+    let len = mem::offset_of!(libc::sockaddr_un, sun_path) + start + name.len() + trailer;
+    // At most the size of sockaddr_un, far below socklen_t's range.
+    Ok((sun, len as libc::socklen_t))
+}
+
+/// Connects a stream socket to `addr`, waiting at most `timeout` for the
+/// listener: a listener whose backlog is full (an executive that stopped
+/// accepting) makes a blocking connect wait forever; with the send
+/// timeout set first the kernel gives up with EAGAIN instead. The
+/// returned stream keeps `timeout` as its write timeout.
+pub fn connect_within(addr: &SocketAddress, timeout: Duration) -> io::Result<UnixStream> {
+    let (sun, len) = sockaddr_un(addr)?;
+    // SAFETY: plain system call with constant arguments.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by socket() and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let stream = UnixStream::from(fd);
+    // A zero timeout would mean "no timeout" to the kernel.
+    stream.set_write_timeout(Some(timeout.max(Duration::from_millis(1))))?;
+    loop {
+        // SAFETY: `sun` is a valid sockaddr_un of which `len` bytes are
+        // meaningful; connect does not retain the pointer.
+        let r = unsafe {
+            libc::connect(
+                std::os::fd::AsRawFd::as_raw_fd(&stream),
+                (&sun as *const libc::sockaddr_un).cast::<libc::sockaddr>(),
+                len,
+            )
+        };
+        if r == 0 {
+            return Ok(stream);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
 
 /// Waits until `fd` is readable (or at EOF / hung up) for at most
 /// `timeout` (`None`: without limit). `Ok(true)`: readable.
@@ -132,6 +214,45 @@ mod tests {
         drop(b);
         let e = send_all(a.as_raw_fd(), b"data").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn connect_to_a_listener_that_never_accepts_is_bounded() {
+        use std::os::unix::net::UnixListener;
+        let name = format!("sa-ipc-backlog-{}", std::process::id());
+        let addr = SocketAddress::Abstract(name.into_bytes());
+        let _listener = UnixListener::bind_addr(&addr.to_socket_addr().unwrap()).unwrap();
+        let mut held = Vec::new();
+        let start = std::time::Instant::now();
+        // Fill the backlog (whatever its size); the first refused connect
+        // must come back after about the timeout, not hang.
+        let err = loop {
+            assert!(start.elapsed() < Duration::from_secs(30), "never refused");
+            match connect_within(&addr, Duration::from_millis(50)) {
+                Ok(s) => held.push(s),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "{err}");
+        assert!(!held.is_empty());
+    }
+
+    #[test]
+    fn connect_reaches_paths_and_rejects_bad_names() {
+        let dir = std::env::temp_dir().join(format!("sa-ipc-sys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let addr = SocketAddress::Path(path.clone());
+        let _c = connect_within(&addr, Duration::from_secs(1)).unwrap();
+        listener.accept().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let missing = connect_within(&addr, Duration::from_secs(1)).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        let long = SocketAddress::Abstract(vec![b'x'; 200]);
+        let e = connect_within(&long, Duration::from_secs(1)).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]
