@@ -18,6 +18,7 @@ use super::network::Wire;
 use super::protocol::Protocol;
 use super::run::{run_seed, Outcome, SimOptions};
 use super::scenario::{Faults, UnknownFault};
+use crate::api::Time;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,7 +184,7 @@ pub fn seed_line(o: &Outcome) -> String {
         Some(v) => format!("seed {}: {}: {}", o.seed, v.property, v),
         None => format!(
             "seed {}: ok: {} nodes, {} events, {} mcasts ({} refused), {} deliveries, {} confchgs, \
-             {} crashes, {} leaves, {} restarts, {} partitions, end {}",
+             {} crashes, {} leaves, {} restarts, {} partitions, re-formed {} after the faults, end {}",
             o.seed,
             o.nodes.len(),
             o.stats.events,
@@ -195,6 +196,9 @@ pub fn seed_line(o: &Outcome) -> String {
             o.stats.leaves,
             o.stats.restarts,
             o.stats.partitions,
+            o.phases
+                .converged
+                .map_or_else(|| "never".to_string(), |c| fmt_time(Time(c.0 - o.phases.fault_end.0))),
             fmt_time(o.end)
         ),
     }

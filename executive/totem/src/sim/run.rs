@@ -5,6 +5,7 @@ use super::check::{self, Property, Violation};
 use super::client::Load;
 use super::network::{NetStats, Wire};
 use super::protocol::Protocol;
+use super::record::Phases;
 use super::rng::Rng;
 use super::scenario::{Faults, Schedule};
 use super::trace::{Trace, TraceEntry};
@@ -72,6 +73,7 @@ pub struct Outcome {
     pub nodes: Vec<NodeId>,
     /// The protocol configuration the run used.
     pub config: Config,
+    pub phases: Phases,
     /// Earliest first; empty when the run passed.
     pub violations: Vec<Violation>,
     pub stats: RunStats,
@@ -244,6 +246,7 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
         seed,
         nodes: ids,
         config,
+        phases: world.recording.phases,
         violations,
         stats: world.stats.clone(),
         net: world.net.stats.clone(),
