@@ -101,7 +101,26 @@ pub(crate) fn add_channel(
         })
         .map_err(|_| SA_AIS_ERR_NO_MEMORY)?;
     lock(&instance.channels).insert(open_id, handle);
+    // A finalize in another thread shuts the connection down before it
+    // collects the instance's channels: either it saw this channel in the
+    // list, or this check sees the shutdown. The handle must not outlive
+    // its instance.
+    if instance.conn.is_shut_down() {
+        remove_channel(handle);
+        return Err(SA_AIS_ERR_BAD_HANDLE);
+    }
     Ok(handle)
+}
+
+/// Ends an instance removed from [`INSTANCES`]: its connection first (so
+/// that a channel opened concurrently notices, see [`add_channel`]), then
+/// every channel handle (and event handle) of it.
+pub(crate) fn finalize_instance(inst: &EvtInstance) {
+    inst.conn.shutdown();
+    let channels: Vec<u64> = lock(&inst.channels).values().copied().collect();
+    for ch in channels {
+        remove_channel(ch);
+    }
 }
 
 /// Destroys a channel handle and every event handle of it.
@@ -161,5 +180,67 @@ pub(crate) fn new_event_state() -> EventState {
         publish_time: SA_TIME_UNKNOWN as i64,
         event_id: 0,
         data: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use sa_abi::ais::SA_AIS_OK;
+    use sa_ipc::frame::{read_frame, write_frame};
+    use sa_ipc::hello::HelloReply;
+    use sa_ipc::{service, Frame, Payload, SocketAddress, KIND_HELLO};
+
+    use super::*;
+
+    /// An instance connected to a stand-in executive that accepts the
+    /// connection and then only waits for its end.
+    fn connected_instance(tag: &str) -> Arc<EvtInstance> {
+        let addr = SocketAddress::parse(&format!("@sa-evt-{tag}-{}", std::process::id()));
+        let listener = addr.bind().unwrap();
+        thread::spawn(move || {
+            let mut halves = Vec::new();
+            for reply in [HelloReply { conn_id: 1 }.to_payload(), Vec::new()] {
+                let (mut s, _) = listener.accept().unwrap();
+                read_frame(&mut s).unwrap();
+                let hello = Frame::callback(service::EVT, KIND_HELLO, SA_AIS_OK, reply);
+                write_frame(&mut s, &hello).unwrap();
+                halves.push(s);
+            }
+            // Until the library shuts the connection down.
+            let _ = read_frame(&mut halves[0]);
+        });
+        Arc::new(EvtInstance {
+            conn: Connection::connect_to(&addr, service::EVT).unwrap(),
+            callbacks: SaEvtCallbacksT::default(),
+            channels: Mutex::new(BTreeMap::new()),
+            pending_opens: Mutex::new(Vec::new()),
+        })
+    }
+
+    #[test]
+    fn finalize_takes_the_channels_and_their_events() {
+        let inst = connected_instance("finalize");
+        let ch = add_channel(&inst, 1, open_flags::PUBLISHER).unwrap();
+        let channel = CHANNELS.get(ch).unwrap();
+        let ev = add_event(ch, &channel, false, new_event_state()).unwrap();
+        finalize_instance(&inst);
+        assert!(CHANNELS.get(ch).is_none());
+        assert!(EVENTS.get(ev).is_none());
+        assert!(lock(&inst.channels).is_empty());
+    }
+
+    /// An open whose answer arrives while a finalize runs in another
+    /// thread: the channel handle must not outlive the instance.
+    #[test]
+    fn a_channel_opened_during_finalize_is_not_kept() {
+        let inst = connected_instance("racing-open");
+        finalize_instance(&inst);
+        assert_eq!(
+            add_channel(&inst, 7, open_flags::SUBSCRIBER),
+            Err(SA_AIS_ERR_BAD_HANDLE)
+        );
+        assert!(lock(&inst.channels).is_empty());
     }
 }

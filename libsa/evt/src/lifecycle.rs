@@ -16,7 +16,7 @@ use sa_ipc::ffi::{dispatch, ffi_guard, negotiate_version, DispatchMode, VERSION_
 use sa_ipc::{service, Connection};
 
 use crate::check;
-use crate::handles::{instance, lock, remove_channel, EvtInstance, INSTANCES};
+use crate::handles::{finalize_instance, instance, EvtInstance, INSTANCES};
 
 /// Opens an event library instance: negotiates the version, connects to
 /// the executive and returns a new handle.
@@ -120,11 +120,7 @@ pub unsafe extern "C" fn saEvtFinalize(evtHandle: SaEvtHandleT) -> SaAisErrorT {
         let Some(inst) = INSTANCES.destroy(evtHandle) else {
             return SA_AIS_ERR_BAD_HANDLE;
         };
-        let channels: Vec<u64> = lock(&inst.channels).values().copied().collect();
-        for ch in channels {
-            remove_channel(ch);
-        }
-        inst.conn.shutdown();
+        finalize_instance(&inst);
         SA_AIS_OK
     })
 }
