@@ -4,6 +4,7 @@
  *
  *   publish [-c CHANNEL] [-p PATTERN]... [-P PRIORITY] [-r RETENTION_MS]
  *           [-N PUBLISHER] [-d DATA] [-n COUNT] [-i INTERVAL_MS] [-t SECONDS] [-u]
+ *   publish [-c CHANNEL] -C EVENT_ID
  *
  * Opens CHANNEL (default "EVTCHANNEL", created if need be) as a publisher
  * and publishes COUNT events (default 1) with the given patterns
@@ -13,6 +14,12 @@
  * between events; -t stops after SECONDS; -u unlinks the channel at the
  * end.  SA_AIS_ERR_TRY_AGAIN is retried.  Exit status 0 when every event
  * was published, else 1.
+ *
+ * -C clears the retention time of the event EVENT_ID (as printed by a
+ * publish, e.g. 0x0000000100000002) on CHANNEL instead of publishing:
+ * the event is no longer retained on any node.  Exit status 0 when it was
+ * cleared, else 1 (the error is printed: 12, SA_AIS_ERR_NOT_EXIST, when
+ * no such event is retained).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -61,8 +68,31 @@ static void set_name(SaNameT *n, const char *s)
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-c CHANNEL] [-p PATTERN]... [-P PRIORITY] [-r RETENTION_MS]\n"
-		"       [-N PUBLISHER] [-d DATA] [-n COUNT] [-i INTERVAL_MS] [-t SECONDS] [-u]\n",
-		prog);
+		"       [-N PUBLISHER] [-d DATA] [-n COUNT] [-i INTERVAL_MS] [-t SECONDS] [-u]\n"
+		"       %s [-c CHANNEL] -C EVENT_ID\n",
+		prog, prog);
+}
+
+/* -C: saEvtEventRetentionTimeClear on an open channel, then the end */
+static int clear_retention(SaEvtHandleT handle, SaEvtChannelHandleT channel, SaEvtEventIdT id)
+{
+	SaAisErrorT rc;
+	int tries;
+
+	for (tries = 0;; tries++) {
+		rc = saEvtEventRetentionTimeClear(channel, id);
+		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 100)
+			break;
+		sleep_ms(10);
+	}
+	if (rc == SA_AIS_OK)
+		printf("retention time of event 0x%016llx cleared\n", (unsigned long long)id);
+	else
+		fprintf(stderr, "saEvtEventRetentionTimeClear of event 0x%016llx failed: error %d\n",
+			(unsigned long long)id, (int)rc);
+	saEvtChannelClose(channel);
+	saEvtFinalize(handle);
+	return rc == SA_AIS_OK ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -74,15 +104,16 @@ int main(int argc, char **argv)
 	SaEvtEventPatternT patterns[MAX_PATTERNS];
 	SaEvtEventPatternArrayT pattern_array = { 0, 0, patterns };
 	SaNameT name, publisher;
+	SaEvtEventIdT clear_id = 0;
 	const char *channel_name = "EVTCHANNEL", *publisher_name = "publish", *data = NULL;
 	unsigned long count = 1, published = 0, i;
 	long interval_ms = 0, retention_ms = 0;
-	int priority = SA_EVT_LOWEST_PRIORITY, unlink_at_end = 0, opt, tries, status = 0;
+	int priority = SA_EVT_LOWEST_PRIORITY, unlink_at_end = 0, clearing = 0, opt, tries, status = 0;
 	double seconds = 0, deadline = 0;
 	struct sigaction sa;
 	SaAisErrorT rc;
 
-	while ((opt = getopt(argc, argv, "c:p:P:r:N:d:n:i:t:uh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:p:P:r:N:d:n:i:t:uC:h")) != -1) {
 		switch (opt) {
 		case 'c':
 			channel_name = optarg;
@@ -120,6 +151,10 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			unlink_at_end = 1;
+			break;
+		case 'C':
+			clear_id = (SaEvtEventIdT)strtoull(optarg, NULL, 0);
+			clearing = 1;
 			break;
 		default:
 			usage(argv[0]);
@@ -159,6 +194,8 @@ int main(int argc, char **argv)
 	}
 	rc = saEvtChannelOpen(handle, &name, SA_EVT_CHANNEL_CREATE | SA_EVT_CHANNEL_PUBLISHER,
 			      SA_TIME_ONE_SECOND * 10, &channel);
+	if (rc == SA_AIS_OK && clearing)
+		return clear_retention(handle, channel, clear_id);
 	if (rc == SA_AIS_OK)
 		rc = saEvtEventAllocate(channel, &event);
 	if (rc == SA_AIS_OK)
