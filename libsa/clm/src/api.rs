@@ -9,27 +9,17 @@ use std::time::Duration;
 use sa_abi::ais::{
     SaAisErrorT, SaDispatchFlagsT, SaInvocationT, SaSelectionObjectT, SaTimeT, SaUint8T,
     SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_TIMEOUT, SA_AIS_OK,
+    SA_AIS_ERR_TIMEOUT, SA_AIS_OK,
 };
 use sa_abi::clm::{
     SaClmCallbacksT, SaClmClusterNodeT, SaClmClusterNotificationBufferT, SaClmHandleT, SaClmNodeIdT,
 };
-use sa_ipc::ffi::{dispatch, ffi_guard, negotiate_version, DispatchMode, VERSION_B_01_01};
+use sa_ipc::ffi::{dispatch, ffi_guard, initialize, selection_object, DispatchMode};
 use sa_ipc::proto::clm::{NodeGet, NodeGetAsync, TrackStop};
-use sa_ipc::{service, Connection};
+use sa_ipc::{check, service};
 
 use crate::convert::node_to_sa;
 use crate::instance::{instance, ClmInstance, HANDLES};
-
-/// Unwraps a `Result<T, SaAisErrorT>` inside a guarded body.
-macro_rules! check {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
 
 /// Opens a CLM library instance: negotiates the version, connects to the
 /// executive and returns a new handle.
@@ -44,35 +34,17 @@ pub unsafe extern "C" fn saClmInitialize(
     version: *mut SaVersionT,
 ) -> SaAisErrorT {
     ffi_guard(|| {
-        if clmHandle.is_null() || version.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
+        // SAFETY: the caller's contract is initialize's.
+        unsafe {
+            initialize(
+                &HANDLES,
+                clmHandle,
+                clmCallbacks,
+                version,
+                service::CLM,
+                |conn, callbacks| ClmInstance { conn, callbacks },
+            )
         }
-        // SAFETY: non-NULL, and valid by the caller's contract.
-        let version = unsafe { &mut *version };
-        let rc = negotiate_version(version, VERSION_B_01_01);
-        if rc != SA_AIS_OK {
-            return rc;
-        }
-        let callbacks = if clmCallbacks.is_null() {
-            SaClmCallbacksT::default()
-        } else {
-            // SAFETY: non-NULL, valid by the contract; copied, so the caller
-            // may free its structure after the call.
-            unsafe { clmCallbacks.read() }
-        };
-        let conn = match Connection::connect(service::CLM) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("saClmInitialize: {e}");
-                return e.to_ais();
-            }
-        };
-        let handle = check!(HANDLES
-            .create(ClmInstance { conn, callbacks })
-            .map_err(|_| SA_AIS_ERR_NO_MEMORY));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { clmHandle.write(handle) };
-        SA_AIS_OK
     })
 }
 
@@ -88,13 +60,8 @@ pub unsafe extern "C" fn saClmSelectionObjectGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(clmHandle));
-        if selectionObject.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract. An fd is
-        // never negative here, so it converts losslessly.
-        unsafe { selectionObject.write(inst.conn.dispatch_fd() as SaSelectionObjectT) };
-        SA_AIS_OK
+        // SAFETY: the caller's contract is selection_object's.
+        unsafe { selection_object(&inst.conn, selectionObject) }
     })
 }
 

@@ -24,9 +24,9 @@ use sa_ipc::proto::evt::{
 use sa_ipc::proto::{Message, Payload};
 use sa_ipc::Name;
 
-use crate::check;
 use crate::handles::{add_channel, channel, instance, lock, remove_channel};
 use crate::patterns::read_filters;
+use sa_ipc::check;
 
 /// The wire name of a caller's channel name: NULL or too long is
 /// SA_AIS_ERR_INVALID_PARAM.

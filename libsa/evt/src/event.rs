@@ -18,9 +18,9 @@ use sa_abi::evt::{
 use sa_ipc::ffi::{ffi_guard, name_from_sa, name_to_sa};
 use sa_ipc::proto::evt::Publish;
 
-use crate::check;
 use crate::handles::{add_event, channel, event, lock, new_event_state, remove_event};
 use crate::patterns::{read_patterns, write_patterns};
+use sa_ipc::check;
 
 /// Allocates an event on the channel, with the default attributes, for
 /// publishing.

@@ -19,14 +19,3 @@ pub mod event;
 mod handles;
 pub mod lifecycle;
 mod patterns;
-
-/// Unwraps a `Result<T, SaAisErrorT>` inside a guarded body.
-macro_rules! check {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
-pub(crate) use check;

@@ -8,14 +8,12 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use sa_abi::ais::{
-    SaAisErrorT, SaDispatchFlagsT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
-    SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NO_MEMORY, SA_AIS_OK,
+    SaAisErrorT, SaDispatchFlagsT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_OK,
 };
 use sa_abi::evt::{SaEvtCallbacksT, SaEvtHandleT};
-use sa_ipc::ffi::{dispatch, ffi_guard, negotiate_version, DispatchMode, VERSION_B_01_01};
-use sa_ipc::{service, Connection};
+use sa_ipc::ffi::{dispatch, ffi_guard, initialize, selection_object, DispatchMode};
+use sa_ipc::{check, service};
 
-use crate::check;
 use crate::handles::{finalize_instance, instance, EvtInstance, INSTANCES};
 
 /// Opens an event library instance: negotiates the version, connects to
@@ -31,40 +29,22 @@ pub unsafe extern "C" fn saEvtInitialize(
     version: *mut SaVersionT,
 ) -> SaAisErrorT {
     ffi_guard(|| {
-        if evtHandle.is_null() || version.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, and valid by the caller's contract.
-        let version = unsafe { &mut *version };
-        let rc = negotiate_version(version, VERSION_B_01_01);
-        if rc != SA_AIS_OK {
-            return rc;
-        }
-        let callbacks = if callbacks.is_null() {
-            SaEvtCallbacksT::default()
-        } else {
-            // SAFETY: non-NULL, valid by the contract; copied, so the caller
-            // may free its structure after the call.
-            unsafe { callbacks.read() }
-        };
-        let conn = match Connection::connect(service::EVT) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("saEvtInitialize: {e}");
-                return e.to_ais();
-            }
-        };
-        let handle = check!(INSTANCES
-            .create(EvtInstance {
-                conn,
+        // SAFETY: the caller's contract is initialize's.
+        unsafe {
+            initialize(
+                &INSTANCES,
+                evtHandle,
                 callbacks,
-                channels: Mutex::new(BTreeMap::new()),
-                pending_opens: Mutex::new(Vec::new()),
-            })
-            .map_err(|_| SA_AIS_ERR_NO_MEMORY));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { evtHandle.write(handle) };
-        SA_AIS_OK
+                version,
+                service::EVT,
+                |conn, callbacks| EvtInstance {
+                    conn,
+                    callbacks,
+                    channels: Mutex::new(BTreeMap::new()),
+                    pending_opens: Mutex::new(Vec::new()),
+                },
+            )
+        }
     })
 }
 
@@ -80,13 +60,8 @@ pub unsafe extern "C" fn saEvtSelectionObjectGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(evtHandle));
-        if selectionObject.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract. An fd is
-        // never negative here, so it converts losslessly.
-        unsafe { selectionObject.write(inst.conn.dispatch_fd() as SaSelectionObjectT) };
-        SA_AIS_OK
+        // SAFETY: the caller's contract is selection_object's.
+        unsafe { selection_object(&inst.conn, selectionObject) }
     })
 }
 

@@ -1,19 +1,34 @@
 //! What every C library needs at its ABI boundary: the panic guard,
-//! version negotiation, dispatch flag validation and the dispatch loop,
-//! and SaNameT conversions.
+//! the [`check!`](crate::check) early return, the bodies shared by every
+//! saXxxInitialize and saXxxSelectionObjectGet, version negotiation,
+//! dispatch flag validation and the dispatch loop, and SaNameT
+//! conversions.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use sa_abi::ais::{
-    SaAisErrorT, SaDispatchFlagsT, SaNameT, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
-    SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_LIBRARY, SA_AIS_ERR_VERSION, SA_AIS_OK, SA_DISPATCH_ALL,
-    SA_DISPATCH_BLOCKING, SA_DISPATCH_ONE,
+    SaAisErrorT, SaDispatchFlagsT, SaNameT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
+    SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_LIBRARY, SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_VERSION,
+    SA_AIS_OK, SA_DISPATCH_ALL, SA_DISPATCH_BLOCKING, SA_DISPATCH_ONE,
 };
 
 use crate::client::{Connection, IpcError};
 use crate::codec::{Name, NameTooLong};
 use crate::frame::Frame;
+use crate::handle_db::HandleDb;
+
+/// Inside an exported function's body: the value of an `Ok`, or return
+/// the error code of an `Err` from the body.
+#[macro_export]
+macro_rules! check {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(code) => return code,
+        }
+    };
+}
 
 /// The AIS version every library of openais 0.80 implements: B.01.01.
 pub const VERSION_B_01_01: SaVersionT = SaVersionT::new(b'B', 1, 1);
@@ -56,6 +71,71 @@ pub fn negotiate_version(requested: &mut SaVersionT, supported: SaVersionT) -> S
     } else {
         SA_AIS_ERR_VERSION
     }
+}
+
+/// The body of every SA Forum saXxxInitialize: `handle_out` or `version`
+/// NULL is SA_AIS_ERR_INVALID_PARAM; the version is negotiated (and
+/// written back); the callbacks are copied (NULL: none registered); the
+/// library connects to the executive for `service`; the instance
+/// `new_instance` makes of the connection and callbacks gets a handle in
+/// `handles`, written to `handle_out`.
+///
+/// # Safety
+/// `handle_out` and `version` are NULL or valid for writing; `callbacks`
+/// is NULL or points to a valid `C`.
+pub unsafe fn initialize<C: Default, T>(
+    handles: &HandleDb<T>,
+    handle_out: *mut u64,
+    callbacks: *const C,
+    version: *mut SaVersionT,
+    service: u16,
+    new_instance: impl FnOnce(Connection, C) -> T,
+) -> SaAisErrorT {
+    if handle_out.is_null() || version.is_null() {
+        return SA_AIS_ERR_INVALID_PARAM;
+    }
+    // SAFETY: non-NULL, and valid by the caller's contract.
+    let version = unsafe { &mut *version };
+    let rc = negotiate_version(version, VERSION_B_01_01);
+    if rc != SA_AIS_OK {
+        return rc;
+    }
+    let callbacks = if callbacks.is_null() {
+        C::default()
+    } else {
+        // SAFETY: non-NULL, valid by the contract; copied, so the caller
+        // may free its structure after the call.
+        unsafe { callbacks.read() }
+    };
+    let conn = match Connection::connect(service) {
+        Ok(c) => c,
+        Err(e) => {
+            log::warn!("initialize {}: {e}", crate::proto::service::name(service));
+            return e.to_ais();
+        }
+    };
+    let handle = check!(handles
+        .create(new_instance(conn, callbacks))
+        .map_err(|_| SA_AIS_ERR_NO_MEMORY));
+    // SAFETY: non-NULL, valid for writing by the contract.
+    unsafe { handle_out.write(handle) };
+    SA_AIS_OK
+}
+
+/// The body of every saXxxSelectionObjectGet once the handle was found:
+/// the connection's dispatch fd, readable when a callback is pending.
+///
+/// # Safety
+/// `out` is NULL or valid for writing.
+pub unsafe fn selection_object(conn: &Connection, out: *mut SaSelectionObjectT) -> SaAisErrorT {
+    if out.is_null() {
+        return SA_AIS_ERR_INVALID_PARAM;
+    }
+    // An open fd is never negative, so it converts losslessly.
+    let fd = SaSelectionObjectT::try_from(conn.dispatch_fd()).unwrap_or_default();
+    // SAFETY: non-NULL, valid for writing by the contract.
+    unsafe { out.write(fd) };
+    SA_AIS_OK
 }
 
 /// How a saXxxDispatch call runs the callbacks.
@@ -194,6 +274,37 @@ mod tests {
                 (b'B', 1, 1)
             );
         }
+    }
+
+    #[test]
+    fn initialize_checks_arguments_before_connecting() {
+        let db: HandleDb<()> = HandleDb::new();
+        let mut handle = 0u64;
+        let mut version = VERSION_B_01_01;
+        let none: *const u8 = std::ptr::null();
+        let make = |_: Connection, _: u8| ();
+        // SAFETY: every pointer is NULL or refers to a local above.
+        unsafe {
+            assert_eq!(
+                initialize(&db, std::ptr::null_mut(), none, &mut version, 1, make),
+                SA_AIS_ERR_INVALID_PARAM
+            );
+            assert_eq!(
+                initialize(&db, &mut handle, none, std::ptr::null_mut(), 1, make),
+                SA_AIS_ERR_INVALID_PARAM
+            );
+            let mut newer = SaVersionT::new(b'B', 2, 0);
+            assert_eq!(
+                initialize(&db, &mut handle, none, &mut newer, 1, make),
+                SA_AIS_ERR_VERSION
+            );
+            assert_eq!(
+                newer.majorVersion, 1,
+                "the supported version is written back"
+            );
+        }
+        assert_eq!(handle, 0);
+        assert!(db.is_empty());
     }
 
     #[test]
