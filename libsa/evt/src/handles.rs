@@ -9,18 +9,14 @@
 //! keeps its instance alive (`Arc`) while a call uses it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use sa_abi::ais::{SaAisErrorT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_NO_MEMORY, SA_TIME_UNKNOWN};
 use sa_abi::evt::{SaEvtCallbacksT, SA_EVT_LOWEST_PRIORITY};
 use sa_ipc::proto::evt::{open_flags, Attributes};
 use sa_ipc::{Connection, HandleDb};
 
-/// Locks a mutex whose data stays consistent across a panic (sets and
-/// plain values updated in single steps).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub(crate) use sa_ipc::ffi::lock;
 
 /// One saEvtInitialize.
 pub(crate) struct EvtInstance {

@@ -16,7 +16,7 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sa_abi::ais::{
@@ -26,6 +26,7 @@ use sa_abi::ais::{
 
 use crate::address::SocketAddress;
 use crate::codec::DecodeError;
+use crate::ffi::lock;
 use crate::frame::{read_frame, Frame, FrameError, KIND_HELLO};
 use crate::hello::{Hello, HelloReply, Role, PROTOCOL_VERSION};
 use crate::proto::{Payload, Request};
@@ -163,12 +164,6 @@ pub struct Connection {
     request_state: Mutex<RequestState>,
     dispatch_lock: Mutex<bool>,
     shut: AtomicBool,
-}
-
-/// Locks a mutex whose data stays consistent across a panic (plain
-/// flags and counters).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Sends a whole frame on a socket without SIGPIPE.

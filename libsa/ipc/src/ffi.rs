@@ -5,6 +5,7 @@
 //! conversions.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use sa_abi::ais::{
@@ -54,6 +55,14 @@ pub fn ffi_guard<F: FnOnce() -> SaAisErrorT>(f: F) -> SaAisErrorT {
             SA_AIS_ERR_LIBRARY
         }
     }
+}
+
+/// Locks a mutex of library state, also after a panic in another call
+/// poisoned it: the libraries update what their mutexes guard in single
+/// steps, so the data is consistent, and the panic itself was already
+/// turned into SA_AIS_ERR_LIBRARY by [`ffi_guard`].
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Checks a caller's requested version against the one the library
