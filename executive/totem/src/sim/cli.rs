@@ -292,6 +292,11 @@ pub fn write_bench<P: Protocol>(out: &mut dyn Write, opts: &SimOptions) -> io::R
     )?;
     writeln!(
         out,
+        "limit: what one rotation may carry, min(window_size, nodes x max_messages); \
+         the second half repeats with both doubled"
+    )?;
+    writeln!(
+        out,
         "{:>5} {:>6} {:>8} {:>6} {:>10} {:>10} {:>9} {:>10} {:>9}",
         "nodes",
         "window",
@@ -307,11 +312,6 @@ pub fn write_bench<P: Protocol>(out: &mut dyn Write, opts: &SimOptions) -> io::R
     let mut doubled = base.clone();
     doubled.window_size *= 2;
     doubled.max_messages *= 2;
-    writeln!(
-        out,
-        "limit: what one rotation may carry, min(window_size, nodes x max_messages); \
-         the second half repeats with both doubled"
-    )?;
     let mut ok = true;
     for cfg in [&base, &doubled] {
         for n in [2, 3, 5, 9] {
