@@ -957,6 +957,7 @@ impl CkptCallback {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::assert_round_trip;
 
     fn attrs() -> CreationAttributes {
         CreationAttributes {
@@ -967,17 +968,6 @@ mod tests {
             max_section_size: 100,
             max_section_id_size: 32,
         }
-    }
-
-    fn round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
-        let bytes = v.to_payload();
-        assert_eq!(P::from_payload(&bytes).unwrap(), v);
-        for cut in 0..bytes.len() {
-            assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
     }
 
     fn open() -> Open {
@@ -991,55 +981,55 @@ mod tests {
 
     #[test]
     fn requests_round_trip() {
-        round_trip(open());
-        round_trip(Open {
+        assert_round_trip(open());
+        assert_round_trip(Open {
             attributes: None,
             ..open()
         });
-        round_trip(OpenAsync {
+        assert_round_trip(OpenAsync {
             invocation: 99,
             open: open(),
         });
-        round_trip(Close { open_id: 3 });
-        round_trip(Unlink {
+        assert_round_trip(Close { open_id: 3 });
+        assert_round_trip(Unlink {
             name: Name::try_from("x").unwrap(),
         });
-        round_trip(RetentionDurationSet {
+        assert_round_trip(RetentionDurationSet {
             open_id: 1,
             duration: -1,
         });
-        round_trip(ActiveReplicaSet { open_id: 1 });
-        round_trip(StatusGet { open_id: 1 });
-        round_trip(SectionCreate {
+        assert_round_trip(ActiveReplicaSet { open_id: 1 });
+        assert_round_trip(StatusGet { open_id: 1 });
+        assert_round_trip(SectionCreate {
             open_id: 1,
             section_id: vec![0, 1, 255],
             expiration: i64::MAX,
             data: b"data".to_vec(),
         });
-        round_trip(SectionDelete {
+        assert_round_trip(SectionDelete {
             open_id: 1,
             section_id: vec![],
         });
-        round_trip(SectionExpirationTimeSet {
+        assert_round_trip(SectionExpirationTimeSet {
             open_id: 1,
             section_id: b"s".to_vec(),
             expiration: 5,
         });
-        round_trip(Iterate {
+        assert_round_trip(Iterate {
             open_id: 1,
             chosen: 5,
             expiration: 0,
             after: Some(b"a".to_vec()),
             max_sections: 64,
         });
-        round_trip(Iterate {
+        assert_round_trip(Iterate {
             open_id: 1,
             chosen: 1,
             expiration: 0,
             after: None,
             max_sections: 64,
         });
-        round_trip(Write {
+        assert_round_trip(Write {
             open_id: 2,
             elements: vec![
                 WriteElement {
@@ -1054,12 +1044,12 @@ mod tests {
                 },
             ],
         });
-        round_trip(Overwrite {
+        assert_round_trip(Overwrite {
             open_id: 2,
             section_id: b"t".to_vec(),
             data: vec![1, 2],
         });
-        round_trip(Read {
+        assert_round_trip(Read {
             open_id: 2,
             elements: vec![ReadElement {
                 section_id: b"s".to_vec(),
@@ -1067,8 +1057,8 @@ mod tests {
                 size: 100,
             }],
         });
-        round_trip(Synchronize { open_id: 5 });
-        round_trip(SynchronizeAsync {
+        assert_round_trip(Synchronize { open_id: 5 });
+        assert_round_trip(SynchronizeAsync {
             open_id: 5,
             invocation: 6,
         });
@@ -1076,18 +1066,18 @@ mod tests {
 
     #[test]
     fn replies_and_callbacks_round_trip() {
-        round_trip(OpenReply {
+        assert_round_trip(OpenReply {
             attributes: attrs(),
         });
-        round_trip(StatusReply {
+        assert_round_trip(StatusReply {
             attributes: attrs(),
             number_of_sections: 2,
             memory_used: 3,
         });
-        round_trip(SectionCreateReply {
+        assert_round_trip(SectionCreateReply {
             section_id: b"17".to_vec(),
         });
-        round_trip(IterateReply {
+        assert_round_trip(IterateReply {
             sections: vec![SectionDescriptor {
                 section_id: b"a".to_vec(),
                 expiration: i64::MAX,
@@ -1097,21 +1087,21 @@ mod tests {
             }],
             more: true,
         });
-        round_trip(ReadReply {
+        assert_round_trip(ReadReply {
             data: vec![b"abc".to_vec(), vec![]],
         });
-        round_trip(ElementError { index: 1 });
-        round_trip(OpenCallback {
+        assert_round_trip(ElementError { index: 1 });
+        assert_round_trip(OpenCallback {
             invocation: 1,
             open_id: 2,
             attributes: Some(attrs()),
         });
-        round_trip(OpenCallback {
+        assert_round_trip(OpenCallback {
             invocation: 1,
             open_id: 2,
             attributes: None,
         });
-        round_trip(SynchronizeCallback { invocation: 4 });
+        assert_round_trip(SynchronizeCallback { invocation: 4 });
     }
 
     #[test]

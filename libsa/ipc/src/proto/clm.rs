@@ -562,6 +562,7 @@ impl ClmCallback {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::assert_round_trip;
 
     fn node(id: u32) -> NodeInfo {
         NodeInfo {
@@ -575,29 +576,17 @@ mod tests {
         }
     }
 
-    fn round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
-        let bytes = v.to_payload();
-        assert_eq!(P::from_payload(&bytes).unwrap(), v);
-        // every strict prefix fails to decode, none panics
-        for cut in 0..bytes.len() {
-            assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
-    }
-
     #[test]
     fn requests_round_trip() {
-        round_trip(NodeGet {
+        assert_round_trip(NodeGet {
             node_id: LOCAL_NODE_ID,
             timeout: 5_000_000_000,
         });
-        round_trip(NodeGetAsync {
+        assert_round_trip(NodeGetAsync {
             invocation: 0xabcdef0123,
             node_id: 16897290,
         });
-        round_trip(Track {
+        assert_round_trip(Track {
             changes: TrackChanges::ChangesOnly,
             current: CurrentView::InReply,
             max_items: 64,
@@ -606,15 +595,15 @@ mod tests {
 
     #[test]
     fn replies_and_callbacks_round_trip() {
-        round_trip(NodeGetReply { node: node(1) });
-        round_trip(TrackReply {
+        assert_round_trip(NodeGetReply { node: node(1) });
+        assert_round_trip(TrackReply {
             view: Some(View {
                 view_number: 12,
                 members: vec![node(1), node(2)],
             }),
         });
-        round_trip(TrackReply { view: None });
-        round_trip(TrackCallback {
+        assert_round_trip(TrackReply { view: None });
+        assert_round_trip(TrackCallback {
             view_number: 16,
             items: vec![
                 TrackItem {
@@ -633,11 +622,11 @@ mod tests {
             ],
             number_of_members: 1,
         });
-        round_trip(NodeGetCallback {
+        assert_round_trip(NodeGetCallback {
             invocation: 7,
             node: Some(node(3)),
         });
-        round_trip(NodeGetCallback {
+        assert_round_trip(NodeGetCallback {
             invocation: 7,
             node: None,
         });

@@ -511,17 +511,7 @@ impl<'a> CpgCallback<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
-        let bytes = v.to_payload();
-        assert_eq!(P::from_payload(&bytes).unwrap(), v);
-        for cut in 0..bytes.len() {
-            assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
-    }
+    use crate::proto::assert_round_trip;
 
     fn name(s: &str) -> GroupName {
         GroupName::new(s.as_bytes()).unwrap()
@@ -533,24 +523,24 @@ mod tests {
 
     #[test]
     fn messages_round_trip() {
-        round_trip(Join { group: name("g") });
-        round_trip(Leave { group: name("") });
-        round_trip(Mcast {
+        assert_round_trip(Join { group: name("g") });
+        assert_round_trip(Leave { group: name("") });
+        assert_round_trip(Mcast {
             guarantee: Guarantee::Agreed,
             data: b"payload".to_vec(),
         });
-        round_trip(MembershipGet { group: name("x") });
-        round_trip(MembershipReply {
+        assert_round_trip(MembershipGet { group: name("x") });
+        assert_round_trip(MembershipReply {
             members: vec![addr(1, 100, Reason::Join), addr(2, 200, Reason::Join)],
         });
-        round_trip(LocalReply { node: 16777343 });
-        round_trip(DeliverCallback {
+        assert_round_trip(LocalReply { node: 16777343 });
+        assert_round_trip(DeliverCallback {
             group: name("g"),
             node: 1,
             pid: 2,
             data: vec![9; 10],
         });
-        round_trip(ConfChgCallback {
+        assert_round_trip(ConfChgCallback {
             group: name("g"),
             members: vec![addr(1, 1, Reason::Join)],
             left: vec![addr(2, 2, Reason::NodeDown), addr(2, 3, Reason::ProcDown)],

@@ -491,17 +491,7 @@ impl<'a> EvsCallback<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
-        let bytes = v.to_payload();
-        assert_eq!(P::from_payload(&bytes).unwrap(), v);
-        for cut in 0..bytes.len() {
-            assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
-    }
+    use crate::proto::assert_round_trip;
 
     fn key(b: u8) -> GroupKey {
         let mut k = [0u8; KEY_LEN];
@@ -512,28 +502,28 @@ mod tests {
 
     #[test]
     fn messages_round_trip() {
-        round_trip(Join {
+        assert_round_trip(Join {
             groups: vec![key(1), key(2)],
         });
-        round_trip(Leave { groups: vec![] });
-        round_trip(McastJoined {
+        assert_round_trip(Leave { groups: vec![] });
+        assert_round_trip(McastJoined {
             guarantee: Guarantee::Safe,
             data: b"hello".to_vec(),
         });
-        round_trip(McastGroups {
+        assert_round_trip(McastGroups {
             guarantee: Guarantee::Agreed,
             groups: vec![key(9)],
             data: vec![],
         });
-        round_trip(MembershipReply {
+        assert_round_trip(MembershipReply {
             local: 7,
             members: vec![7, 8, 9],
         });
-        round_trip(DeliverCallback {
+        assert_round_trip(DeliverCallback {
             node: 3,
             data: vec![0, 1, 2, 255],
         });
-        round_trip(ConfChgCallback {
+        assert_round_trip(ConfChgCallback {
             members: vec![1, 2],
             left: vec![3],
             joined: vec![],

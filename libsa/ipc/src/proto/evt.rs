@@ -631,17 +631,7 @@ impl EvtCallback {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
-        let bytes = v.to_payload();
-        assert_eq!(P::from_payload(&bytes).unwrap(), v);
-        for cut in 0..bytes.len() {
-            assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
-        }
-        let mut longer = bytes.clone();
-        longer.push(0);
-        assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
-    }
+    use crate::proto::assert_round_trip;
 
     fn attributes() -> Attributes {
         Attributes {
@@ -654,26 +644,26 @@ mod tests {
 
     #[test]
     fn requests_round_trip() {
-        round_trip(ChannelOpen {
+        assert_round_trip(ChannelOpen {
             name: Name::try_from("chan").unwrap(),
             flags: open_flags::ALL,
             invocation: None,
         });
-        round_trip(ChannelOpen {
+        assert_round_trip(ChannelOpen {
             name: Name::try_from("chan").unwrap(),
             flags: open_flags::SUBSCRIBER,
             invocation: Some(0xfeed),
         });
-        round_trip(ChannelClose { open_id: 3 });
-        round_trip(ChannelUnlink {
+        assert_round_trip(ChannelClose { open_id: 3 });
+        assert_round_trip(ChannelUnlink {
             name: Name::try_from("chan").unwrap(),
         });
-        round_trip(Publish {
+        assert_round_trip(Publish {
             open_id: 7,
             attributes: attributes(),
             data: b"payload".to_vec(),
         });
-        round_trip(Subscribe {
+        assert_round_trip(Subscribe {
             open_id: 7,
             subscription_id: 0x1234,
             filters: vec![
@@ -687,11 +677,11 @@ mod tests {
                 },
             ],
         });
-        round_trip(Unsubscribe {
+        assert_round_trip(Unsubscribe {
             open_id: 7,
             subscription_id: 9,
         });
-        round_trip(RetentionClear {
+        assert_round_trip(RetentionClear {
             open_id: 7,
             event_id: 0x0101_d50a_0000_0002,
         });
@@ -699,12 +689,12 @@ mod tests {
 
     #[test]
     fn replies_and_callbacks_round_trip() {
-        round_trip(OpenReply { open_id: 1 });
-        round_trip(PublishReply {
+        assert_round_trip(OpenReply { open_id: 1 });
+        assert_round_trip(PublishReply {
             event_id: 42,
             publish_time: 1_700_000_000_000_000_000,
         });
-        round_trip(OpenCallback {
+        assert_round_trip(OpenCallback {
             invocation: 0xfeed,
             open_id: 2,
         });
@@ -718,8 +708,8 @@ mod tests {
                 data: vec![0; 100],
             },
         };
-        round_trip(delivered.clone());
-        round_trip(Pulled {
+        assert_round_trip(delivered.clone());
+        assert_round_trip(Pulled {
             events: vec![
                 delivered,
                 Delivered {

@@ -93,3 +93,18 @@ impl Payload for () {
         Ok(())
     }
 }
+
+/// Checks the wire contract of one value: it decodes back to itself,
+/// every strict prefix of its encoding fails to decode (and none panics),
+/// and a trailing byte is refused.
+#[cfg(test)]
+pub(crate) fn assert_round_trip<P: Payload + PartialEq + std::fmt::Debug>(v: P) {
+    let bytes = v.to_payload();
+    assert_eq!(P::from_payload(&bytes).unwrap(), v);
+    for cut in 0..bytes.len() {
+        assert!(P::from_payload(&bytes[..cut]).is_err(), "cut {cut}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(P::from_payload(&longer), Err(DecodeError::TrailingBytes(1)));
+}
