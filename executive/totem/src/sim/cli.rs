@@ -383,6 +383,8 @@ pub fn main<P: Protocol>(args: impl IntoIterator<Item = String>) -> i32 {
     match result {
         Ok(true) => 0,
         Ok(false) => 1,
+        // The reader went away (`totem-sim ... | head`): nothing to report.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 1,
         Err(e) => {
             eprintln!("totem-sim: {e}");
             2
