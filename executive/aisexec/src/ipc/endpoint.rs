@@ -1,15 +1,18 @@
 //! The listening socket: `OPENAIS_IPC_SOCKET` names it, `@name` for the
-//! Linux abstract namespace, anything else a filesystem path.
+//! Linux abstract namespace, anything else a filesystem path; the
+//! notation is the libraries' ([`SocketAddress`]), so both sides always
+//! agree on where to meet.
 
 use std::fmt;
 use std::io;
-use std::os::linux::net::SocketAddrExt;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 
+use sa_ipc::SocketAddress;
+
 /// The socket name used when `OPENAIS_IPC_SOCKET` is not set.
-pub const DEFAULT_SOCKET: &str = "@libais.socket";
+pub use sa_ipc::address::DEFAULT_SOCKET;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
@@ -27,29 +30,23 @@ pub enum EndpointError {
     NotASocket(PathBuf),
 }
 
-/// Where the executive listens.
+/// Where the executive listens: a [`SocketAddress`] with a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SocketName {
-    /// Linux abstract namespace (no file; gone when the executive exits).
-    Abstract(Vec<u8>),
-    /// A filesystem path.
-    Path(PathBuf),
-}
+pub struct SocketName(SocketAddress);
 
 impl SocketName {
     pub fn parse(s: &str) -> Result<SocketName, EndpointError> {
-        match s.strip_prefix('@') {
-            Some("") => Err(EndpointError::Empty),
-            Some(name) => Ok(SocketName::Abstract(name.as_bytes().to_vec())),
-            None if s.is_empty() => Err(EndpointError::Empty),
-            None => Ok(SocketName::Path(PathBuf::from(s))),
+        if s.is_empty() || s == "@" {
+            return Err(EndpointError::Empty);
         }
+        Ok(SocketName(SocketAddress::parse(s)))
     }
 
-    fn address(&self) -> io::Result<SocketAddr> {
-        match self {
-            SocketName::Abstract(name) => SocketAddr::from_abstract_name(name),
-            SocketName::Path(p) => SocketAddr::from_pathname(p),
+    /// The filesystem path, for a path name.
+    fn path(&self) -> Option<&Path> {
+        match &self.0 {
+            SocketAddress::Path(p) => Some(p),
+            SocketAddress::Abstract(_) => None,
         }
     }
 
@@ -65,15 +62,15 @@ impl SocketName {
     /// socket is bound before the executive starts its runtime (and
     /// before it daemonizes), so that such errors reach the terminal.
     pub fn bind(&self) -> Result<UnixListener, EndpointError> {
-        if let SocketName::Path(path) = self {
+        if let Some(path) = self.path() {
             remove_stale(path, self)?;
         }
-        let addr = self.address().map_err(|e| self.io_error(e))?;
+        let addr = self.0.to_socket_addr().map_err(|e| self.io_error(e))?;
         let listener = UnixListener::bind_addr(&addr).map_err(|e| match e.kind() {
             io::ErrorKind::AddrInUse => EndpointError::InUse(self.to_string()),
             _ => self.io_error(e),
         })?;
-        if let SocketName::Path(path) = self {
+        if let Some(path) = self.path() {
             // Anyone may connect; the peer-credential check decides who is
             // served, and refuses the others with SA_AIS_ERR_SECURITY.
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777))
@@ -88,7 +85,7 @@ impl SocketName {
     /// Removes the socket file of a path name (nothing to do for an
     /// abstract name).
     pub fn unlink(&self) {
-        if let SocketName::Path(path) = self {
+        if let Some(path) = self.path() {
             if let Err(e) = std::fs::remove_file(path) {
                 if e.kind() != io::ErrorKind::NotFound {
                     log::warn!(target: "IPC", "cannot remove {}: {e}", path.display());
@@ -116,10 +113,7 @@ fn remove_stale(path: &Path, name: &SocketName) -> Result<(), EndpointError> {
 
 impl fmt::Display for SocketName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SocketName::Abstract(n) => write!(f, "@{}", String::from_utf8_lossy(n)),
-            SocketName::Path(p) => write!(f, "{}", p.display()),
-        }
+        self.0.fmt(f)
     }
 }
 
@@ -131,11 +125,11 @@ mod tests {
     fn parse_names() {
         assert_eq!(
             SocketName::parse("@libais.socket").unwrap(),
-            SocketName::Abstract(b"libais.socket".to_vec())
+            SocketName(SocketAddress::Abstract(b"libais.socket".to_vec()))
         );
         assert_eq!(
             SocketName::parse("/run/ais.sock").unwrap(),
-            SocketName::Path("/run/ais.sock".into())
+            SocketName(SocketAddress::Path("/run/ais.sock".into()))
         );
         assert!(SocketName::parse("@").is_err());
         assert!(SocketName::parse("").is_err());
@@ -149,7 +143,7 @@ mod tests {
     fn stale_path_is_replaced_and_live_one_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ais.sock");
-        let name = SocketName::Path(path.clone());
+        let name = SocketName(SocketAddress::Path(path.clone()));
         // a socket file nobody listens on any more
         drop(UnixListener::bind(&path).unwrap());
         assert!(path.exists());
