@@ -215,12 +215,7 @@ impl Evt {
                 warn!(target: "EVT", "local opening {open_id} of connection {conn} lost its channel");
                 continue;
             }
-            let events: Vec<Arc<EventRecord>> = self
-                .retained
-                .of_channel(channel)
-                .into_iter()
-                .map(|r| Arc::clone(&r.event))
-                .collect();
+            let events = self.retained.events_of(channel);
             let (queued, l) = self
                 .local
                 .deliver_retained(conn, open_id, None, &events, now);

@@ -3,16 +3,13 @@
 //! multicast and answered on delivery (see [`super::apply`]).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use sa_abi::ais::{
     SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_EXIST,
     SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
 };
 use sa_abi::evt::{SA_EVT_EVENTID_LOST, SA_EVT_EVENTID_NONE};
-use sa_ipc::proto::evt::{
-    open_flags, ChannelOpen, EventRecord, EvtRequest, Pulled, MAX_PULL_BYTES,
-};
+use sa_ipc::proto::evt::{open_flags, ChannelOpen, EvtRequest, Pulled, MAX_PULL_BYTES};
 use sa_ipc::proto::Payload;
 
 use super::local::LocalOpen;
@@ -127,12 +124,7 @@ impl Evt {
                 let channel = open.channel;
                 ctx.respond(req, SA_AIS_OK, Vec::new());
                 // Retained events reach a new subscription at once.
-                let events: Vec<Arc<EventRecord>> = self
-                    .retained
-                    .of_channel(channel)
-                    .into_iter()
-                    .map(|r| Arc::clone(&r.event))
-                    .collect();
+                let events = self.retained.events_of(channel);
                 let (queued, lost) = self.local.deliver_retained(
                     req.conn,
                     sub.open_id,

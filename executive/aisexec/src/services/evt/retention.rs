@@ -124,6 +124,15 @@ impl RetainedEvents {
         v
     }
 
+    /// The events of `channel` in publish order, shared, for delivery to
+    /// a subscription.
+    pub fn events_of(&self, channel: ChannelId) -> Vec<Arc<EventRecord>> {
+        self.of_channel(channel)
+            .into_iter()
+            .map(|r| Arc::clone(&r.event))
+            .collect()
+    }
+
     /// When this node should send the expiry notice of `r`.
     fn notice_at(&self, r: &Retained, lowest_member: bool) -> i64 {
         if let Some(again) = self.noticed.get(&r.event.event_id) {
