@@ -286,13 +286,11 @@ impl IpcServer {
             },
             stream,
         );
-        let reply = Frame {
-            service: frame.service,
-            kind: KIND_HELLO,
-            error: SA_AIS_OK,
-            seq: frame.seq,
-            payload: HelloReply { conn_id: conn.0 }.to_payload(),
-        };
+        let reply = hello_answer(
+            frame,
+            SA_AIS_OK,
+            HelloReply { conn_id: conn.0 }.to_payload(),
+        );
         if let Err(e) = request.outbox.push(&reply) {
             warn!(target: "IPC", "cannot answer the hello of {cred}: {e}");
             return;
@@ -341,13 +339,7 @@ impl IpcServer {
             },
             stream,
         );
-        let ok = Frame {
-            service: frame.service,
-            kind: KIND_HELLO,
-            error: SA_AIS_OK,
-            seq: frame.seq,
-            payload: Vec::new(),
-        };
+        let ok = hello_answer(frame, SA_AIS_OK, Vec::new());
         if let Err(e) = dispatch.outbox.push(&ok) {
             warn!(target: "IPC", "cannot answer the dispatch hello of {cred}: {e}");
             return;
@@ -476,13 +468,7 @@ impl IpcServer {
     /// Answers a hello with an error and closes the socket, without ever
     /// waiting for the client in the executive's task.
     fn refuse(&self, mut stream: UnixStream, hello: &Frame, error: u32) {
-        let reply = Frame {
-            service: hello.service,
-            kind: KIND_HELLO,
-            error,
-            seq: hello.seq,
-            payload: Vec::new(),
-        };
+        let reply = hello_answer(hello, error, Vec::new());
         let timeout = self.limits.setup_timeout;
         tokio::spawn(async move {
             if let Ok(bytes) = reply.to_bytes() {
@@ -567,6 +553,17 @@ impl LibraryLink for IpcServer {
 impl Drop for IpcServer {
     fn drop(&mut self) {
         self.accept.abort();
+    }
+}
+
+/// The executive's answer to a hello frame.
+fn hello_answer(hello: &Frame, error: u32, payload: Vec<u8>) -> Frame {
+    Frame {
+        service: hello.service,
+        kind: KIND_HELLO,
+        error,
+        seq: hello.seq,
+        payload,
     }
 }
 
