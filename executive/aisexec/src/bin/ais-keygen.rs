@@ -210,28 +210,34 @@ fn generate(options: &Options) -> Result<(), KeygenError> {
 
 fn main() -> ExitCode {
     let command = parse_args(std::env::args_os().skip(1), std::env::var_os(PATH_ENV));
+    // Messages are written without `print!`, which panics when stdout or
+    // stderr is closed: the key must be written (or the error reported by
+    // the exit status) whatever happens to the terminal.
+    let mut out = io::stdout();
     let outcome = command.and_then(|command| match command {
         Command::Help => {
-            print!("{USAGE}");
+            let _ = write!(out, "{USAGE}");
             Ok(())
         }
         Command::Generate(options) => {
-            println!(
+            let _ = writeln!(
+                out,
                 "ais-keygen: reading {} bits of key from the kernel random source",
                 KEY_LEN * 8
             );
             generate(&options).map(|()| {
-                println!(
+                let _ = writeln!(
+                    out,
                     "ais-keygen: wrote the key to {} (mode 0400); copy it to every node",
                     options.path.display()
-                )
+                );
             })
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("ais-keygen: {err}");
+            let _ = writeln!(io::stderr(), "ais-keygen: {err}");
             ExitCode::from(err.exit_code())
         }
     }

@@ -94,17 +94,23 @@ fn render(s: &RingStatusReply) -> String {
     out
 }
 
+/// Writes to stdout; a reader that went away (`| head`, a closed stdout)
+/// is not an error of ours, and must not make the tool panic as `print!`
+/// would (stderr is written the same way).
+fn say(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 fn run(actions: &Actions) -> Result<(), CallError> {
     let addr = SocketAddress::from_env();
     let conn = Connection::connect_to(&addr, service::CFG)?;
     if actions.reenable {
-        println!("Re-enabling all failed rings.");
+        say("Re-enabling all failed rings.\n");
         conn.call_within(&RingReenable, REQUEST_TIMEOUT)?;
     }
     if actions.status {
         let status = conn.call_within(&RingStatusGet, REQUEST_TIMEOUT)?;
-        // A reader that went away (`| head`) is not an error of ours.
-        let _ = std::io::stdout().write_all(render(&status).as_bytes());
+        say(&render(&status));
     }
     Ok(())
 }
@@ -113,18 +119,19 @@ fn main() -> ExitCode {
     let actions = match parse(std::env::args_os().skip(1)) {
         Ok(Some(a)) => a,
         Ok(None) => {
-            print!("{USAGE}");
+            say(USAGE);
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprint!("openais-cfgtool: {e}\n{USAGE}");
+            let _ = write!(std::io::stderr(), "openais-cfgtool: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
     match run(&actions) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "Could not initialize openais configuration API error {}: {e}",
                 e.to_ais()
             );

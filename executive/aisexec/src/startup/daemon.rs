@@ -79,11 +79,13 @@ fn parent_waits(read_end: OwnedFd) -> ! {
     if word == READY {
         std::process::exit(0);
     }
-    if word.is_empty() {
-        eprintln!("aisexec: the daemon exited while starting");
+    // Not `eprintln!`, which panics on a closed stderr.
+    let mut stderr = std::io::stderr();
+    let _ = if word.is_empty() {
+        writeln!(stderr, "aisexec: the daemon exited while starting")
     } else {
-        eprintln!("{}", String::from_utf8_lossy(&word));
-    }
+        writeln!(stderr, "{}", String::from_utf8_lossy(&word))
+    };
     std::process::exit(1);
 }
 

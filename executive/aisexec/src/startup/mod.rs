@@ -8,6 +8,7 @@ mod realtime;
 mod run_dir;
 
 use std::ffi::OsString;
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -66,12 +67,13 @@ pub enum StartupError {
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let options = match Options::parse(args) {
         Ok(o) => o,
+        // Written without `print!`, which panics on a closed stdout/stderr.
         Err(ArgsError::Help) => {
-            println!("{USAGE}");
+            let _ = writeln!(io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("aisexec: {e}\n{USAGE}");
+            let _ = writeln!(io::stderr(), "aisexec: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -88,7 +90,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             error!(target: "MAIN", "{text}");
             match readiness.take() {
                 Some(r) => r.failed(&text),
-                None if matches!(e, StartupError::Config(_)) => eprintln!("{text}"),
+                None if matches!(e, StartupError::Config(_)) => {
+                    let _ = writeln!(io::stderr(), "{text}");
+                }
                 None => {}
             }
             ExitCode::FAILURE
