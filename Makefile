@@ -12,7 +12,6 @@ PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
-BINDIR     ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
 
@@ -90,14 +89,13 @@ run: all
 
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/openais $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/ais
+		$(DESTDIR)$(SYSCONFDIR)/ais
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/openais/
 	$(foreach n,$(LIBNAMES),install -m 0755 $(LIBOUT)/lib$(n).so.2.0.0 $(DESTDIR)$(LIBDIR)/ && \
 		ln -sf lib$(n).so.2.0.0 $(DESTDIR)$(LIBDIR)/lib$(n).so.2 && \
 		ln -sf lib$(n).so.2 $(DESTDIR)$(LIBDIR)/lib$(n).so && \
 		$(if $(call lowerfirst,$(n)),ln -sf lib$(n).so.2 $(DESTDIR)$(LIBDIR)/lib$(call lowerfirst,$(n)).so &&) true;)
-	$(foreach x,$(EXECUTABLES),$(if $(wildcard $(TARGET)/$(x)),install -m 0755 $(TARGET)/$(x) \
-		$(DESTDIR)$(if $(filter aisexec,$(x)),$(SBINDIR),$(SBINDIR))/ &&) true;)
+	$(foreach x,$(EXECUTABLES),install -m 0755 $(TARGET)/$(x) $(DESTDIR)$(SBINDIR)/ &&) true
 	$(foreach f,$(wildcard conf/*.conf),install -m 0644 $(f) $(DESTDIR)$(SYSCONFDIR)/ais/$(notdir $(f)).example &&) true
 
 uninstall:
