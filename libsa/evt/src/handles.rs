@@ -183,10 +183,9 @@ pub(crate) fn new_event_state() -> EventState {
 mod tests {
     use std::thread;
 
-    use sa_abi::ais::SA_AIS_OK;
-    use sa_ipc::frame::{read_frame, write_frame};
-    use sa_ipc::hello::HelloReply;
-    use sa_ipc::{service, Frame, Payload, SocketAddress, KIND_HELLO};
+    use sa_ipc::frame::read_frame;
+    use sa_ipc::testing::accept_connection;
+    use sa_ipc::{service, SocketAddress};
 
     use super::*;
 
@@ -196,16 +195,9 @@ mod tests {
         let addr = SocketAddress::parse(&format!("@sa-evt-{tag}-{}", std::process::id()));
         let listener = addr.bind().unwrap();
         thread::spawn(move || {
-            let mut halves = Vec::new();
-            for reply in [HelloReply { conn_id: 1 }.to_payload(), Vec::new()] {
-                let (mut s, _) = listener.accept().unwrap();
-                read_frame(&mut s).unwrap();
-                let hello = Frame::callback(service::EVT, KIND_HELLO, SA_AIS_OK, reply);
-                write_frame(&mut s, &hello).unwrap();
-                halves.push(s);
-            }
+            let (mut request, _dispatch) = accept_connection(&listener, 1).unwrap();
             // Until the library shuts the connection down.
-            let _ = read_frame(&mut halves[0]);
+            let _ = read_frame(&mut request);
         });
         Arc::new(EvtInstance {
             conn: Connection::connect_to(&addr, service::EVT).unwrap(),

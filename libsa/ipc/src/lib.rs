@@ -11,6 +11,9 @@
 //! - [`client`], a library handle's connection (requests and callbacks);
 //! - [`handle_db`], random, generation-checked handles;
 //! - [`ffi`], panic guard, version negotiation, dispatch loop.
+//!
+//! Tests of the libraries: `testing` (feature `test-support`), the
+//! executive's side of the connection set-up.
 
 pub mod address;
 pub mod client;
@@ -21,6 +24,8 @@ pub mod handle_db;
 pub mod hello;
 pub mod proto;
 mod sys;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use address::SocketAddress;
 pub use client::{CallError, Connection, IpcError};

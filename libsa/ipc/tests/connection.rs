@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use sa_abi::ais::*;
 use sa_ipc::ffi::{dispatch, DispatchMode};
 use sa_ipc::frame::{read_frame, write_frame};
-use sa_ipc::hello::{Hello, HelloReply, Role};
 use sa_ipc::proto::clm;
 use sa_ipc::{service, CallError, Connection, Frame, IpcError, Payload, SocketAddress, KIND_HELLO};
 
@@ -28,29 +27,7 @@ fn unique_address() -> SocketAddress {
 /// Accepts one library connection (both halves) the way the executive
 /// does and returns the two server-side streams.
 fn accept_pair(listener: &UnixListener, conn_id: u64) -> (UnixStream, UnixStream) {
-    let (mut req, _) = listener.accept().unwrap();
-    let hello_frame = read_frame(&mut req).unwrap();
-    assert_eq!(hello_frame.kind, KIND_HELLO);
-    let hello = Hello::from_payload(&hello_frame.payload).unwrap();
-    assert_eq!(hello.role, Role::Request);
-    assert_eq!(hello.service, hello_frame.service);
-    let reply = HelloReply { conn_id }.to_payload();
-    write_frame(
-        &mut req,
-        &Frame::callback(hello.service, KIND_HELLO, SA_AIS_OK, reply),
-    )
-    .unwrap();
-    let (mut disp, _) = listener.accept().unwrap();
-    let hello_frame = read_frame(&mut disp).unwrap();
-    let hello = Hello::from_payload(&hello_frame.payload).unwrap();
-    assert_eq!(hello.role, Role::Dispatch);
-    assert_eq!(hello.conn_id, conn_id);
-    write_frame(
-        &mut disp,
-        &Frame::callback(hello.service, KIND_HELLO, SA_AIS_OK, Vec::new()),
-    )
-    .unwrap();
-    (req, disp)
+    sa_ipc::testing::accept_connection(listener, conn_id).unwrap()
 }
 
 fn local_node() -> clm::NodeInfo {

@@ -9,9 +9,10 @@ use std::thread;
 
 use sa_abi::ais::*;
 use sa_ipc::frame::{read_frame, write_frame};
-use sa_ipc::hello::{Hello, HelloReply, Role};
+use sa_ipc::hello::Role;
 use sa_ipc::proto::clm::*;
-use sa_ipc::{service, Frame, Payload, SocketAddress, KIND_HELLO};
+use sa_ipc::testing::answer_hello;
+use sa_ipc::{service, Frame, Payload, SocketAddress};
 
 pub const LOCAL_ID: u32 = 0x0101_d50a;
 
@@ -53,30 +54,19 @@ fn serve(listener: UnixListener, cluster: Arc<Cluster>, dispatchers: Arc<Dispatc
     let mut next_id = 1u64;
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
-        let Ok(f) = read_frame(&mut stream) else {
-            continue;
-        };
-        let Ok(hello) = Hello::from_payload(&f.payload) else {
+        // A request socket gets `next_id` as its connection id.
+        let Ok(hello) = answer_hello(&mut stream, next_id) else {
             continue;
         };
         match hello.role {
             Role::Request => {
                 let id = next_id;
                 next_id += 1;
-                let reply = HelloReply { conn_id: id }.to_payload();
-                let _ = write_frame(
-                    &mut stream,
-                    &Frame::callback(service::CLM, KIND_HELLO, SA_AIS_OK, reply),
-                );
                 let cluster = Arc::clone(&cluster);
                 let dispatchers = Arc::clone(&dispatchers);
                 thread::spawn(move || serve_requests(stream, id, &cluster, &dispatchers));
             }
             Role::Dispatch => {
-                let _ = write_frame(
-                    &mut stream,
-                    &Frame::callback(service::CLM, KIND_HELLO, SA_AIS_OK, Vec::new()),
-                );
                 dispatchers.lock().unwrap().insert(hello.conn_id, stream);
             }
         }
