@@ -19,6 +19,7 @@ impl Srp {
                 self.proc_set = self.members.iter().copied().collect();
                 self.proc_set.insert(self.me);
                 self.fail_set.clear();
+                self.firm_fail.clear();
             }
             State::Commit | State::Recovery => self.abandon_formation(),
         }
@@ -108,9 +109,27 @@ impl Srp {
         let mut procs: BTreeSet<NodeId> = j.proc_set.into_iter().collect();
         procs.insert(sender);
         let fails: BTreeSet<NodeId> = j.fail_set.into_iter().collect();
+        let mut restarted = false;
+        if self.state == State::Gather && fails.is_empty() && !self.fail_set.is_empty() {
+            // The sender starts a fresh round (it judged nobody yet), while
+            // we hold verdicts against processors we still hear, reached in
+            // a round the sender was not part of. Rounds of different
+            // groups that do not start together keep splitting each other;
+            // join the fresh round instead.
+            let stale: Vec<NodeId> = self
+                .fail_set
+                .iter()
+                .copied()
+                .filter(|&f| !self.firm_fail.contains(&f) && self.heard_lately(f))
+                .collect();
+            for f in stale {
+                self.fail_set.remove(&f);
+                restarted = true;
+            }
+        }
 
         if procs == self.proc_set && fails == self.fail_set {
-            if self.state != State::Gather {
+            if self.state != State::Gather || restarted {
                 self.enter_gather();
                 self.sets_changed();
             }
@@ -130,6 +149,10 @@ impl Srp {
         // nor the sender: if it really cannot hear us, our consensus
         // timeout settles it.
         let trusted = self.members.contains(&sender) && j.ring_seq >= self.ring_id().seq;
+        if trusted {
+            self.firm_fail
+                .extend(fails.iter().copied().filter(|&f| f != self.me));
+        }
         let taken: Vec<NodeId> = fails
             .iter()
             .copied()
@@ -145,7 +168,7 @@ impl Srp {
         let before = (self.proc_set.len(), self.fail_set.len());
         self.proc_set.extend(procs.iter().copied());
         self.fail_set.extend(taken);
-        if (self.proc_set.len(), self.fail_set.len()) == before {
+        if (self.proc_set.len(), self.fail_set.len()) == before && !restarted {
             // Nothing new to us: the sender catches up with our joins, or
             // keeps a verdict we do not share.
             return;
@@ -264,6 +287,7 @@ impl Srp {
         self.enter_gather();
         self.proc_set.insert(sender);
         self.fail_set.insert(sender);
+        self.firm_fail.insert(sender);
         self.sets_changed();
     }
 }

@@ -165,6 +165,9 @@ pub struct Srp {
     tok: TokenState,
     proc_set: BTreeSet<NodeId>,
     fail_set: BTreeSet<NodeId>,
+    /// Failures that stand for the whole gather even if the processor is
+    /// still heard: it left, or it kept failing to receive.
+    firm_fail: BTreeSet<NodeId>,
     /// Processors that sent a join with exactly our current sets.
     consensus: BTreeSet<NodeId>,
     /// When a packet last arrived from each processor.
@@ -198,6 +201,7 @@ impl Srp {
             tok: TokenState::default(),
             proc_set: BTreeSet::from([me]),
             fail_set: BTreeSet::new(),
+            firm_fail: BTreeSet::new(),
             consensus: BTreeSet::new(),
             last_heard: BTreeMap::new(),
             abandoned_high: 0,

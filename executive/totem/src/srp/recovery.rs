@@ -170,6 +170,7 @@ impl Srp {
         self.safe_upto = self.tok.safe_upto;
         self.proc_set = self.members.iter().copied().collect();
         self.fail_set.clear();
+        self.firm_fail.clear();
         self.consensus.clear();
         self.stats.rings_installed += 1;
         self.cancel_timer(TimerKind::Join);

@@ -365,6 +365,7 @@ impl Srp {
         self.enter_gather();
         self.proc_set.insert(lagging);
         self.fail_set.insert(lagging);
+        self.firm_fail.insert(lagging);
         self.sets_changed();
         true
     }
