@@ -4,19 +4,17 @@
 //! Services never talk to Totem directly. They multicast through
 //! [`Ordering::mcast`] and learn what happened from [`OrderingEvent`]s:
 //! every message delivered in agreed order, and every configuration change
-//! (transitional, then regular) at its place in the message stream. Two
-//! implementations exist or will: [`Loopback`], the single-node stage that
-//! delivers this node's own messages back to it, and the Totem driver of
-//! `net/`. Swapping one for the other changes no service code.
+//! (transitional, then regular) at its place in the message stream. The
+//! implementation is the Totem driver of `net/`
+//! ([`TotemOrdering`](crate::net::TotemOrdering)); service tests drive the
+//! services with simulated clusters through [`McastSink`] instead.
 
 mod identity;
-mod loopback;
 mod ring_store;
 
 use std::future::Future;
 
 pub use identity::{address_text, local_addresses, IdentityError, LocalNode};
-pub use loopback::Loopback;
 pub use ring_store::{RingStore, RingStoreError};
 pub use totem::{ConfChg, ConfChgKind, Guarantee, McastError, NodeId, RingId};
 
