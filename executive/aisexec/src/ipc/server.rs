@@ -491,8 +491,9 @@ impl IpcServer {
 
     fn fresh_conn_id(&self) -> ConnId {
         loop {
-            // A failing system RNG leaves 0, which is never handed out.
-            let id = ConnId(getrandom::u64().unwrap_or(0));
+            // The kernel's CSPRNG, or (should it fail) a randomly keyed
+            // hash: either way a value, so the loop cannot spin for ever.
+            let id = ConnId(sa_ipc::random_u64());
             if id.0 != 0 && !self.conns.contains_key(&id) && !self.pending.contains_key(&id) {
                 return id;
             }
