@@ -91,6 +91,9 @@ pub struct Framing {
     stats: FramingStats,
     digest_log: RateLimit,
     mismatch_log: RateLimit,
+    random_log: RateLimit,
+    /// Counts the nonces made without the random source.
+    nonce_counter: u32,
 }
 
 impl Framing {
@@ -102,6 +105,8 @@ impl Framing {
             stats: FramingStats::default(),
             digest_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
             mismatch_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
+            random_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
+            nonce_counter: 0,
         }
     }
 
@@ -116,16 +121,31 @@ impl Framing {
         self.plain.extend_from_slice(packet);
         let mut nonce = [0u8; NONCE_LEN];
         if let Err(e) = getrandom::fill(&mut nonce) {
-            // getrandom(2) does not fail once the pool is initialised;
-            // a time-based nonce still never repeats within this process.
-            warn!(target: "TOTEM", "random source failed ({e}); using a time-based nonce");
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            nonce = t.to_le_bytes();
+            // getrandom(2) does not fail once the pool is initialised.
+            if let Some(n) = self.random_log.check(Instant::now()) {
+                warn!(target: "TOTEM",
+                    "random source failed ({e}); using unique counter nonces ({n} more since the last report)");
+            }
+            nonce = self.fallback_nonce();
         }
         self.security.seal(nonce, &self.plain, out);
+    }
+
+    /// A nonce without the random source that still never repeats under
+    /// the cluster's key: the clock, this node's id (no two nodes share
+    /// one) and a per-node counter (no two packets of this node share one
+    /// before it wraps, 2^32 packets later, by when the clock has moved).
+    fn fallback_nonce(&mut self) -> [u8; NONCE_LEN] {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let nanos = u64::try_from(nanos).unwrap_or(u64::MAX);
+        self.nonce_counter = self.nonce_counter.wrapping_add(1);
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce[..8].copy_from_slice(&nanos.to_le_bytes());
+        nonce[8..12].copy_from_slice(&self.me.to_le_bytes());
+        nonce[12..].copy_from_slice(&self.nonce_counter.to_le_bytes());
+        nonce
     }
 
     /// Opens a received datagram: the sender's node id and the Totem
@@ -215,6 +235,18 @@ mod tests {
         assert_eq!(b.stats().malformed, 1);
         assert_eq!(off.stats().mode_mismatch, 1);
         assert_eq!(off.stats().malformed, 1);
+    }
+
+    #[test]
+    fn fallback_nonces_differ_per_packet_and_per_node() {
+        let mut a = Framing::new(PacketSecurity::integrity_only(), 11);
+        let mut b = Framing::new(PacketSecurity::integrity_only(), 22);
+        let a1 = a.fallback_nonce();
+        let a2 = a.fallback_nonce();
+        let b1 = b.fallback_nonce();
+        assert_ne!(a1, a2);
+        assert_ne!(a1[8..], b1[8..], "node id and counter part");
+        assert_eq!(a1[8..12], 11u32.to_le_bytes());
     }
 
     #[test]
