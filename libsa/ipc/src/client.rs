@@ -3,14 +3,17 @@
 //! dispatch socket (callbacks only; its fd is the SA selection object).
 //!
 //! Every wait is bounded: an executive that died is noticed at once (EOF,
-//! EPIPE), one that hangs after the request's timeout. A response that
-//! arrives after its request timed out is recognised by its seq and
-//! discarded, so the connection stays usable.
+//! EPIPE), one that hangs after the request's timeout (or, while
+//! connecting, after [`SETUP_TIMEOUT`], even when it stopped accepting
+//! and its listen backlog is full). A response that arrives after its
+//! request timed out is recognised by its seq and discarded, so the
+//! connection stays usable.
 //!
 //! Errors map to SaAisErrorT with [`IpcError::to_ais`]; in particular no
-//! executive listening gives SA_AIS_ERR_TRY_AGAIN, as openais does and as
-//! B.01.01 describes it ("the service cannot be provided at this time"):
-//! the conformance suite's `CF_RETRY` retries exactly that code.
+//! executive listening (or none accepting) gives SA_AIS_ERR_TRY_AGAIN, as
+//! openais does and as B.01.01 describes it ("the service cannot be
+//! provided at this time"): the conformance suite's `CF_RETRY` retries
+//! exactly that code.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
