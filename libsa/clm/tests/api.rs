@@ -344,3 +344,54 @@ fn track_flags_callback_and_stop() {
     }
     finalize(h);
 }
+
+/// The handle the re-entering callback works on.
+static REENTER_HANDLE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// (node get, finalize) results of calls made inside the callback.
+static REENTER_RESULTS: Mutex<Vec<(u32, u32)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn reenter_on_node_get(
+    _inv: SaInvocationT,
+    _n: *const SaClmClusterNodeT,
+    _error: SaAisErrorT,
+) {
+    let h = REENTER_HANDLE.load(std::sync::atomic::Ordering::SeqCst);
+    let mut node = SaClmClusterNodeT::default();
+    // SAFETY: valid pointers; any handle value is allowed.
+    let results = unsafe {
+        (
+            saClmClusterNodeGet(h, SA_CLM_LOCAL_NODE_ID, 1_000_000_000, &mut node),
+            saClmFinalize(h),
+        )
+    };
+    REENTER_RESULTS.lock().unwrap().push(results);
+}
+
+/// A callback may call the library on its own handle, Finalize included:
+/// the dispatch that runs it holds no lock the calls need.
+#[test]
+fn callbacks_may_call_the_library_and_finalize_their_handle() {
+    let callbacks = SaClmCallbacksT {
+        saClmClusterNodeGetCallback: Some(reenter_on_node_get),
+        saClmClusterTrackCallback: None,
+    };
+    let h = init(Some(&callbacks));
+    REENTER_HANDLE.store(h, std::sync::atomic::Ordering::SeqCst);
+    // SAFETY: valid handle.
+    let rc = unsafe { saClmClusterNodeGetAsync(h, 0xC001, SA_CLM_LOCAL_NODE_ID) };
+    assert_eq!(rc, SA_AIS_OK);
+    // SAFETY: valid handle; the callback is valid.
+    let t = std::thread::spawn(move || unsafe { saClmDispatch(h, SA_DISPATCH_BLOCKING) });
+    let end = Instant::now() + Duration::from_secs(10);
+    while !t.is_finished() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(t.is_finished(), "the dispatch deadlocked");
+    assert_eq!(t.join().unwrap(), SA_AIS_OK);
+    assert_eq!(
+        *REENTER_RESULTS.lock().unwrap(),
+        vec![(SA_AIS_OK, SA_AIS_OK)]
+    );
+    // SAFETY: any handle value is allowed.
+    assert_eq!(unsafe { saClmFinalize(h) }, SA_AIS_ERR_BAD_HANDLE);
+}
