@@ -182,6 +182,16 @@ impl Encoder {
     }
 }
 
+/// How many items of a decoded vector of `count` to allocate room for up
+/// front: all of them, unless that would take more memory than a frame
+/// holds. An item can be much larger in memory than on the wire (a
+/// one-byte tag decoding to an enum of a hundred bytes), so a count that
+/// fits the payload could still ask for far more memory than the payload;
+/// past the bound the vector grows as items actually decode.
+fn initial_capacity<T>(count: usize) -> usize {
+    count.min(MAX_PAYLOAD / std::mem::size_of::<T>().max(1))
+}
+
 /// Reads a payload written by [`Encoder`].
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
@@ -294,7 +304,7 @@ impl<'a> Decoder<'a> {
                 left: self.remaining(),
             });
         }
-        let mut out = Vec::with_capacity(count.min(MAX_PAYLOAD));
+        let mut out = Vec::with_capacity(initial_capacity::<T>(count));
         for _ in 0..count {
             out.push(item(self)?);
         }
@@ -400,6 +410,29 @@ mod tests {
         assert!(matches!(r, Err(DecodeError::Truncated { .. })));
         let r = Decoder::new(&bytes).get_bytes();
         assert!(matches!(r, Err(DecodeError::Truncated { .. })));
+    }
+
+    #[test]
+    fn room_reserved_for_a_vector_is_bounded_in_bytes() {
+        assert_eq!(initial_capacity::<u8>(10), 10);
+        assert_eq!(initial_capacity::<u8>(usize::MAX), MAX_PAYLOAD);
+        assert_eq!(initial_capacity::<()>(usize::MAX), MAX_PAYLOAD);
+        // One byte on the wire may decode to a large value.
+        let big = initial_capacity::<[u8; 4096]>(1 << 20);
+        assert!(big * 4096 <= MAX_PAYLOAD, "{big}");
+        // Many large items that are really there still decode.
+        let bytes: Vec<u8> = {
+            let mut e = Encoder::new();
+            e.put_vec(&[7u8; 1000], |e, v| {
+                e.put_u8(*v);
+            });
+            e.finish()
+        };
+        let v = Decoder::new(&bytes)
+            .get_vec(1, |d| Ok([d.get_u8()?; 4096]))
+            .unwrap();
+        assert_eq!(v.len(), 1000);
+        assert!(v.iter().all(|item| item[4095] == 7));
     }
 
     #[test]
