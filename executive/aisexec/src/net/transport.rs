@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -27,6 +28,7 @@ use tokio::net::UdpSocket;
 use totem::Dest;
 
 use crate::config::Transport as TransportKind;
+use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::NodeId;
 
 /// Socket buffers asked for: a burst of a full window of messages from
@@ -96,6 +98,9 @@ pub struct Transport {
     ifindex: u32,
     routes: HashMap<NodeId, SocketAddr>,
     stats: TransportStats,
+    /// Two processors sending under one node id (a configuration error)
+    /// "move" with every datagram: reported at a rate limit.
+    move_log: RateLimit,
 }
 
 impl Transport {
@@ -147,6 +152,7 @@ impl Transport {
             ifindex: ifindex.unwrap_or(0),
             routes: HashMap::new(),
             stats: TransportStats::default(),
+            move_log: RateLimit::new(Duration::from_secs(10), 3),
         })
     }
 
@@ -176,7 +182,10 @@ impl Transport {
     pub fn learn(&mut self, node: NodeId, addr: SocketAddr) {
         match self.routes.insert(node, addr) {
             Some(old) if old != addr => {
-                warn!(target: "TOTEM", "processor {node} moved from {old} to {addr}");
+                if let Some(n) = self.move_log.check(Instant::now()) {
+                    warn!(target: "TOTEM",
+                        "processor {node} moved from {old} to {addr} ({n} more moves since the last report)");
+                }
             }
             None => debug!(target: "TOTEM", "processor {node} is at {addr}"),
             Some(_) => {}
