@@ -152,6 +152,15 @@ pub struct EventRecord {
     pub data: Vec<u8>,
 }
 
+impl EventRecord {
+    /// Bytes of its encoding: what it adds to a [`Pulled`] reply, beside
+    /// a [`Delivered`]'s two ids.
+    pub fn wire_len(&self) -> usize {
+        let patterns: usize = self.attributes.patterns.iter().map(|p| 4 + p.len()).sum();
+        4 + patterns + 1 + 8 + 2 + self.attributes.publisher.len() + 8 + 8 + 4 + self.data.len()
+    }
+}
+
 impl Payload for EventRecord {
     fn encode(&self, e: &mut Encoder) {
         self.attributes.encode(e);
@@ -474,8 +483,9 @@ impl Request for Subscribe {
     type Reply = ();
 }
 
-/// Most bytes of event data and patterns one [`Pulled`] reply carries
-/// (it always carries at least one event), well within a frame.
+/// Most encoded bytes of events ([`EventRecord::wire_len`]) one [`Pulled`]
+/// reply carries (it always carries at least one event, however large),
+/// well within a frame.
 pub const MAX_PULL_BYTES: usize = 512 * 1024;
 
 /// Takes the next events queued for this connection: at most `max` (at

@@ -18,9 +18,9 @@ use std::sync::Arc;
 use sa_abi::evt::{SA_EVT_EVENTID_LOST, SA_EVT_HIGHEST_PRIORITY, SA_EVT_LOST_EVENT};
 use sa_ipc::proto::evt::{Attributes, Delivered, EventRecord, LOWEST_PRIORITY};
 
-/// Bytes of event data and patterns one connection may have queued,
-/// whatever `delivery_queue_size` says: 1000 events of the largest size
-/// would otherwise pin more than 100 MiB per subscriber.
+/// Encoded bytes of events one connection may have queued, whatever
+/// `delivery_queue_size` says: 1000 events of the largest size would
+/// otherwise pin more than 100 MiB per subscriber.
 pub const MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 
 /// The queue limits of `event { delivery_queue_size delivery_queue_resume }`.
@@ -76,14 +76,11 @@ pub struct DeliveryQueue {
     lost_total: u64,
 }
 
+/// What an event weighs in the queue and in a pull reply: its encoded
+/// size, so that a batch of many small events with many empty patterns
+/// is bounded as surely as one of large data.
 fn record_bytes(event: &EventRecord) -> usize {
-    event.data.len()
-        + event
-            .attributes
-            .patterns
-            .iter()
-            .map(Vec::len)
-            .sum::<usize>()
+    event.wire_len()
 }
 
 impl DeliveryQueue {
@@ -180,8 +177,8 @@ impl DeliveryQueue {
     }
 
     /// Takes up to `max` events (at least one when any waits), stopping
-    /// before the one that would take the batch past `max_bytes` of data
-    /// and patterns.
+    /// before the one that would take the batch past `max_bytes` of
+    /// encoded events.
     pub fn pop_batch(&mut self, max: usize, max_bytes: usize) -> Vec<Delivered> {
         let mut out = Vec::new();
         let mut bytes = 0usize;
@@ -265,6 +262,36 @@ fn lost_event(notice: &LostNotice) -> Delivered {
 mod tests {
     use super::*;
 
+    /// However many events a pull asks for, and however they are made
+    /// up, the reply fits in a frame.
+    #[test]
+    fn a_pull_reply_fits_a_frame_whatever_the_events() {
+        use sa_ipc::frame::MAX_PAYLOAD;
+        use sa_ipc::proto::evt::{Pulled, MAX_PATTERNS, MAX_PULL_BYTES};
+        use sa_ipc::proto::Payload;
+        use sa_ipc::Name;
+        let mut q = DeliveryQueue::new(QueueLimits {
+            size: 100_000,
+            resume: 50_000,
+        });
+        // No data and only empty patterns: nothing but encoding overhead.
+        let hollow = Arc::new(EventRecord {
+            attributes: Attributes {
+                patterns: vec![Vec::new(); MAX_PATTERNS],
+                publisher: Name::new(&[b'p'; 256]).unwrap(),
+                ..Attributes::default()
+            },
+            ..EventRecord::default()
+        });
+        for _ in 0..2000 {
+            q.push(1, 1, Arc::clone(&hollow), 0);
+        }
+        let events = q.pop_batch(usize::MAX, MAX_PULL_BYTES);
+        assert!(!events.is_empty());
+        let reply = Pulled { events }.to_payload();
+        assert!(reply.len() <= MAX_PAYLOAD, "{} bytes", reply.len());
+    }
+
     fn event(id: u64, priority: u8) -> Arc<EventRecord> {
         Arc::new(EventRecord {
             attributes: Attributes {
@@ -303,14 +330,15 @@ mod tests {
         });
         assert!(q.pop_batch(5, 100).is_empty());
         for id in 10..16 {
-            q.push(1, 1, event(id, 3), 0); // 3 bytes of data each
+            q.push(1, 1, event(id, 3), 0);
         }
+        let one = record_bytes(&event(0, 3));
         let ids = |v: Vec<Delivered>| v.iter().map(|d| d.event.event_id).collect::<Vec<_>>();
-        assert_eq!(ids(q.pop_batch(2, 100)), vec![10, 11]);
-        assert_eq!(ids(q.pop_batch(10, 7)), vec![12, 13]);
+        assert_eq!(ids(q.pop_batch(2, 100 * one)), vec![10, 11]);
+        assert_eq!(ids(q.pop_batch(10, 2 * one + 1)), vec![12, 13]);
         // one event always goes, whatever its size
         assert_eq!(ids(q.pop_batch(10, 1)), vec![14]);
-        assert_eq!(ids(q.pop_batch(0, 100)), vec![15]);
+        assert_eq!(ids(q.pop_batch(0, 100 * one)), vec![15]);
         assert!(q.is_empty());
     }
 
@@ -356,7 +384,7 @@ mod tests {
             data: vec![0; 65536],
             ..EventRecord::default()
         });
-        let fits = MAX_QUEUED_BYTES / 65536;
+        let fits = MAX_QUEUED_BYTES / record_bytes(&big);
         for _ in 0..fits {
             assert_eq!(q.push(1, 1, Arc::clone(&big), 0), Pushed::Queued);
         }

@@ -183,3 +183,17 @@ fn limits_are_enforced() {
     .is_valid());
     assert!(attributes().is_valid());
 }
+
+#[test]
+fn wire_len_is_the_encoded_size() {
+    let mut record = EventRecord {
+        attributes: attributes(),
+        publish_time: 7,
+        event_id: 9,
+        data: b"some data".to_vec(),
+    };
+    assert_eq!(record.wire_len(), record.to_payload().len());
+    record.attributes.patterns = vec![Vec::new(); MAX_PATTERNS];
+    record.data.clear();
+    assert_eq!(record.wire_len(), record.to_payload().len());
+}
