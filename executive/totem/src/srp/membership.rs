@@ -110,12 +110,13 @@ impl Srp {
         procs.insert(sender);
         let fails: BTreeSet<NodeId> = j.fail_set.into_iter().collect();
         let mut restarted = false;
-        if self.state == State::Gather && fails.is_empty() && !self.fail_set.is_empty() {
-            // The sender starts a fresh round (it judged nobody yet), while
-            // we hold verdicts against processors we still hear, reached in
-            // a round the sender was not part of. Rounds of different
-            // groups that do not start together keep splitting each other;
-            // join the fresh round instead.
+        if self.state == State::Gather && j.ring_seq > self.verdict_seq && !self.fail_set.is_empty()
+        {
+            // The sender knows of a ring formed after our consensus timeout
+            // judged (it comes from a fresh round), while we hold verdicts
+            // against processors we still hear. Rounds of different groups
+            // that do not start together keep splitting each other; join
+            // the fresh round instead.
             let stale: Vec<NodeId> = self
                 .fail_set
                 .iter()
@@ -228,6 +229,7 @@ impl Srp {
         }
         log::info!("[TOTEM] consensus timeout: failing {silent:?}");
         self.fail_set.extend(silent);
+        self.verdict_seq = self.ring_seq_high;
         self.sets_changed();
     }
 

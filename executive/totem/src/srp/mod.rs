@@ -168,6 +168,8 @@ pub struct Srp {
     /// Failures that stand for the whole gather even if the processor is
     /// still heard: it left, or it kept failing to receive.
     firm_fail: BTreeSet<NodeId>,
+    /// `ring_seq_high` when our consensus timeout last failed processors.
+    verdict_seq: u64,
     /// Processors that sent a join with exactly our current sets.
     consensus: BTreeSet<NodeId>,
     /// When a packet last arrived from each processor.
@@ -202,6 +204,7 @@ impl Srp {
             proc_set: BTreeSet::from([me]),
             fail_set: BTreeSet::new(),
             firm_fail: BTreeSet::new(),
+            verdict_seq: 0,
             consensus: BTreeSet::new(),
             last_heard: BTreeMap::new(),
             abandoned_high: 0,

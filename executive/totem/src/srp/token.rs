@@ -284,8 +284,11 @@ impl Srp {
             t.retrans_flg = true;
         }
 
-        // Ask for what we miss.
-        let missing: Vec<u64> = self.active_log().missing(t.seq).take(RTR_MAX).collect();
+        // Ask for what we miss among the messages sent before our previous
+        // visit: they had a whole rotation to arrive, while later ones may
+        // still be on their way.
+        let settled = t.seq.min(self.tok.last_forward_seq);
+        let missing: Vec<u64> = self.active_log().missing(settled).take(RTR_MAX).collect();
         let cap = self.rtr_capacity();
         for seq in missing {
             if rtr.len() >= cap {
