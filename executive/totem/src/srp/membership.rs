@@ -103,9 +103,6 @@ impl Srp {
 
     fn process_join(&mut self, j: Join) {
         let sender = j.sender;
-        if self.fail_set.contains(&sender) {
-            return;
-        }
         let mut procs: BTreeSet<NodeId> = j.proc_set.into_iter().collect();
         procs.insert(sender);
         let fails: BTreeSet<NodeId> = j.fail_set.into_iter().collect();
@@ -127,6 +124,12 @@ impl Srp {
                 self.fail_set.remove(&f);
                 restarted = true;
             }
+        }
+        if self.fail_set.contains(&sender) {
+            if restarted {
+                self.sets_changed();
+            }
+            return;
         }
 
         if procs == self.proc_set && fails == self.fail_set {
@@ -150,17 +153,20 @@ impl Srp {
         // nor the sender: if it really cannot hear us, our consensus
         // timeout settles it.
         let trusted = self.members.contains(&sender) && j.ring_seq >= self.ring_id().seq;
-        if trusted {
-            self.firm_fail
-                .extend(fails.iter().copied().filter(|&f| f != self.me));
-        }
         let taken: Vec<NodeId> = fails
             .iter()
             .copied()
             .filter(|&f| f != self.me && (trusted || !self.heard_lately(f)))
             .collect();
-        if self.state != State::Gather {
+        let was_gathering = self.state == State::Gather;
+        if !was_gathering {
             self.enter_gather();
+        }
+        // Entering the gather resets the firm failures: record them after.
+        if trusted {
+            self.firm_fail.extend(taken.iter().copied());
+        }
+        if !was_gathering {
             self.proc_set.extend(procs.iter().copied());
             self.fail_set.extend(taken);
             self.sets_changed();

@@ -214,3 +214,158 @@ fn stale_joins_do_not_disturb_an_operational_ring() {
     assert_eq!(net.node(1).srp.ring_id(), ring);
     assert_eq!(net.node(1).srp.state(), State::Operational);
 }
+
+#[test]
+fn recovery_gives_survivors_the_old_ring_messages_they_lacked() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    let mut net = Net::with_nodes(&[1, 2, 3]);
+    net.run_for(300);
+    net.assert_ring(&[1, 2, 3]);
+    let old = net.node(1).srp.ring_id();
+    // Node 3 hears no message at all for a while; node 1 multicasts, then
+    // crashes before node 3 could be repaired.
+    let deaf = Rc::new(Cell::new(true));
+    let d = deaf.clone();
+    net.fate = Box::new(move |_, to, p| {
+        if d.get() && to == 3 && matches!(p, Packet::Mcast(_)) {
+            None
+        } else {
+            Some(0)
+        }
+    });
+    for i in 0..10 {
+        net.mcast(1, &payload(1, i), Guarantee::Agreed);
+    }
+    // A safe message cannot be delivered on the old ring (node 3 lacks
+    // it): it is delivered in the transitional configuration.
+    net.mcast(1, &payload(1, 10), Guarantee::Safe);
+    net.run_for(30);
+    assert!(
+        net.node(2).delivered().contains(&payload(1, 9)),
+        "node 2 got them on the old ring"
+    );
+    assert!(!net.node(2).delivered().contains(&payload(1, 10)));
+    assert!(
+        !net.node(3).delivered().contains(&payload(1, 1)),
+        "node 3 did not"
+    );
+    net.crash(1);
+    deaf.set(false);
+    net.run_for(4000);
+    net.assert_ring(&[2, 3]);
+    let in_old_ring = |id| {
+        let ev = &net.node(id).events;
+        let start = ev
+            .iter()
+            .position(|e| matches!(e, Event::Conf(c) if c.ring_id == old && c.kind == ConfChgKind::Regular))
+            .unwrap();
+        let trans = ev
+            .iter()
+            .position(|e| matches!(e, Event::Conf(c) if c.kind == ConfChgKind::Transitional && c.ring_id != old))
+            .unwrap();
+        let after: Vec<_> = ev[trans..]
+            .iter()
+            .take_while(|e| !matches!(e, Event::Conf(c) if c.kind == ConfChgKind::Regular))
+            .cloned()
+            .collect();
+        (ev[start + 1..trans].to_vec(), after)
+    };
+    let (before2, after2) = in_old_ring(2);
+    let (before3, after3) = in_old_ring(3);
+    // Node 2 delivered the agreed ones in the old configuration; node 3
+    // delivers them at the same place, received through recovery.
+    assert_eq!(before2, before3);
+    assert_eq!(after2, after3);
+    let d3 = net.node(3).delivered();
+    assert!((0..10).all(|i| d3.contains(&payload(1, i))), "{d3:?}");
+    assert!(before3.contains(&Event::Deliver(1, payload(1, 9))));
+    assert_eq!(
+        after3,
+        vec![
+            Event::Conf(
+                net.node(3)
+                    .confs()
+                    .into_iter()
+                    .find(|c| c.kind == ConfChgKind::Transitional && c.ring_id != old)
+                    .unwrap()
+            ),
+            Event::Deliver(1, payload(1, 10))
+        ]
+    );
+    assert!(net.node(2).srp.stats().messages_sent >= 10);
+    net.check_order();
+}
+
+fn join_from(sender: u32, ring_seq: u64, proc_set: &[u32], fail_set: &[u32]) -> crate::Input {
+    let j = crate::wire::Join {
+        sender,
+        ring_seq,
+        proc_set: proc_set.to_vec(),
+        fail_set: fail_set.to_vec(),
+    };
+    crate::Input::Packet {
+        from: sender,
+        bytes: Packet::Join(j).encode(),
+    }
+}
+
+#[test]
+fn a_join_that_fails_us_does_not_make_us_fail_its_sender() {
+    let mut net = Net::with_nodes(&[1, 2]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    // Processor 5, of another ring, gave up on us in an earlier round.
+    net.input(1, join_from(5, seq, &[1, 2, 5], &[1]));
+    let s = &net.node(1).srp;
+    assert_eq!(s.state(), State::Gather);
+    assert!(s.proc_set.contains(&5));
+    assert!(s.fail_set.is_empty(), "{:?}", s.fail_set);
+}
+
+#[test]
+fn failures_of_processors_we_hear_are_not_taken_from_others() {
+    let mut net = Net::with_nodes(&[1, 2]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    net.input(1, join_from(5, seq, &[1, 2, 5, 9], &[]));
+    assert_eq!(net.node(1).srp.state(), State::Gather);
+    // Processor 5 says 2 (which we hear) and 9 (never heard) failed.
+    net.input(1, join_from(5, seq, &[1, 2, 5, 9], &[2, 9]));
+    let s = &net.node(1).srp;
+    assert_eq!(s.fail_set.iter().copied().collect::<Vec<_>>(), vec![9]);
+}
+
+#[test]
+fn a_member_that_keeps_failing_to_receive_stays_failed_for_the_gather() {
+    let mut net = Net::with_nodes(&[1, 2, 3]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    // Member 2 reports that 3 failed (it kept failing to receive): taken
+    // although 3 is heard, and a later join of 3 does not bring it back.
+    net.input(1, join_from(2, seq, &[1, 2, 3], &[3]));
+    assert!(net.node(1).srp.fail_set.contains(&3));
+    net.input(1, join_from(3, seq + 8, &[1, 2, 3], &[]));
+    assert!(net.node(1).srp.fail_set.contains(&3));
+}
+
+#[test]
+fn a_fresh_round_makes_a_gathering_processor_reconsider_its_verdicts() {
+    let mut net = Net::with_nodes(&[1, 2]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    // 1 gathers with 2 and 5; 5 disagrees until 1's consensus timeout
+    // fails it although 5 is heard.
+    net.input(1, join_from(5, seq, &[1, 2, 5], &[]));
+    net.input(1, join_from(5, seq, &[1, 2, 5], &[2]));
+    net.input(1, crate::Input::TimerFired(crate::TimerKind::Consensus));
+    assert!(net.node(1).srp.fail_set.contains(&5));
+    // 5 formed a newer ring since and gathers afresh: 1 takes it back.
+    net.input(1, join_from(5, seq + 8, &[5], &[]));
+    assert!(
+        !net.node(1).srp.fail_set.contains(&5),
+        "{:?}",
+        net.node(1).srp.fail_set
+    );
+}
