@@ -4,24 +4,34 @@
 //!
 //! * **Operational**: a ring is installed; the token rotates among its
 //!   members in ascending node-id order; its holder sequences messages,
-//!   answers retransmission requests and forwards it ([`token`]). Messages
+//!   answers retransmission requests and forwards it (`token.rs`). Messages
 //!   are delivered in sequence order: agreed ones as soon as every earlier
 //!   one was delivered, safe ones only when every member holds them
-//!   ([`delivery`]).
+//!   (`delivery.rs`).
 //! * **Gather**: something changed (token lost, a join or merge-detect heard,
 //!   a member left or kept failing to receive). Processors exchange join
 //!   messages carrying their proc and fail sets until all processors of
-//!   `proc - fail` sent identical sets, or the consensus timeout moves the
-//!   silent ones to the fail set ([`membership`]).
+//!   `proc - fail` sent identical sets (each one's latest join counts), or
+//!   the consensus timeout moves those that did not agree to the fail set
+//!   (`membership.rs`). Failure verdicts are shared with care, because the
+//!   rounds of groups that merge do not start together and an old verdict
+//!   would split the merge again: a join never makes us fail ourselves or
+//!   its sender; verdicts from a member of our ring that has seen the ring
+//!   are taken and stand for the whole gather (a processor that left or
+//!   kept failing to receive); from anyone else only verdicts against
+//!   processors we have not heard from within a consensus timeout are
+//!   taken; and a join that knows of a ring formed after our own consensus
+//!   timeout judged makes us drop our verdicts against processors we still
+//!   hear.
 //! * **Commit**: the lowest processor of the agreed set creates a commit
 //!   token for a new ring whose sequence number exceeds every one seen; on
 //!   its first rotation each member records its old ring, its
 //!   all-received-up-to there and the highest message it delivered; the
-//!   second rotation moves everyone into recovery ([`commit`]).
+//!   second rotation moves everyone into recovery (`commit.rs`).
 //! * **Recovery**: on the new ring, members retransmit the old-ring
 //!   messages some member of their old ring may lack; when all are received
 //!   each member delivers its configuration changes and installs the ring
-//!   ([`recovery`]).
+//!   (`recovery.rs`).
 //!
 //! # Configuration changes (extended virtual synchrony)
 //!

@@ -4,7 +4,7 @@
 //! followed by the fields of that packet type in little-endian order. Lists
 //! carry a 32-bit element count that is checked against the bytes left
 //! before anything is allocated, and a packet must be consumed exactly:
-//! trailing bytes are an error. [`decode`] therefore returns a typed
+//! trailing bytes are an error. [`Packet::decode`] therefore returns a typed
 //! [`DecodeError`] for any input that is not a packet this module would
 //! have written, and never panics.
 //!
