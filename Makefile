@@ -62,9 +62,10 @@ $(foreach e,$(LIBRARIES),$(eval $(call link_library,$(word 1,$(subst :, ,$(e))),
 libs: $(foreach n,$(LIBNAMES),$(LIBOUT)/lib$(n).so.2.0.0)
 
 # A C test names what it links with in its first line: /* link: -lsaClm -lpthread */
+# The headers in ctests/ (shared by the programs) count as every program's source.
 $(CTESTOUT)/%: ctests/%.c $(HEADERS) libs FORCE
 	@mkdir -p $(CTESTOUT)
-	@if [ ! -e $@ ] || [ $< -nt $@ ] || [ -n "$$(find $(LIBOUT) -newer $@ -print -quit)" ]; then \
+	@if [ ! -e $@ ] || [ $< -nt $@ ] || [ -n "$$(find $(LIBOUT) $(wildcard ctests/*.h) -newer $@ -print -quit)" ]; then \
 		link=$$(sed -n '1s|.*link:\(.*\)\*/.*|\1|p' $<); \
 		echo "$(CC) $< -> $@ ($$link)"; \
 		$(CC) -std=gnu99 -Wall -Wextra -Werror $(CFLAGS) -Iinclude -o $@ $< \

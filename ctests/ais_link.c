@@ -4,6 +4,8 @@
  * node, a checkpoint written and read back, an event published and received.
  * Prints "N passed, M failed" and exits non-zero on a failure.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,50 +16,14 @@
 #include <openais/saCkpt.h>
 #include <openais/saEvt.h>
 
-static int passed, failed;
+#include "harness.h"
+#include "sa_name.h"
 
-#define CHECK(what, got, want)                                                   \
-	do {                                                                         \
-		SaAisErrorT g_ = (got);                                                  \
-		if (g_ == (want)) {                                                      \
-			passed++;                                                            \
-		} else {                                                                 \
-			failed++;                                                            \
-			printf("FAIL %s: got %d, expected %d (line %d)\n", what, (int)g_,    \
-			       (int)(want), __LINE__);                                       \
-		}                                                                        \
-	} while (0)
+/* Initialize: the executive may still be starting (5 s at the most) */
+#define INITIALIZE(rc, call) RETRY(rc, call, SA_AIS_ERR_TRY_AGAIN, 50, 100)
 
-static SaAisErrorT retry(SaAisErrorT (*init)(void *), void *arg)
-{
-	SaAisErrorT e = SA_AIS_ERR_TRY_AGAIN;
-	for (int i = 0; i < 50 && e == SA_AIS_ERR_TRY_AGAIN; i++) {
-		e = init(arg);
-		if (e == SA_AIS_ERR_TRY_AGAIN)
-			usleep(100000);
-	}
-	return e;
-}
-
-static SaClmHandleT clm;
-static SaCkptHandleT ckpt;
-static SaEvtHandleT evt;
 static int received;
 static char received_data[64];
-
-static SaAisErrorT clm_init(void *arg)
-{
-	SaVersionT v = { 'B', 1, 1 };
-	(void)arg;
-	return saClmInitialize(&clm, NULL, &v);
-}
-
-static SaAisErrorT ckpt_init(void *arg)
-{
-	SaVersionT v = { 'B', 1, 1 };
-	(void)arg;
-	return saCkptInitialize(&ckpt, NULL, &v);
-}
 
 static void on_event(SaEvtSubscriptionIdT id, SaEvtEventHandleT ev, SaSizeT size)
 {
@@ -71,40 +37,31 @@ static void on_event(SaEvtSubscriptionIdT id, SaEvtEventHandleT ev, SaSizeT size
 	saEvtEventFree(ev);
 }
 
-static SaAisErrorT evt_init(void *arg)
-{
-	SaVersionT v = { 'B', 1, 1 };
-	SaEvtCallbacksT cb;
-	(void)arg;
-	memset(&cb, 0, sizeof(cb));
-	cb.saEvtEventDeliverCallback = on_event;
-	return saEvtInitialize(&evt, &cb, &v);
-}
-
-static void set_name(SaNameT *n, const char *s)
-{
-	n->length = (SaUint16T)snprintf((char *)n->value, sizeof(n->value), "%s", s);
-}
-
 int main(void)
 {
+	SaVersionT version = { 'B', 1, 1 };
+	SaClmHandleT clm;
+	SaCkptHandleT ckpt;
+	SaEvtHandleT evt;
+	SaEvtCallbacksT evt_callbacks = { .saEvtEventDeliverCallback = on_event };
+	SaAisErrorT rc;
 	char name[64];
 	SaNameT sa_name;
 
 	/* CLM: the local node is a member. */
-	CHECK("saClmInitialize", retry(clm_init, NULL), SA_AIS_OK);
+	INITIALIZE(rc, saClmInitialize(&clm, NULL, &version));
+	EXPECT("saClmInitialize", rc, SA_AIS_OK);
 	SaClmClusterNodeT node;
-	CHECK("saClmClusterNodeGet", saClmClusterNodeGet(clm, SA_CLM_LOCAL_NODE_ID, SA_TIME_ONE_SECOND * 5, &node), SA_AIS_OK);
-	if (node.member != SA_TRUE) {
-		failed++;
-		printf("FAIL local node is not a member\n");
-	}
-	CHECK("saClmFinalize", saClmFinalize(clm), SA_AIS_OK);
+	EXPECT("saClmClusterNodeGet", saClmClusterNodeGet(clm, SA_CLM_LOCAL_NODE_ID, SA_TIME_ONE_SECOND * 5, &node), SA_AIS_OK);
+	if (node.member != SA_TRUE)
+		check_fail("local node is not a member");
+	EXPECT("saClmFinalize", saClmFinalize(clm), SA_AIS_OK);
 
 	/* CKPT: write a section, read it back. */
-	CHECK("saCkptInitialize", retry(ckpt_init, NULL), SA_AIS_OK);
+	INITIALIZE(rc, saCkptInitialize(&ckpt, NULL, &version));
+	EXPECT("saCkptInitialize", rc, SA_AIS_OK);
 	snprintf(name, sizeof(name), "ais_link_%d", (int)getpid());
-	set_name(&sa_name, name);
+	sa_name_set(&sa_name, name);
 	SaCkptCheckpointCreationAttributesT attrs = {
 		.creationFlags = SA_CKPT_WR_ALL_REPLICAS,
 		.checkpointSize = 1024,
@@ -114,13 +71,13 @@ int main(void)
 		.maxSectionIdSize = 0,
 	};
 	SaCkptCheckpointHandleT ch;
-	CHECK("saCkptCheckpointOpen",
+	EXPECT("saCkptCheckpointOpen",
 	      saCkptCheckpointOpen(ckpt, &sa_name, &attrs,
 	                           SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE,
 	                           SA_TIME_ONE_SECOND * 5, &ch),
 	      SA_AIS_OK);
 	const char text[] = "written through libais";
-	CHECK("saCkptSectionOverwrite",
+	EXPECT("saCkptSectionOverwrite",
 	      saCkptSectionOverwrite(ch, &(SaCkptSectionIdT)SA_CKPT_DEFAULT_SECTION_ID, text, sizeof(text)),
 	      SA_AIS_OK);
 	char back[64] = { 0 };
@@ -131,55 +88,51 @@ int main(void)
 		.dataOffset = 0,
 	};
 	SaUint32T bad = 0;
-	CHECK("saCkptCheckpointRead", saCkptCheckpointRead(ch, &rd, 1, &bad), SA_AIS_OK);
-	if (rd.readSize != sizeof(text) || memcmp(back, text, sizeof(text)) != 0) {
-		failed++;
-		printf("FAIL checkpoint read back %u bytes '%s'\n", (unsigned)rd.readSize, back);
-	}
-	CHECK("saCkptCheckpointUnlink", saCkptCheckpointUnlink(ckpt, &sa_name), SA_AIS_OK);
-	CHECK("saCkptFinalize", saCkptFinalize(ckpt), SA_AIS_OK);
+	EXPECT("saCkptCheckpointRead", saCkptCheckpointRead(ch, &rd, 1, &bad), SA_AIS_OK);
+	if (rd.readSize != sizeof(text) || memcmp(back, text, sizeof(text)) != 0)
+		check_fail("checkpoint read back %u bytes '%s'", (unsigned)rd.readSize, back);
+	EXPECT("saCkptCheckpointUnlink", saCkptCheckpointUnlink(ckpt, &sa_name), SA_AIS_OK);
+	EXPECT("saCkptFinalize", saCkptFinalize(ckpt), SA_AIS_OK);
 
 	/* EVT: publish on a channel this program subscribes to. */
-	CHECK("saEvtInitialize", retry(evt_init, NULL), SA_AIS_OK);
-	set_name(&sa_name, name);
+	INITIALIZE(rc, saEvtInitialize(&evt, &evt_callbacks, &version));
+	EXPECT("saEvtInitialize", rc, SA_AIS_OK);
+	sa_name_set(&sa_name, name);
 	SaEvtChannelHandleT chan;
-	CHECK("saEvtChannelOpen",
+	EXPECT("saEvtChannelOpen",
 	      saEvtChannelOpen(evt, &sa_name,
 	                       SA_EVT_CHANNEL_CREATE | SA_EVT_CHANNEL_PUBLISHER | SA_EVT_CHANNEL_SUBSCRIBER,
 	                       SA_TIME_ONE_SECOND * 5, &chan),
 	      SA_AIS_OK);
 	SaEvtEventFilterT filter = { .filterType = SA_EVT_PASS_ALL_FILTER };
 	SaEvtEventFilterArrayT filters = { .filtersNumber = 1, .filters = &filter };
-	CHECK("saEvtEventSubscribe", saEvtEventSubscribe(chan, &filters, 1), SA_AIS_OK);
+	EXPECT("saEvtEventSubscribe", saEvtEventSubscribe(chan, &filters, 1), SA_AIS_OK);
 	SaEvtEventHandleT ev;
-	CHECK("saEvtEventAllocate", saEvtEventAllocate(chan, &ev), SA_AIS_OK);
+	EXPECT("saEvtEventAllocate", saEvtEventAllocate(chan, &ev), SA_AIS_OK);
 	SaUint8T pattern_bytes[] = "ais";
 	SaEvtEventPatternT pattern = { .allocatedSize = 3, .patternSize = 3, .pattern = pattern_bytes };
 	SaEvtEventPatternArrayT patterns = { .allocatedNumber = 1, .patternsNumber = 1, .patterns = &pattern };
 	SaNameT publisher;
-	set_name(&publisher, "ais_link");
-	CHECK("saEvtEventAttributesSet", saEvtEventAttributesSet(ev, &patterns, SA_EVT_LOWEST_PRIORITY, 0, &publisher),
+	sa_name_printf(&publisher, "ais_link");
+	EXPECT("saEvtEventAttributesSet", saEvtEventAttributesSet(ev, &patterns, SA_EVT_LOWEST_PRIORITY, 0, &publisher),
 	      SA_AIS_OK);
 	SaEvtEventIdT id;
 	const char payload[] = "published through libais";
-	CHECK("saEvtEventPublish", saEvtEventPublish(ev, payload, sizeof(payload) - 1, &id), SA_AIS_OK);
+	EXPECT("saEvtEventPublish", saEvtEventPublish(ev, payload, sizeof(payload) - 1, &id), SA_AIS_OK);
 	SaSelectionObjectT fd;
-	CHECK("saEvtSelectionObjectGet", saEvtSelectionObjectGet(evt, &fd), SA_AIS_OK);
+	EXPECT("saEvtSelectionObjectGet", saEvtSelectionObjectGet(evt, &fd), SA_AIS_OK);
 	for (int i = 0; i < 50 && received == 0; i++) {
 		struct pollfd p = { .fd = (int)fd, .events = POLLIN };
 		if (poll(&p, 1, 100) > 0)
 			saEvtDispatch(evt, SA_DISPATCH_ALL);
 	}
-	if (received != 1 || strcmp(received_data, payload) != 0) {
-		failed++;
-		printf("FAIL event received %d times, data '%s'\n", received, received_data);
-	} else {
-		passed++;
-	}
+	if (received != 1 || strcmp(received_data, payload) != 0)
+		check_fail("event received %d times, data '%s'", received, received_data);
+	else
+		check_pass(NULL);
 	saEvtEventFree(ev);
-	CHECK("saEvtChannelUnlink", saEvtChannelUnlink(evt, &sa_name), SA_AIS_OK);
-	CHECK("saEvtFinalize", saEvtFinalize(evt), SA_AIS_OK);
+	EXPECT("saEvtChannelUnlink", saEvtChannelUnlink(evt, &sa_name), SA_AIS_OK);
+	EXPECT("saEvtFinalize", saEvtFinalize(evt), SA_AIS_OK);
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary();
 }

@@ -18,19 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saCkpt.h>
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "sa_checks.h"
+#include "sa_name.h"
 
 static void print_bytes(const unsigned char *p, size_t n)
 {
@@ -44,36 +38,12 @@ static void print_bytes(const unsigned char *p, size_t n)
 	}
 }
 
-static int passed, failed;
-
-/* counts a step; prints it when it failed */
-static int step(const char *what, SaAisErrorT rc)
-{
-	if (rc == SA_AIS_OK) {
-		passed++;
-		return 1;
-	}
-	failed++;
-	printf("FAIL %s: error %u\n", what, rc);
-	return 0;
-}
-
-static int summary(int skipped)
-{
-	if (skipped)
-		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-	else
-		printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *name = "ckpt-failover";
 	double wait = 0, end;
 	int must_exist = 0;
 	SaVersionT version = { 'B', 1, 1 };
-	struct timespec pause = { 0, 200000000 };
 	SaCkptHandleT h;
 	SaNameT n;
 	SaCkptCheckpointHandleT c;
@@ -101,38 +71,40 @@ int main(int argc, char **argv)
 		}
 	}
 	end = now_seconds() + wait;
-	do {
+	for (;;) {
 		rc = saCkptInitialize(&h, NULL, &version);
-	} while (rc == SA_AIS_ERR_TRY_AGAIN && now_seconds() < end && !nanosleep(&pause, NULL));
-	if (!step("saCkptInitialize", rc))
-		return summary(0);
-	memset(&n, 0, sizeof(n));
-	n.length = (SaUint16T)snprintf((char *)n.value, sizeof(n.value), "%s", name);
+		if (rc != SA_AIS_ERR_TRY_AGAIN || now_seconds() >= end)
+			break;
+		sleep_ms(200);
+	}
+	if (!check_ok("saCkptInitialize", rc))
+		return check_summary();
+	sa_name_set(&n, name);
 	for (;;) {
 		rc = saCkptCheckpointOpen(h, &n, NULL, SA_CKPT_CHECKPOINT_READ,
 					  10 * SA_TIME_ONE_SECOND, &c);
 		if ((rc != SA_AIS_ERR_NOT_EXIST && rc != SA_AIS_ERR_TRY_AGAIN) ||
 		    now_seconds() >= end)
 			break;
-		nanosleep(&pause, NULL);
+		sleep_ms(200);
 	}
 	if (rc == SA_AIS_ERR_NOT_EXIST && !must_exist) {
-		printf("SKIP %s: no such checkpoint (nothing written yet)\n", name);
-		step("saCkptFinalize", saCkptFinalize(h));
-		return summary(1);
+		check_skip(1, "%s: no such checkpoint (nothing written yet)", name);
+		check_ok("saCkptFinalize", saCkptFinalize(h));
+		return check_summary();
 	}
-	if (!step("saCkptCheckpointOpen", rc)) {
+	if (!check_ok("saCkptCheckpointOpen", rc)) {
 		saCkptFinalize(h);
-		return summary(0);
+		return check_summary();
 	}
 	rc = saCkptCheckpointStatusGet(c, &st);
-	if (step("saCkptCheckpointStatusGet", rc))
+	if (check_ok("saCkptCheckpointStatusGet", rc))
 		printf("%s: %u section(s), %u bytes, retention %lld s\n", name, st.numberOfSections,
 		       st.memoryUsed,
 		       (long long)(st.checkpointCreationAttributes.retentionDuration /
 				   SA_TIME_ONE_SECOND));
 	rc = saCkptSectionIterationInitialize(c, SA_CKPT_SECTIONS_ANY, 0, &it);
-	if (step("saCkptSectionIterationInitialize", rc)) {
+	if (check_ok("saCkptSectionIterationInitialize", rc)) {
 		while ((rc = saCkptSectionIterationNext(it, &d)) == SA_AIS_OK) {
 			SaCkptIOVectorElementT v;
 			SaUint32T bad;
@@ -153,13 +125,14 @@ int main(int argc, char **argv)
 				free(v.dataBuffer);
 			}
 			printf("\n");
-			step("saCkptCheckpointRead", rc);
+			check_ok("saCkptCheckpointRead", rc);
 		}
-		step("saCkptSectionIterationNext (to the end)",
-		     rc == SA_AIS_ERR_NO_SECTIONS ? SA_AIS_OK : rc);
-		step("saCkptSectionIterationFinalize", saCkptSectionIterationFinalize(it));
+		check_ok("saCkptSectionIterationNext (to the end)",
+			 rc == SA_AIS_ERR_NO_SECTIONS ? SA_AIS_OK : rc);
+		check_ok("saCkptSectionIterationFinalize",
+			 saCkptSectionIterationFinalize(it));
 	}
-	step("saCkptCheckpointClose", saCkptCheckpointClose(c));
-	step("saCkptFinalize", saCkptFinalize(h));
-	return summary(0);
+	check_ok("saCkptCheckpointClose", saCkptCheckpointClose(c));
+	check_ok("saCkptFinalize", saCkptFinalize(h));
+	return check_summary();
 }

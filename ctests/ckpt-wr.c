@@ -19,66 +19,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saCkpt.h>
 
-static int passed, failed;
-
-/* counts a step; prints it when it failed */
-static int step(const char *what, SaAisErrorT rc)
-{
-	if (rc == SA_AIS_OK) {
-		passed++;
-		return 1;
-	}
-	failed++;
-	printf("FAIL %s: error %u\n", what, rc);
-	return 0;
-}
-
-static int summary(void)
-{
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
-}
-
-static SaAisErrorT retry(SaAisErrorT (*call)(void *), void *arg)
-{
-	struct timespec pause = { 0, 100000000 };
-	SaAisErrorT rc;
-	int i;
-
-	for (i = 0; i < 50; i++) {
-		rc = call(arg);
-		if (rc != SA_AIS_ERR_TRY_AGAIN)
-			return rc;
-		nanosleep(&pause, NULL);
-	}
-	return rc;
-}
-
-struct init_args {
-	SaCkptHandleT *h;
-};
-
-static SaAisErrorT do_init(void *p)
-{
-	struct init_args *a = p;
-	SaVersionT v = { 'B', 1, 1 };
-
-	return saCkptInitialize(a->h, NULL, &v);
-}
+#include "sa_checks.h"
+#include "sa_name.h"
 
 int main(int argc, char **argv)
 {
 	const char *name = "ckpt-failover", *section = "state", *text = "hello";
 	long count = 1, interval_ms = 1000, retention_s = 3600, k;
 	char host[64] = "?", line[512];
+	SaVersionT version = { 'B', 1, 1 };
 	SaCkptHandleT h;
-	struct init_args ia = { &h };
 	SaNameT n;
 	SaCkptCheckpointCreationAttributesT a;
 	SaCkptCheckpointHandleT c;
@@ -114,11 +69,10 @@ int main(int argc, char **argv)
 		text = argv[optind];
 	gethostname(host, sizeof(host) - 1);
 
-	rc = retry(do_init, &ia);
-	if (!step("saCkptInitialize", rc))
-		return summary();
-	memset(&n, 0, sizeof(n));
-	n.length = (SaUint16T)snprintf((char *)n.value, sizeof(n.value), "%s", name);
+	RETRY(rc, saCkptInitialize(&h, NULL, &version), SA_AIS_ERR_TRY_AGAIN, 50, 100);
+	if (!check_ok("saCkptInitialize", rc))
+		return check_summary();
+	sa_name_set(&n, name);
 	memset(&a, 0, sizeof(a));
 	a.creationFlags = SA_CKPT_WR_ALL_REPLICAS;
 	a.checkpointSize = 16 * 4096;
@@ -132,15 +86,15 @@ int main(int argc, char **argv)
 		rc = saCkptCheckpointOpen(h, &n, &a,
 					  SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ |
 					  SA_CKPT_CHECKPOINT_WRITE, 10 * SA_TIME_ONE_SECOND, &c);
-	if (!step("saCkptCheckpointOpen", rc))
-		return summary();
+	if (!check_ok("saCkptCheckpointOpen", rc))
+		return check_summary();
 	sid.idLen = (SaUint16T)strlen(section);
 	sid.id = (SaUint8T *)section;
 	sa.sectionId = &sid;
 	sa.expirationTime = SA_TIME_END;
 	rc = saCkptSectionCreate(c, &sa, "", 0);
-	if (!step("saCkptSectionCreate", rc == SA_AIS_ERR_EXIST ? SA_AIS_OK : rc))
-		return summary();
+	if (!check_ok("saCkptSectionCreate", rc == SA_AIS_ERR_EXIST ? SA_AIS_OK : rc))
+		return check_summary();
 	for (k = 1; k <= count; k++) {
 		SaCkptIOVectorElementT v;
 		SaUint32T bad;
@@ -150,7 +104,8 @@ int main(int argc, char **argv)
 
 		if (len >= (int)sizeof(line))
 			len = (int)sizeof(line) - 1;
-		if (!step("saCkptSectionOverwrite", saCkptSectionOverwrite(c, &sid, line, (SaSizeT)len)))
+		if (!check_ok("saCkptSectionOverwrite",
+			      saCkptSectionOverwrite(c, &sid, line, (SaSizeT)len)))
 			break;
 		memset(&v, 0, sizeof(v));
 		v.sectionId = sid;
@@ -159,17 +114,14 @@ int main(int argc, char **argv)
 		rc = saCkptCheckpointRead(c, &v, 1, &bad);
 		if (rc == SA_AIS_OK && (v.readSize != (SaSizeT)len || memcmp(back, line, (size_t)len)))
 			rc = SA_AIS_ERR_FAILED_OPERATION;	/* read back something else */
-		if (!step("saCkptCheckpointRead (read back)", rc))
+		if (!check_ok("saCkptCheckpointRead (read back)", rc))
 			break;
 		printf("%s/%s: %s\n", name, section, line);
 		fflush(stdout);
-		if (k < count) {
-			struct timespec pause = { interval_ms / 1000, (interval_ms % 1000) * 1000000 };
-
-			nanosleep(&pause, NULL);
-		}
+		if (k < count)
+			sleep_ms(interval_ms);
 	}
-	step("saCkptCheckpointClose", saCkptCheckpointClose(c));
-	step("saCkptFinalize", saCkptFinalize(h));
-	return summary();
+	check_ok("saCkptCheckpointClose", saCkptCheckpointClose(c));
+	check_ok("saCkptFinalize", saCkptFinalize(h));
+	return check_summary();
 }

@@ -17,118 +17,57 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saCkpt.h>
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "ckptbench.h"
+#include "sa_name.h"
 
 int main(int argc, char **argv)
 {
-	double seconds = 2.0;
-	unsigned long max_size = 100000, size;
-	const char *name = "ckptbench";
-	SaVersionT version = { 'B', 1, 1 };
+	struct ckpt_bench_options o = { 1, 2.0, 100000, "ckptbench" };
+	unsigned long size;
 	SaCkptHandleT h;
 	SaNameT n;
 	SaCkptCheckpointCreationAttributesT a;
 	SaCkptCheckpointHandleT c;
 	SaCkptSectionIdT sid = { 5, (SaUint8T *)"bench" };
-	SaCkptSectionCreationAttributesT sa = { &sid, SA_TIME_END };
 	SaCkptIOVectorElementT v;
-	SaUint32T bad;
-	SaAisErrorT rc;
 	char *data;
-	int opt;
 
-	while ((opt = getopt(argc, argv, "t:m:n:")) != -1) {
-		switch (opt) {
-		case 't':
-			seconds = atof(optarg);
-			break;
-		case 'm':
-			max_size = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-m MAX_SIZE] [-n NAME]\n", argv[0]);
-			return 1;
-		}
-	}
-	if (seconds <= 0 || max_size == 0) {
+	if (ckpt_bench_parse_options(argc, argv, "t:m:n:", "[-t SECONDS] [-m MAX_SIZE] [-n NAME]",
+				     &o) != 0)
+		return 1;
+	if (o.seconds <= 0 || o.max_size == 0) {
 		fprintf(stderr, "%s: SECONDS and MAX_SIZE must be positive\n", argv[0]);
 		return 1;
 	}
-	data = malloc(max_size);
+	data = malloc(o.max_size);
 	if (!data)
 		return 1;
-	memset(data, 'b', max_size);
+	memset(data, 'b', o.max_size);
 
-	rc = saCkptInitialize(&h, NULL, &version);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "saCkptInitialize: error %u\n", rc);
+	sa_name_printf(&n, "%s-%ld", o.name, (long)getpid());
+	ckpt_bench_attributes(&a, 2, o.max_size, o.max_size);
+	if (ckpt_bench_open("", &h, &n, &a, &sid, &c) != 0)
 		return 1;
-	}
-	memset(&n, 0, sizeof(n));
-	n.length = (SaUint16T)snprintf((char *)n.value, sizeof(n.value), "%s-%ld", name,
-				       (long)getpid());
-	memset(&a, 0, sizeof(a));
-	a.creationFlags = SA_CKPT_WR_ALL_REPLICAS;
-	a.checkpointSize = max_size;
-	a.retentionDuration = 0;
-	a.maxSections = 2;
-	a.maxSectionSize = max_size;
-	a.maxSectionIdSize = 16;
-	rc = saCkptCheckpointOpen(h, &n, &a,
-				  SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ |
-				  SA_CKPT_CHECKPOINT_WRITE, 10 * SA_TIME_ONE_SECOND, &c);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "saCkptCheckpointOpen: error %u\n", rc);
-		return 1;
-	}
-	rc = saCkptSectionCreate(c, &sa, "", 0);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "saCkptSectionCreate: error %u\n", rc);
-		return 1;
-	}
 	printf("ckptbench: one process, one SA_CKPT_WR_ALL_REPLICAS checkpoint, writes at offset 0 "
-	       "of one section, %.1f s per size\n", seconds);
+	       "of one section, %.1f s per size\n", o.seconds);
 
 	memset(&v, 0, sizeof(v));
 	v.sectionId = sid;
 	v.dataBuffer = data;
-	for (size = 1; size <= max_size; size *= 10) {
-		unsigned long writes = 0, retries = 0;
-		double start = now_seconds(), elapsed;
+	for (size = 1; size <= o.max_size; size *= 10) {
+		unsigned long writes, retries;
+		double start = now_seconds();
 
 		v.dataSize = size;
-		do {
-			rc = saCkptCheckpointWrite(c, &v, 1, &bad);
-			if (rc == SA_AIS_OK) {
-				writes++;
-			} else if (rc == SA_AIS_ERR_TRY_AGAIN) {
-				retries++;
-			} else {
-				fprintf(stderr, "saCkptCheckpointWrite(%lu bytes): error %u\n", size, rc);
-				return 1;
-			}
-			elapsed = now_seconds() - start;
-		} while (elapsed < seconds);
-		printf("size %8lu: %10.0f writes/s %9.3f MB/s  (%lu writes in %.2f s, %lu retried)\n",
-		       size, writes / elapsed, writes * (double)size / elapsed / 1e6, writes,
-		       elapsed, retries);
-		fflush(stdout);
-		if (size > max_size / 10)
+		if (ckpt_bench_write_for("", c, &v, o.seconds, &writes, &retries) != 0)
+			return 1;
+		ckpt_bench_print(size, writes, now_seconds() - start, retries, "");
+		if (size > o.max_size / 10)
 			break;
 	}
 	saCkptCheckpointClose(c);

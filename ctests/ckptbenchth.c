@@ -17,15 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saCkpt.h>
 
+#include "ckptbench.h"
+#include "sa_name.h"
+
 struct worker {
 	pthread_t thread;
-	int index;
+	char who[32];		/* "thread N: ", ahead of its errors */
 	SaCkptHandleT handle;
 	SaCkptCheckpointHandleT ckpt;
 	char section[16];
@@ -34,159 +36,82 @@ struct worker {
 	int failed;
 };
 
-static SaNameT ckpt_name;
 static char *data;
 static unsigned long write_size;
-static double seconds = 2.0;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double seconds;
 
 static void *write_loop(void *arg)
 {
 	struct worker *w = arg;
 	SaCkptIOVectorElementT v;
-	SaUint32T bad;
-	double end = now_seconds() + seconds;
 
 	memset(&v, 0, sizeof(v));
 	v.sectionId.idLen = (SaUint16T)strlen(w->section);
 	v.sectionId.id = (SaUint8T *)w->section;
 	v.dataBuffer = data;
 	v.dataSize = write_size;
-	w->writes = 0;
-	w->retries = 0;
-	while (now_seconds() < end) {
-		SaAisErrorT rc = saCkptCheckpointWrite(w->ckpt, &v, 1, &bad);
-
-		if (rc == SA_AIS_OK) {
-			w->writes++;
-		} else if (rc == SA_AIS_ERR_TRY_AGAIN) {
-			w->retries++;
-		} else {
-			fprintf(stderr, "thread %d: saCkptCheckpointWrite(%lu bytes): error %u\n",
-				w->index, write_size, rc);
-			w->failed = 1;
-			break;
-		}
-	}
+	if (ckpt_bench_write_for(w->who, w->ckpt, &v, seconds, &w->writes, &w->retries) != 0)
+		w->failed = 1;
 	return NULL;
-}
-
-/* each thread's own handle, opening and section */
-static int set_up(struct worker *w, const SaCkptCheckpointCreationAttributesT *a)
-{
-	SaVersionT version = { 'B', 1, 1 };
-	SaCkptSectionIdT sid;
-	SaCkptSectionCreationAttributesT sa;
-	SaAisErrorT rc;
-
-	rc = saCkptInitialize(&w->handle, NULL, &version);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "thread %d: saCkptInitialize: error %u\n", w->index, rc);
-		return -1;
-	}
-	rc = saCkptCheckpointOpen(w->handle, &ckpt_name, a,
-				  SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ |
-				  SA_CKPT_CHECKPOINT_WRITE, 10 * SA_TIME_ONE_SECOND, &w->ckpt);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "thread %d: saCkptCheckpointOpen: error %u\n", w->index, rc);
-		return -1;
-	}
-	snprintf(w->section, sizeof(w->section), "thread%d", w->index);
-	sid.idLen = (SaUint16T)strlen(w->section);
-	sid.id = (SaUint8T *)w->section;
-	sa.sectionId = &sid;
-	sa.expirationTime = SA_TIME_END;
-	rc = saCkptSectionCreate(w->ckpt, &sa, "", 0);
-	if (rc != SA_AIS_OK) {
-		fprintf(stderr, "thread %d: saCkptSectionCreate: error %u\n", w->index, rc);
-		return -1;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int threads = 4, i, opt, failed = 0;
-	unsigned long max_size = 100000;
-	const char *name = "ckptbenchth";
+	struct ckpt_bench_options o = { 4, 2.0, 100000, "ckptbenchth" };
+	int i, failed = 0;
+	SaNameT ckpt_name;
 	SaCkptCheckpointCreationAttributesT a;
 	struct worker *workers;
+	char by[32];
 
-	while ((opt = getopt(argc, argv, "p:t:m:n:")) != -1) {
-		switch (opt) {
-		case 'p':
-			threads = atoi(optarg);
-			break;
-		case 't':
-			seconds = atof(optarg);
-			break;
-		case 'm':
-			max_size = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-p THREADS] [-t SECONDS] [-m MAX_SIZE] [-n NAME]\n",
-				argv[0]);
-			return 1;
-		}
-	}
-	if (threads < 1 || threads > 256 || seconds <= 0 || max_size == 0) {
+	if (ckpt_bench_parse_options(argc, argv, "p:t:m:n:",
+				     "[-p THREADS] [-t SECONDS] [-m MAX_SIZE] [-n NAME]", &o) != 0)
+		return 1;
+	if (o.threads < 1 || o.threads > 256 || o.seconds <= 0 || o.max_size == 0) {
 		fprintf(stderr, "%s: THREADS 1..256, SECONDS and MAX_SIZE positive\n", argv[0]);
 		return 1;
 	}
-	data = malloc(max_size);
-	workers = calloc((size_t)threads, sizeof(*workers));
+	seconds = o.seconds;
+	data = malloc(o.max_size);
+	workers = calloc((size_t)o.threads, sizeof(*workers));
 	if (!data || !workers)
 		return 1;
-	memset(data, 't', max_size);
-	memset(&ckpt_name, 0, sizeof(ckpt_name));
-	ckpt_name.length = (SaUint16T)snprintf((char *)ckpt_name.value, sizeof(ckpt_name.value),
-					       "%s-%ld", name, (long)getpid());
-	memset(&a, 0, sizeof(a));
-	a.creationFlags = SA_CKPT_WR_ALL_REPLICAS;
-	a.checkpointSize = (SaSizeT)threads * max_size;
-	a.retentionDuration = 0;
-	a.maxSections = (SaUint32T)threads;
-	a.maxSectionSize = max_size;
-	a.maxSectionIdSize = 16;
-	for (i = 0; i < threads; i++) {
-		workers[i].index = i;
-		if (set_up(&workers[i], &a) != 0)
+	memset(data, 't', o.max_size);
+	sa_name_printf(&ckpt_name, "%s-%ld", o.name, (long)getpid());
+	ckpt_bench_attributes(&a, (SaUint32T)o.threads, (SaSizeT)o.threads * o.max_size, o.max_size);
+	/* each thread its own library handle, opening and section */
+	for (i = 0; i < o.threads; i++) {
+		struct worker *w = &workers[i];
+		SaCkptSectionIdT sid;
+
+		snprintf(w->who, sizeof(w->who), "thread %d: ", i);
+		snprintf(w->section, sizeof(w->section), "thread%d", i);
+		sid.idLen = (SaUint16T)strlen(w->section);
+		sid.id = (SaUint8T *)w->section;
+		if (ckpt_bench_open(w->who, &w->handle, &ckpt_name, &a, &sid, &w->ckpt) != 0)
 			return 1;
 	}
 	printf("ckptbenchth: %d threads, each with its own library handle and section of one "
-	       "SA_CKPT_WR_ALL_REPLICAS checkpoint, %.1f s per size\n", threads, seconds);
+	       "SA_CKPT_WR_ALL_REPLICAS checkpoint, %.1f s per size\n", o.threads, o.seconds);
 
-	for (write_size = 1; write_size <= max_size && !failed; write_size *= 10) {
+	snprintf(by, sizeof(by), " by %d threads", o.threads);
+	for (write_size = 1; write_size <= o.max_size && !failed; write_size *= 10) {
 		unsigned long writes = 0, retries = 0;
-		double start = now_seconds(), elapsed;
+		double start = now_seconds();
 
-		for (i = 0; i < threads; i++)
+		for (i = 0; i < o.threads; i++)
 			pthread_create(&workers[i].thread, NULL, write_loop, &workers[i]);
-		for (i = 0; i < threads; i++) {
+		for (i = 0; i < o.threads; i++) {
 			pthread_join(workers[i].thread, NULL);
 			writes += workers[i].writes;
 			retries += workers[i].retries;
 			failed |= workers[i].failed;
 		}
-		elapsed = now_seconds() - start;
-		printf("size %8lu: %10.0f writes/s %9.3f MB/s  (%lu writes by %d threads in %.2f s, "
-		       "%lu retried)\n", write_size, writes / elapsed,
-		       writes * (double)write_size / elapsed / 1e6, writes, threads, elapsed, retries);
-		fflush(stdout);
-		if (write_size > max_size / 10)
+		ckpt_bench_print(write_size, writes, now_seconds() - start, retries, by);
+		if (write_size > o.max_size / 10)
 			break;
 	}
-	for (i = 0; i < threads; i++) {
+	for (i = 0; i < o.threads; i++) {
 		saCkptCheckpointClose(workers[i].ckpt);
 		if (i == 0)
 			saCkptCheckpointUnlink(workers[i].handle, &ckpt_name);

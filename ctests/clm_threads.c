@@ -15,33 +15,21 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openais/saAis.h>
 #include <openais/saClm.h>
+
+#include "sa_checks.h"
 
 #define WORKERS 4
 #define ROUNDS 200
 #define ASYNC_EVERY 10
 #define ASYNC_TOTAL (WORKERS * (ROUNDS / ASYNC_EVERY))
 
-static int passed, failed;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int answered[ASYNC_TOTAL];
 static int stray_answers;
-
-static void check(const char *name, int ok, const char *detail)
-{
-	if (ok) {
-		passed++;
-		printf("PASS %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s: %s\n", name, detail);
-	}
-}
 
 static void node_get_callback(SaInvocationT invocation,
 			      const SaClmClusterNodeT *node, SaAisErrorT error)
@@ -129,26 +117,9 @@ static void *dispatch_blocking(void *p)
 	return NULL;
 }
 
-static void sleep_ms(long ms)
+static SaAisErrorT initialize(SaUint64T *handle, SaVersionT *version)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int init(SaClmHandleT *h)
-{
-	SaVersionT v = { 'B', 1, 1 };
-	SaAisErrorT rc;
-	int tries;
-
-	for (tries = 0;; tries++) {
-		rc = saClmInitialize(h, &callbacks, &v);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 4)
-			break;
-		sleep_ms(200);
-	}
-	return rc;
+	return saClmInitialize(handle, &callbacks, version);
 }
 
 static void shared_handle(void)
@@ -160,9 +131,9 @@ static void shared_handle(void)
 	int i, all_once = 1, errors = 0, waited;
 	SaAisErrorT rc;
 
-	rc = init(&d.handle);
+	rc = sa_initialize_retried(initialize, &d.handle);
 	snprintf(detail, sizeof(detail), "saClmInitialize returned %d", (int)rc);
-	check("initialize", rc == SA_AIS_OK, detail);
+	check_true("initialize", rc == SA_AIS_OK, detail);
 	if (rc != SA_AIS_OK)
 		return;
 	d.done = 0;
@@ -182,7 +153,7 @@ static void shared_handle(void)
 			rc = workers[i].last_error;
 	}
 	snprintf(detail, sizeof(detail), "%d calls failed, last error %d", errors, (int)rc);
-	check("concurrent_calls_succeed", errors == 0, detail);
+	check_true("concurrent_calls_succeed", errors == 0, detail);
 
 	for (waited = 0; waited < 10000; waited += 10) {
 		int n = 0;
@@ -209,19 +180,19 @@ static void shared_handle(void)
 		snprintf(detail, sizeof(detail), "%d unexpected answers", stray_answers);
 	}
 	pthread_mutex_unlock(&lock);
-	check("async_invocations_answered_once_in_dispatch_thread", all_once, detail);
-	check("blocking_dispatch_still_running", !d.done, "returned early");
+	check_true("async_invocations_answered_once_in_dispatch_thread", all_once, detail);
+	check_true("blocking_dispatch_still_running", !d.done, "returned early");
 
 	rc = saClmFinalize(d.handle);
-	check("finalize", rc == SA_AIS_OK, "saClmFinalize failed");
+	check_true("finalize", rc == SA_AIS_OK, "saClmFinalize failed");
 	for (waited = 0; waited < 5000 && !d.done; waited += 10)
 		sleep_ms(10);
-	check("finalize_ends_blocking_dispatch", d.done, "dispatch still blocked after 5 s");
+	check_true("finalize_ends_blocking_dispatch", d.done, "dispatch still blocked after 5 s");
 	if (d.done) {
 		pthread_join(dthread, NULL);
 		snprintf(detail, sizeof(detail), "returned %d", (int)d.rc);
-		check("blocking_dispatch_result", d.rc == SA_AIS_OK || d.rc == SA_AIS_ERR_BAD_HANDLE,
-		      detail);
+		check_true("blocking_dispatch_result",
+			   d.rc == SA_AIS_OK || d.rc == SA_AIS_ERR_BAD_HANDLE, detail);
 	}
 }
 
@@ -263,7 +234,7 @@ static void finalize_while_in_use(void)
 
 	for (round = 0; round < 20 && ok; round++) {
 		memset(&r, 0, sizeof(r));
-		rc = init(&r.handle);
+		rc = sa_initialize_retried(initialize, &r.handle);
 		if (rc != SA_AIS_OK) {
 			snprintf(detail, sizeof(detail), "saClmInitialize returned %d", (int)rc);
 			ok = 0;
@@ -288,13 +259,12 @@ static void finalize_while_in_use(void)
 			ok = 0;
 		}
 	}
-	check("finalize_while_another_thread_calls", ok, detail);
+	check_true("finalize_while_another_thread_calls", ok, detail);
 }
 
 int main(void)
 {
 	shared_handle();
 	finalize_while_in_use();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary();
 }

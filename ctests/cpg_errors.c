@@ -13,24 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 
 #include <openais/cpg.h>
 
-static int passed, failed, skipped;
-
-#define CHECK(name, expr, want) check_code(name, (int)(expr), (int)(want), #expr)
-
-static void check_code(const char *name, int got, int want, const char *what)
-{
-	if (got == want) {
-		passed++;
-		printf("PASS %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s: %s returned %d, expected %d\n", name, what, got, want);
-	}
-}
+#include "harness.h"
 
 static void name_set(struct cpg_name *n, const char *s)
 {
@@ -50,7 +36,7 @@ int main(void)
 	cpg_flow_control_state_t fc;
 	unsigned int id;
 	void *ctx;
-	int fd, n = 4, negative = -1, i;
+	int fd, n = 4, negative = -1;
 	cpg_error_t rc;
 
 	name_set(&g, "cpg_errors");
@@ -65,11 +51,9 @@ int main(void)
 	CHECK("join_bad_handle", cpg_join(bogus, &g), CPG_ERR_BAD_HANDLE);
 	CHECK("initialize_null_handle", cpg_initialize(NULL, NULL), CPG_ERR_INVALID_PARAM);
 
-	for (i = 0; (rc = cpg_initialize(&h, NULL)) == CPG_ERR_TRY_AGAIN && i < 20; i++)
-		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	RETRY(rc, cpg_initialize(&h, NULL), CPG_ERR_TRY_AGAIN, 21, 100);
 	if (rc != CPG_OK) {
-		printf("SKIP with an executive: cpg_initialize returned %d\n", (int)rc);
-		skipped += 20;
+		check_skip(20, "with an executive: cpg_initialize returned %d", (int)rc);
 		goto done;
 	}
 	CHECK("fd_get_null", cpg_fd_get(h, NULL), CPG_ERR_INVALID_PARAM);
@@ -96,9 +80,5 @@ int main(void)
 	CHECK("membership_null_name", cpg_membership_get(h, NULL, list, &n), CPG_ERR_INVALID_PARAM);
 	CHECK("finalize", cpg_finalize(h), CPG_OK);
 done:
-	printf("%d passed, %d failed", passed, failed);
-	if (skipped)
-		printf(", %d skipped", skipped);
-	printf("\n");
-	return failed ? 1 : 0;
+	return check_summary();
 }

@@ -32,10 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/cpg.h>
+
+#include "timing.h"
 
 #define MAGIC 0x56475043u	/* "CPGV" */
 #define KIND_DATA 1u
@@ -120,21 +121,6 @@ static uint64_t mix_identity(uint64_t h, uint32_t nodeid, uint32_t pid, uint64_t
 	put32(id + 4, pid);
 	put64(id + 8, seq);
 	return fnv(h, id, sizeof(id));
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void report(uint32_t nodeid, uint32_t pid, const char *fmt, ...)
@@ -381,8 +367,7 @@ int main(int argc, char **argv)
 	memcpy(group.value, group_text, group.length);
 	my_pid = (uint32_t)getpid();
 
-	for (i = 0; (rc = cpg_initialize(&h, &callbacks)) == CPG_ERR_TRY_AGAIN && i < 50; i++)
-		sleep_ms(100);
+	RETRY(rc, cpg_initialize(&h, &callbacks), CPG_ERR_TRY_AGAIN, 51, 100);
 	if (rc != CPG_OK) {
 		fprintf(stderr, "cpgverify: cpg_initialize: %u\n", (unsigned)rc);
 		return 1;
@@ -391,8 +376,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpgverify: cannot get the local node id or the fd\n");
 		return 1;
 	}
-	for (i = 0; (rc = cpg_join(h, &group)) == CPG_ERR_TRY_AGAIN && i < 50; i++)
-		sleep_ms(100);
+	RETRY(rc, cpg_join(h, &group), CPG_ERR_TRY_AGAIN, 51, 100);
 	if (rc != CPG_OK) {
 		fprintf(stderr, "cpgverify: cpg_join: %u\n", (unsigned)rc);
 		return 1;

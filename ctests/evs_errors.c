@@ -16,20 +16,7 @@
 
 #include <openais/evs.h>
 
-static int passed, failed, skipped;
-
-#define CHECK(name, expr, want) check_code(name, (int)(expr), (int)(want), #expr)
-
-static void check_code(const char *name, int got, int want, const char *what)
-{
-	if (got == want) {
-		passed++;
-		printf("PASS %s\n", name);
-	} else {
-		failed++;
-		printf("FAIL %s: %s returned %d, expected %d\n", name, what, got, want);
-	}
-}
+#include "harness.h"
 
 static void on_deliver(unsigned int nodeid, void *msg, int len)
 {
@@ -64,8 +51,7 @@ int main(void)
 
 	rc = evs_initialize(&h, &callbacks);
 	if (rc != EVS_OK) {
-		printf("SKIP with an executive: evs_initialize returned %d\n", (int)rc);
-		skipped += 14;
+		check_skip(14, "with an executive: evs_initialize returned %d", (int)rc);
 		goto done;
 	}
 	CHECK("fd_get_null", evs_fd_get(h, NULL), EVS_ERR_INVALID_PARAM);
@@ -91,9 +77,5 @@ int main(void)
 	      EVS_ERR_INVALID_PARAM);
 	CHECK("finalize", evs_finalize(h), EVS_OK);
 done:
-	printf("%d passed, %d failed", passed, failed);
-	if (skipped)
-		printf(", %d skipped", skipped);
-	printf("\n");
-	return failed ? 1 : 0;
+	return check_summary();
 }

@@ -20,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saEvt.h>
+
+#include "sa_name.h"
+#include "timing.h"
 
 #define MAX_SIZES 16
 
@@ -32,14 +34,6 @@
 static unsigned long received, lost_events;
 static int subscriber_stop;
 static SaEvtHandleT sub_handle;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void deliver_callback(SaEvtSubscriptionIdT sub, SaEvtEventHandleT event, SaSizeT size)
 {
@@ -92,14 +86,10 @@ static SaAisErrorT initialize(SaEvtHandleT *h, const SaEvtCallbacksT *cb)
 {
 	SaVersionT v = { 'B', 1, 1 };
 	SaAisErrorT rc;
-	int tries;
 
-	for (tries = 0;; tries++) {
-		rc = saEvtInitialize(h, cb, &v);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
-			return rc;
-		sleep(1);
-	}
+	/* the executive may still be starting */
+	RETRY(rc, saEvtInitialize(h, cb, &v), SA_AIS_ERR_TRY_AGAIN, 10, 1000);
+	return rc;
 }
 
 static void usage(const char *prog)
@@ -161,13 +151,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (strlen(channel_name) > SA_MAX_NAME_LENGTH) {
+	if (sa_name_set(&name, channel_name) != 0) {
 		fprintf(stderr, "channel name too long\n");
 		return 1;
 	}
-	memset(&name, 0, sizeof(name));
-	name.length = (SaUint16T)strlen(channel_name);
-	memcpy(name.value, channel_name, name.length);
 	data = calloc(1, SA_EVT_DATA_MAX_LEN);
 	if (data == NULL)
 		return 1;
@@ -213,10 +200,8 @@ int main(int argc, char **argv)
 			if (rc == SA_AIS_OK) {
 				published++;
 			} else if (rc == SA_AIS_ERR_TRY_AGAIN) {
-				struct timespec pause = { 0, 1000000 };
-
 				retries++;
-				nanosleep(&pause, NULL);
+				sleep_ms(1);
 			} else {
 				fprintf(stderr, "saEvtEventPublish failed: error %d\n", (int)rc);
 				return 1;
@@ -226,11 +211,8 @@ int main(int argc, char **argv)
 		/* wait (bounded) for the subscriber to catch up */
 		settle = now_seconds() + 10.0;
 		while (!publish_only && delivered_count() - got0 + (lost_count() - lost0) < published &&
-		       now_seconds() < settle) {
-			struct timespec pause = { 0, 1000000 };
-
-			nanosleep(&pause, NULL);
-		}
+		       now_seconds() < settle)
+			sleep_ms(1);
 		t_end = now_seconds() - t0;
 		got = delivered_count() - got0;
 		lost = lost_count() - lost0;

@@ -23,47 +23,21 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saEvt.h>
 
+#include "sa_name.h"
+#include "tool.h"
+
 #define MAX_PATTERNS 16
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static void set_name(SaNameT *n, const char *s)
-{
-	memset(n, 0, sizeof(*n));
-	n->length = (SaUint16T)strlen(s);
-	memcpy(n->value, s, n->length);
-}
+/* a call the executive may refuse while its queue is full: 100 retries, 10 ms apart */
+#define RETRY_BUSY(rc, call) RETRY(rc, call, SA_AIS_ERR_TRY_AGAIN, 101, 10)
 
 static void usage(const char *prog)
 {
@@ -77,14 +51,8 @@ static void usage(const char *prog)
 static int clear_retention(SaEvtHandleT handle, SaEvtChannelHandleT channel, SaEvtEventIdT id)
 {
 	SaAisErrorT rc;
-	int tries;
 
-	for (tries = 0;; tries++) {
-		rc = saEvtEventRetentionTimeClear(channel, id);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 100)
-			break;
-		sleep_ms(10);
-	}
+	RETRY_BUSY(rc, saEvtEventRetentionTimeClear(channel, id));
 	if (rc == SA_AIS_OK)
 		printf("retention time of event 0x%016llx cleared\n", (unsigned long long)id);
 	else
@@ -108,9 +76,8 @@ int main(int argc, char **argv)
 	const char *channel_name = "EVTCHANNEL", *publisher_name = "publish", *data = NULL;
 	unsigned long count = 1, published = 0, i;
 	long interval_ms = 0, retention_ms = 0;
-	int priority = SA_EVT_LOWEST_PRIORITY, unlink_at_end = 0, clearing = 0, opt, tries, status = 0;
+	int priority = SA_EVT_LOWEST_PRIORITY, unlink_at_end = 0, clearing = 0, opt, status = 0;
 	double seconds = 0, deadline = 0;
-	struct sigaction sa;
 	SaAisErrorT rc;
 
 	while ((opt = getopt(argc, argv, "c:p:P:r:N:d:n:i:t:uC:h")) != -1) {
@@ -168,26 +135,13 @@ int main(int argc, char **argv)
 		pattern_array.patternsNumber = 1;
 	}
 	pattern_array.allocatedNumber = pattern_array.patternsNumber;
-	if (strlen(channel_name) > SA_MAX_NAME_LENGTH ||
-	    strlen(publisher_name) > SA_MAX_NAME_LENGTH) {
+	if (sa_name_set(&name, channel_name) != 0 || sa_name_set(&publisher, publisher_name) != 0) {
 		fprintf(stderr, "name too long\n");
 		return 1;
 	}
-	set_name(&name, channel_name);
-	set_name(&publisher, publisher_name);
+	stop_on_signals();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	for (tries = 0;; tries++) {
-		rc = saEvtInitialize(&handle, NULL, &version);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
-			break;
-		sleep(1);
-	}
+	TOOL_INITIALIZE(rc, saEvtInitialize(&handle, NULL, &version));
 	if (rc != SA_AIS_OK) {
 		fprintf(stderr, "saEvtInitialize failed: error %d\n", (int)rc);
 		return 1;
@@ -222,12 +176,7 @@ int main(int argc, char **argv)
 			snprintf(text, sizeof(text), "event %lu", i + 1);
 			payload = text;
 		}
-		for (tries = 0;; tries++) {
-			rc = saEvtEventPublish(event, payload, strlen(payload), &id);
-			if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 100)
-				break;
-			sleep_ms(10);
-		}
+		RETRY_BUSY(rc, saEvtEventPublish(event, payload, strlen(payload), &id));
 		if (rc != SA_AIS_OK) {
 			fprintf(stderr, "saEvtEventPublish failed: error %d\n", (int)rc);
 			status = 1;

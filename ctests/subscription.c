@@ -18,36 +18,21 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <ctype.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/saAis.h>
 #include <openais/saEvt.h>
 
+#include "sa_name.h"
+#include "tool.h"
+
 #define MAX_FILTERS 16
 
-static volatile sig_atomic_t stop_requested;
 static unsigned long events_seen, lost_notices;
 static int quiet;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* bytes as text when printable, else as hex */
 static void print_bytes(const SaUint8T *b, SaSizeT len)
@@ -142,6 +127,17 @@ static int parse_filter(const char *arg, SaEvtEventFilterT *f)
 	return 0;
 }
 
+static int dispatch(void *ctx)
+{
+	SaAisErrorT rc = saEvtDispatch(*(SaEvtHandleT *)ctx, SA_DISPATCH_ALL);
+
+	if (rc != SA_AIS_OK) {
+		fprintf(stderr, "saEvtDispatch failed: error %d\n", (int)rc);
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-c CHANNEL] [-s ID] [-f TYPE:PATTERN]... [-n COUNT] "
@@ -153,6 +149,7 @@ int main(int argc, char **argv)
 	SaEvtCallbacksT callbacks = { .saEvtEventDeliverCallback = deliver_callback };
 	SaVersionT version = { 'B', 1, 1 };
 	SaEvtHandleT handle;
+	struct tool_follow follow = { "subscription", -1, dispatch, NULL, &handle, &events_seen, 0, 0 };
 	SaEvtChannelHandleT channel;
 	SaEvtEventFilterT filters[MAX_FILTERS];
 	SaEvtEventFilterArrayT filter_array = { 0, filters };
@@ -161,10 +158,7 @@ int main(int argc, char **argv)
 	SaEvtSubscriptionIdT sub_id = 1;
 	SaNameT name;
 	SaAisErrorT rc;
-	struct sigaction sa;
-	unsigned long want = 0;
-	double seconds = 0, deadline = 0;
-	int opt, tries, status = 0;
+	int opt, status;
 
 	while ((opt = getopt(argc, argv, "c:s:f:n:t:qh")) != -1) {
 		switch (opt) {
@@ -183,10 +177,10 @@ int main(int argc, char **argv)
 			filter_array.filtersNumber++;
 			break;
 		case 'n':
-			want = strtoul(optarg, NULL, 10);
+			follow.want = strtoul(optarg, NULL, 10);
 			break;
 		case 't':
-			seconds = strtod(optarg, NULL);
+			follow.seconds = strtod(optarg, NULL);
 			break;
 		case 'q':
 			quiet = 1;
@@ -200,27 +194,13 @@ int main(int argc, char **argv)
 		parse_filter("all", &filters[0]);
 		filter_array.filtersNumber = 1;
 	}
-	if (strlen(channel_name) > SA_MAX_NAME_LENGTH) {
+	if (sa_name_set(&name, channel_name) != 0) {
 		fprintf(stderr, "channel name too long\n");
 		return 1;
 	}
-	memset(&name, 0, sizeof(name));
-	name.length = (SaUint16T)strlen(channel_name);
-	memcpy(name.value, channel_name, name.length);
+	stop_on_signals();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	/* SA_AIS_ERR_TRY_AGAIN: the executive is not (yet) reachable */
-	for (tries = 0;; tries++) {
-		rc = saEvtInitialize(&handle, &callbacks, &version);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
-			break;
-		sleep(1);
-	}
+	TOOL_INITIALIZE(rc, saEvtInitialize(&handle, &callbacks, &version));
 	if (rc != SA_AIS_OK) {
 		fprintf(stderr, "saEvtInitialize failed: error %d\n", (int)rc);
 		return 1;
@@ -241,31 +221,8 @@ int main(int argc, char **argv)
 	       (unsigned)sub_id, (unsigned)filter_array.filtersNumber);
 	fflush(stdout);
 
-	if (seconds > 0)
-		deadline = now_seconds() + seconds;
-	while (!stop_requested && (want == 0 || events_seen < want)) {
-		struct pollfd pfd = { (int)selection, POLLIN, 0 };
-		int timeout_ms = 1000;
-
-		if (deadline > 0) {
-			double left = deadline - now_seconds();
-
-			if (left <= 0) {
-				status = want ? 2 : 0;
-				break;
-			}
-			if (left < 1.0)
-				timeout_ms = (int)(left * 1000) + 1;
-		}
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			continue;
-		rc = saEvtDispatch(handle, SA_DISPATCH_ALL);
-		if (rc != SA_AIS_OK) {
-			fprintf(stderr, "saEvtDispatch failed: error %d\n", (int)rc);
-			status = 1;
-			break;
-		}
-	}
+	follow.fd = (int)selection;
+	status = tool_follow(&follow);
 	printf("%lu event(s) received, %lu lost-event notice(s)\n", events_seen, lost_notices);
 	saEvtChannelClose(channel);
 	saEvtFinalize(handle);

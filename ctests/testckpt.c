@@ -26,6 +26,8 @@
 #include <openais/saAis.h>
 #include <openais/saCkpt.h>
 
+#include "sa_name.h"
+
 static int errors;
 
 static const char *ais_error(SaAisErrorT e)
@@ -196,10 +198,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	memset(&n, 0, sizeof(n));
-	n.length = (SaUint16T)snprintf((char *)n.value, sizeof(n.value), "%s", name);
-	memset(&n2, 0, sizeof(n2));
-	n2.length = (SaUint16T)snprintf((char *)n2.value, sizeof(n2.value), "%s-collocated", name);
+	sa_name_set(&n, name);
+	sa_name_printf(&n2, "%s-collocated", name);
 
 	if (report("saCkptInitialize", saCkptInitialize(&h, &callbacks, &version), SA_AIS_OK) !=
 	    SA_AIS_OK)

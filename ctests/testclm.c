@@ -14,7 +14,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +24,9 @@
 #include <openais/saAis.h>
 #include <openais/saClm.h>
 
-static volatile sig_atomic_t stop_requested;
-static unsigned long track_callbacks;
+#include "tool.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+static unsigned long track_callbacks;
 
 static const char *change_name(SaClmClusterChangesT change)
 {
@@ -101,14 +95,6 @@ static void track_callback(const SaClmClusterNotificationBufferT *buffer,
 	fflush(stdout);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-n COUNT] [-t SECONDS]\n", prog);
@@ -125,10 +111,9 @@ int main(int argc, char **argv)
 	SaClmClusterNodeT node;
 	SaSelectionObjectT selection;
 	SaAisErrorT rc;
-	struct sigaction sa;
 	unsigned long want = 0;
 	double seconds = 0, deadline = 0;
-	int opt, tries, status = 0;
+	int opt, status = 0;
 
 	while ((opt = getopt(argc, argv, "n:t:h")) != -1) {
 		switch (opt) {
@@ -143,20 +128,9 @@ int main(int argc, char **argv)
 			return opt == 'h' ? 0 : 1;
 		}
 	}
+	stop_on_signals();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	/* SA_AIS_ERR_TRY_AGAIN: the executive is not (yet) reachable */
-	for (tries = 0;; tries++) {
-		rc = saClmInitialize(&handle, &callbacks, &version);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
-			break;
-		sleep(1);
-	}
+	TOOL_INITIALIZE(rc, saClmInitialize(&handle, &callbacks, &version));
 	if (rc != SA_AIS_OK) {
 		fprintf(stderr, "saClmInitialize failed: error %d\n", (int)rc);
 		return 1;

@@ -13,26 +13,17 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openais/cpg.h>
 
-static volatile sig_atomic_t stop_requested;
-static unsigned long callbacks_seen;
+#include "tool.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+static unsigned long callbacks_seen;
 
 static const char *reason_name(uint32_t reason)
 {
@@ -98,34 +89,53 @@ static void on_deliver(cpg_handle_t handle, struct cpg_name *group, uint32_t nod
 	fflush(stdout);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
+/* the joined group, as tool_follow() hands it lines and dispatches */
+struct joined {
+	cpg_handle_t handle;
+	cpg_guarantee_t guarantee;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+static int dispatch(void *ctx)
+{
+	struct joined *j = ctx;
+	cpg_error_t rc = cpg_dispatch(j->handle, CPG_DISPATCH_ALL);
+
+	if (rc != CPG_OK) {
+		fprintf(stderr, "testcpg: cpg_dispatch: error %u\n", (unsigned)rc);
+		return -1;
+	}
+	return 0;
+}
+
+static void send_line(void *ctx, char *text, size_t len)
+{
+	struct joined *j = ctx;
+	struct iovec iov = { text, len };
+	cpg_error_t rc;
+
+	RETRY_UNTIL_STOPPED(rc, cpg_mcast_joined(j->handle, j->guarantee, &iov, 1),
+			    CPG_ERR_TRY_AGAIN);
+	if (rc != CPG_OK)
+		fprintf(stderr, "testcpg: cpg_mcast_joined: error %u\n", (unsigned)rc);
 }
 
 int main(int argc, char **argv)
 {
 	cpg_callbacks_t callbacks = { on_deliver, on_confchg };
 	const char *group_text = "GROUP";
-	unsigned long max_callbacks = 0, seconds = 0;
-	cpg_guarantee_t guarantee = CPG_TYPE_AGREED;
+	struct joined j = { 0, CPG_TYPE_AGREED };
+	struct tool_follow follow = { "testcpg", -1, dispatch, send_line, &j, &callbacks_seen, 0, 0 };
 	struct cpg_name group;
-	struct sigaction sa;
-	cpg_handle_t h;
 	cpg_error_t rc;
 	unsigned int local;
-	long long deadline = 0;
-	int fd, opt, input_open = 1, status = 0;
+	int opt, status;
 
 	while ((opt = getopt(argc, argv, "g:n:t:s")) != -1) {
 		switch (opt) {
 		case 'g': group_text = optarg; break;
-		case 'n': max_callbacks = strtoul(optarg, NULL, 0); break;
-		case 't': seconds = strtoul(optarg, NULL, 0); break;
-		case 's': guarantee = CPG_TYPE_SAFE; break;
+		case 'n': follow.want = strtoul(optarg, NULL, 0); break;
+		case 't': follow.seconds = (double)strtoul(optarg, NULL, 0); break;
+		case 's': j.guarantee = CPG_TYPE_SAFE; break;
 		default:
 			fprintf(stderr, "usage: testcpg [-g GROUP] [-n COUNT] [-t SECONDS] [-s]\n");
 			return 1;
@@ -135,88 +145,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "testcpg: group name longer than %d bytes\n", CPG_MAX_NAME_LENGTH);
 		return 1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop_on_signals();
 	memset(&group, 0, sizeof(group));
 	group.length = strlen(group_text);
 	memcpy(group.value, group_text, group.length);
 
-	rc = cpg_initialize(&h, &callbacks);
+	rc = cpg_initialize(&j.handle, &callbacks);
 	if (rc != CPG_OK) {
 		fprintf(stderr, "testcpg: cpg_initialize: error %u\n", (unsigned)rc);
 		return 1;
 	}
-	if (cpg_local_get(h, &local) == CPG_OK)
+	if (cpg_local_get(j.handle, &local) == CPG_OK)
 		printf("local node id %u, pid %d\n", local, (int)getpid());
-	rc = cpg_join(h, &group);
+	rc = cpg_join(j.handle, &group);
 	if (rc != CPG_OK) {
 		fprintf(stderr, "testcpg: cpg_join: error %u\n", (unsigned)rc);
-		cpg_finalize(h);
+		cpg_finalize(j.handle);
 		return 1;
 	}
-	cpg_fd_get(h, &fd);
-	if (seconds)
-		deadline = now_ms() + (long long)seconds * 1000;
+	cpg_fd_get(j.handle, &follow.fd);
 	printf("joined group %s; type lines to multicast them\n", group_text);
 	fflush(stdout);
 
-	while (!stop_requested && (max_callbacks == 0 || callbacks_seen < max_callbacks)) {
-		struct pollfd p[2];
-		int wait = -1;
-
-		if (deadline) {
-			long long left = deadline - now_ms();
-
-			if (left <= 0) {
-				status = max_callbacks ? 2 : 0;
-				break;
-			}
-			wait = (int)(left > 1000 ? 1000 : left);
-		}
-		p[0].fd = fd;
-		p[0].events = POLLIN;
-		p[1].fd = input_open ? 0 : -1;
-		p[1].events = POLLIN;
-		if (poll(p, 2, wait) < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("testcpg: poll");
-			status = 1;
-			break;
-		}
-		if (p[0].revents) {
-			rc = cpg_dispatch(h, CPG_DISPATCH_ALL);
-			if (rc != CPG_OK) {
-				fprintf(stderr, "testcpg: cpg_dispatch: error %u\n", (unsigned)rc);
-				status = 1;
-				break;
-			}
-		}
-		if (p[1].revents) {
-			char line[4096];
-			ssize_t n = read(0, line, sizeof(line));
-
-			if (n <= 0) {
-				input_open = 0;
-			} else {
-				struct iovec iov = { line, (size_t)n };
-
-				while (n > 0 && line[n - 1] == '\n')
-					iov.iov_len = (size_t)--n;
-				do {
-					rc = cpg_mcast_joined(h, guarantee, &iov, 1);
-					if (rc == CPG_ERR_TRY_AGAIN)
-						poll(NULL, 0, 10);
-				} while (rc == CPG_ERR_TRY_AGAIN && !stop_requested);
-				if (rc != CPG_OK)
-					fprintf(stderr, "testcpg: cpg_mcast_joined: error %u\n",
-						(unsigned)rc);
-			}
-		}
-	}
-	cpg_leave(h, &group);
-	cpg_finalize(h);
+	status = tool_follow(&follow);
+	cpg_leave(j.handle, &group);
+	cpg_finalize(j.handle);
 	return status;
 }

@@ -25,6 +25,9 @@
 #include <openais/saAis.h>
 #include <openais/saEvt.h>
 
+#include "sa_name.h"
+#include "tool.h"
+
 static int unexpected;
 static int delivered;
 static int opened;
@@ -116,13 +119,6 @@ static void dispatch_until(SaEvtHandleT h, int *counter, int want)
 			saEvtDispatch(h, SA_DISPATCH_ALL);
 }
 
-static void set_name(SaNameT *n, const char *s)
-{
-	memset(n, 0, sizeof(*n));
-	n->length = (SaUint16T)strlen(s);
-	memcpy(n->value, s, n->length);
-}
-
 static SaAisErrorT publish(SaEvtChannelHandleT ch, const char *p0, const char *p1,
 			   SaEvtEventPriorityT priority, SaTimeT retention, const char *data,
 			   SaEvtEventIdT *id)
@@ -136,7 +132,7 @@ static SaAisErrorT publish(SaEvtChannelHandleT ch, const char *p0, const char *p
 	SaEvtEventHandleT event;
 	SaAisErrorT rc;
 
-	set_name(&publisher, "testevt");
+	sa_name_set(&publisher, "testevt");
 	rc = saEvtEventAllocate(ch, &event);
 	if (rc != SA_AIS_OK)
 		return rc;
@@ -179,7 +175,7 @@ int main(int argc, char **argv)
 	SaEvtEventIdT id, retained_id;
 	const char *channel_name = "testevt";
 	SaAisErrorT rc;
-	int opt, tries, i;
+	int opt, i;
 
 	while ((opt = getopt(argc, argv, "c:h")) != -1) {
 		switch (opt) {
@@ -191,18 +187,12 @@ int main(int argc, char **argv)
 			return opt == 'h' ? 0 : 1;
 		}
 	}
-	if (strlen(channel_name) > SA_MAX_NAME_LENGTH) {
+	if (sa_name_set(&name, channel_name) != 0) {
 		fprintf(stderr, "channel name too long\n");
 		return 1;
 	}
-	set_name(&name, channel_name);
 
-	for (tries = 0;; tries++) {
-		rc = saEvtInitialize(&h, &callbacks, &version);
-		if (rc != SA_AIS_ERR_TRY_AGAIN || tries >= 9)
-			break;
-		sleep(1);
-	}
+	TOOL_INITIALIZE(rc, saEvtInitialize(&h, &callbacks, &version));
 	step("saEvtInitialize", rc, SA_AIS_OK);
 	if (rc != SA_AIS_OK)
 		return 1;
@@ -223,7 +213,7 @@ int main(int argc, char **argv)
 
 	/* attributes: set, then read back into too small and right-sized buffers */
 	step("saEvtEventAllocate", saEvtEventAllocate(ch, &event), SA_AIS_OK);
-	set_name(&publisher, "testevt-publisher");
+	sa_name_set(&publisher, "testevt-publisher");
 	step("saEvtEventAttributesSet (2 patterns, priority 1, 5 s)",
 	     saEvtEventAttributesSet(event, &set_arr, 1, 5 * SA_TIME_ONE_SECOND, &publisher),
 	     SA_AIS_OK);
