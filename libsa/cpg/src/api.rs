@@ -12,12 +12,12 @@ use sa_abi::cpg::{
 };
 use sa_ipc::client::DEFAULT_REQUEST_TIMEOUT;
 use sa_ipc::ffi::{dispatch, ffi_guard, DispatchMode};
+use sa_ipc::iovec::parts;
 use sa_ipc::proto::cpg::{GroupName, Guarantee, Join, Leave, LocalGet, Mcast, MembershipGet};
 use sa_ipc::proto::Message;
 use sa_ipc::{service, Connection};
 
 use crate::instance::{instance, CpgInstance, HANDLES};
-use crate::iovec::parts;
 
 /// Unwraps a `Result<T, cpg_error_t>` inside a guarded body.
 macro_rules! check {
@@ -230,7 +230,7 @@ pub unsafe extern "C" fn cpg_mcast_joined(
         let inst = check!(instance(handle));
         let g = check!(Guarantee::from_wire(guarantee).ok_or(CPG_ERR_INVALID_PARAM));
         // SAFETY: the caller's contract, passed on.
-        let parts = check!(unsafe { parts(iovec, iov_len) });
+        let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| CPG_ERR_INVALID_PARAM));
         let payload = Mcast::encode_parts(g, parts.total, parts.slices);
         let result = match inst
             .conn

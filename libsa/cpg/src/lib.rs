@@ -10,4 +10,3 @@
 pub mod api;
 mod callbacks;
 mod instance;
-mod iovec;

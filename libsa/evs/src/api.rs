@@ -10,6 +10,7 @@ use sa_abi::evs::{
     EVS_ERR_INVALID_PARAM, EVS_ERR_NO_MEMORY, EVS_ERR_TOO_MANY_GROUPS, EVS_OK,
 };
 use sa_ipc::ffi::{dispatch, ffi_guard, DispatchMode};
+use sa_ipc::iovec::parts;
 use sa_ipc::proto::evs::{
     GroupKey, Guarantee, Join, Leave, McastGroups, McastJoined, MembershipGet, MAX_JOINED_GROUPS,
 };
@@ -17,7 +18,6 @@ use sa_ipc::proto::Message;
 use sa_ipc::{service, Connection};
 
 use crate::instance::{instance, EvsInstance, HANDLES};
-use crate::iovec::parts;
 
 /// Unwraps a `Result<T, evs_error_t>` inside a guarded body.
 macro_rules! check {
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn evs_mcast_joined(
         let inst = check!(instance(handle));
         let g = check!(guarantee(guarantee_type));
         // SAFETY: the caller's contract, passed on.
-        let parts = check!(unsafe { parts(iovec, iov_len) });
+        let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| EVS_ERR_INVALID_PARAM));
         let payload = McastJoined::encode_parts(g, parts.total, parts.slices);
         simple_request(&inst, McastJoined::KIND, payload)
     })
@@ -243,7 +243,7 @@ pub unsafe extern "C" fn evs_mcast_groups(
         // SAFETY: the caller's contract, passed on.
         let groups = check!(unsafe { group_keys(groups, group_entries) });
         // SAFETY: the caller's contract, passed on.
-        let parts = check!(unsafe { parts(iovec, iov_len) });
+        let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| EVS_ERR_INVALID_PARAM));
         let payload = McastGroups::encode_parts(g, &groups, parts.total, parts.slices);
         simple_request(&inst, McastGroups::KIND, payload)
     })

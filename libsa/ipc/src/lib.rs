@@ -22,6 +22,7 @@ pub mod ffi;
 pub mod frame;
 pub mod handle_db;
 pub mod hello;
+pub mod iovec;
 pub mod proto;
 mod sys;
 #[cfg(feature = "test-support")]

@@ -232,24 +232,12 @@ impl Mcast {
         total: usize,
         parts: impl IntoIterator<Item = &'a [u8]>,
     ) -> Vec<u8> {
-        let mut out = Vec::with_capacity(5 + total);
-        out.push(guarantee as u8);
-        // `total` is at most MAX_MESSAGE when the caller checked it; the
-        // executive rejects a frame whose length does not match.
-        out.extend_from_slice(&(total as u32).to_le_bytes());
-        for p in parts {
-            out.extend_from_slice(p);
-        }
-        out
+        super::evs::encode_multicast(guarantee, total, parts)
     }
 
     /// Decodes a multicast request, borrowing its data.
     pub fn parse(payload: &[u8]) -> Result<(Guarantee, &[u8]), DecodeError> {
-        let mut d = Decoder::new(payload);
-        let guarantee = Guarantee::decode(&mut d)?;
-        let data = super::evs::decode_data(&mut d)?;
-        d.finish()?;
-        Ok((guarantee, data))
+        super::evs::parse_multicast(payload)
     }
 }
 

@@ -226,11 +226,32 @@ impl McastJoined {
         total: usize,
         parts: impl IntoIterator<Item = &'a [u8]>,
     ) -> Vec<u8> {
-        let mut out = Vec::with_capacity(5 + total);
-        out.push(guarantee as u8);
-        append_data(&mut out, total, parts);
-        out
+        encode_multicast(guarantee, total, parts)
     }
+}
+
+/// The payload of a multicast to groups the sender has joined, EVS's
+/// [`McastJoined`] and CPG's `Mcast` alike: the guarantee, then the
+/// message data. Written straight from the caller's buffers (`total` is
+/// their summed length, at most [`MAX_MESSAGE`]).
+pub(crate) fn encode_multicast<'a>(
+    guarantee: Guarantee,
+    total: usize,
+    parts: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + total);
+    out.push(guarantee as u8);
+    append_data(&mut out, total, parts);
+    out
+}
+
+/// Decodes an [`encode_multicast`] payload, borrowing its data.
+pub(crate) fn parse_multicast(payload: &[u8]) -> Result<(Guarantee, &[u8]), DecodeError> {
+    let mut d = Decoder::new(payload);
+    let guarantee = Guarantee::decode(&mut d)?;
+    let data = decode_data(&mut d)?;
+    d.finish()?;
+    Ok((guarantee, data))
 }
 
 /// Appends message data as [`Encoder::put_bytes`] writes it: its u32
