@@ -135,7 +135,10 @@ pub enum Input {
     /// A timer set earlier with [`Output::SetTimer`] expired.
     TimerFired(TimerKind),
     /// The layer above asks to multicast `payload` to the ring.
-    Mcast { payload: Vec<u8>, guarantee: Guarantee },
+    Mcast {
+        payload: Vec<u8>,
+        guarantee: Guarantee,
+    },
 }
 
 /// Kind of a configuration change, as extended virtual synchrony defines it.

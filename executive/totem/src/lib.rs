@@ -10,11 +10,11 @@
 //! deterministic simulator in [`sim`].
 
 pub mod api;
-pub mod srp;
-pub mod wire;
 pub mod crypto;
 pub mod pg;
 pub mod sim;
+pub mod srp;
+pub mod wire;
 
 pub use api::*;
 pub use srp::{Srp, State, Stats};
