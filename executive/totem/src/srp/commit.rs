@@ -15,7 +15,7 @@ impl Srp {
             .saturating_add(4);
         self.ring_seq_high = seq;
         let ring = RingId { rep: self.me, seq };
-        log::info!("[TOTEM] creating commit token for ring {ring} with {members:?}");
+        log::info!(target: "TOTEM", "creating commit token for ring {ring} with {members:?}");
         self.stats.commit_tokens_created += 1;
         let ct = CommitToken {
             ring,
@@ -105,7 +105,7 @@ impl Srp {
                 e.state = Some(state);
             }
         }
-        log::info!("[TOTEM] entering COMMIT state for ring {}.", ct.ring);
+        log::info!(target: "TOTEM", "entering COMMIT state for ring {}.", ct.ring);
         self.state = State::Commit;
         self.forming = Some(Forming {
             ring: ct.ring,

@@ -23,7 +23,7 @@ impl Srp {
             }
             State::Commit | State::Recovery => self.abandon_formation(),
         }
-        log::info!("[TOTEM] entering GATHER state from {:?}.", self.state);
+        log::info!(target: "TOTEM", "entering GATHER state from {:?}.", self.state);
         self.state = State::Gather;
         self.stats.gather_entries += 1;
         self.tok = TokenState::default();
@@ -233,7 +233,7 @@ impl Srp {
             self.set_timer(TimerKind::Consensus, self.cfg.consensus);
             return;
         }
-        log::info!("[TOTEM] consensus timeout: failing {silent:?}");
+        log::info!(target: "TOTEM", "consensus timeout: failing {silent:?}");
         self.fail_set.extend(silent);
         self.verdict_seq = self.ring_seq_high;
         self.sets_changed();
@@ -264,7 +264,8 @@ impl Srp {
             return;
         }
         log::info!(
-            "[TOTEM] ring {} heard from ring {}: merging",
+            target: "TOTEM",
+            "ring {} heard from ring {}: merging",
             self.ring_id(),
             m.ring
         );
@@ -291,7 +292,7 @@ impl Srp {
         if !concerned {
             return;
         }
-        log::info!("[TOTEM] processor {sender} left");
+        log::info!(target: "TOTEM", "processor {sender} left");
         self.enter_gather();
         self.proc_set.insert(sender);
         self.fail_set.insert(sender);

@@ -223,7 +223,7 @@ impl Srp {
             stats: Stats::default(),
             out: Vec::new(),
         };
-        log::info!("[TOTEM] processor {me} starting, ring sequence {ring_seq}");
+        log::info!(target: "TOTEM", "processor {me} starting, ring sequence {ring_seq}");
         srp.stats.gather_entries += 1;
         srp.sets_changed();
         let out = std::mem::take(&mut srp.out);
@@ -292,7 +292,7 @@ impl Srp {
             return Vec::new();
         }
         self.now = now;
-        log::info!("[TOTEM] processor {} leaving", self.me);
+        log::info!(target: "TOTEM", "processor {} leaving", self.me);
         let leave = Packet::Leave(crate::wire::Leave {
             sender: self.me,
             ring_seq: self.ring_seq_high,
@@ -344,7 +344,8 @@ impl Srp {
         if payload.len() > self.max_payload() {
             self.stats.mcast_too_large += 1;
             log::warn!(
-                "[TOTEM] refusing a {} byte multicast (at most {})",
+                target: "TOTEM",
+                "refusing a {} byte multicast (at most {})",
                 payload.len(),
                 self.max_payload()
             );
@@ -365,7 +366,7 @@ impl Srp {
             Ok(p) => p,
             Err(e) => {
                 self.stats.malformed_packets += 1;
-                log::debug!("[TOTEM] dropping a malformed packet from {from}: {e}");
+                log::debug!(target: "TOTEM", "dropping a malformed packet from {from}: {e}");
                 return;
             }
         };
@@ -410,7 +411,8 @@ impl Srp {
         if bytes.len() > self.cfg.netmtu {
             self.stats.oversize_packets += 1;
             log::error!(
-                "[TOTEM] not sending a {} byte packet: netmtu is {}",
+                target: "TOTEM",
+                "not sending a {} byte packet: netmtu is {}",
                 bytes.len(),
                 self.cfg.netmtu
             );

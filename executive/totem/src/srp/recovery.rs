@@ -85,7 +85,8 @@ impl Srp {
             .filter(|m| !trans.contains(m))
             .collect();
         log::info!(
-            "[TOTEM] entering RECOVERY state for ring {ring}: {} old-ring messages to offer, transitional members {trans:?}.",
+            target: "TOTEM",
+            "entering RECOVERY state for ring {ring}: {} old-ring messages to offer, transitional members {trans:?}.",
             pending.len()
         );
         self.recovery = Some(Recovery {
@@ -156,9 +157,10 @@ impl Srp {
             joined,
         }));
 
-        log::info!("[TOTEM] entering OPERATIONAL state.");
+        log::info!(target: "TOTEM", "entering OPERATIONAL state.");
         log::info!(
-            "[TOTEM] ring {} installed with members {:?}",
+            target: "TOTEM",
+            "ring {} installed with members {:?}",
             f.ring,
             f.members
         );
@@ -186,7 +188,7 @@ impl Srp {
     /// them.
     pub(super) fn abandon_formation(&mut self) {
         if let Some(f) = self.forming.take() {
-            log::info!("[TOTEM] abandoning ring {}", f.ring);
+            log::info!(target: "TOTEM", "abandoning ring {}", f.ring);
             self.abandoned_high = self.abandoned_high.max(f.ring.seq);
         }
         self.recovery = None;

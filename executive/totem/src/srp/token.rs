@@ -176,7 +176,8 @@ impl Srp {
             State::Operational | State::Commit | State::Recovery => {
                 self.stats.token_losses += 1;
                 log::info!(
-                    "[TOTEM] token lost in {:?} state on ring {}",
+                    target: "TOTEM",
+                    "token lost in {:?} state on ring {}",
                     self.state,
                     self.ring_id()
                 );
@@ -362,7 +363,8 @@ impl Srp {
         let lagging = t.aru_addr;
         self.stats.fail_recv_exclusions += 1;
         log::warn!(
-            "[TOTEM] processor {lagging} failed to receive for {} rotations",
+            target: "TOTEM",
+            "processor {lagging} failed to receive for {} rotations",
             self.tok.aru_stuck_visits
         );
         self.enter_gather();
