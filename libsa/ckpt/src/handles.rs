@@ -15,22 +15,17 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use sa_abi::ais::{SaAisErrorT, SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_HANDLE};
+use sa_abi::ais::{SaAisErrorT, SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_NO_MEMORY};
 use sa_abi::ckpt::{
     SaCkptCallbacksT, SaCkptCheckpointHandleT, SaCkptHandleT, SaCkptSectionIterationHandleT,
 };
+use sa_ipc::ffi::lock;
 use sa_ipc::proto::ckpt::CreationAttributes;
 use sa_ipc::{Connection, HandleDb};
 
 use crate::iteration::IterationState;
-
-/// Locks a mutex whose data stays consistent across a panic (handle lists
-/// and maps updated by single operations).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// One saCkptInitialize.
 pub(crate) struct CkptInstance {
@@ -117,6 +112,27 @@ pub(crate) fn iteration(
     ITERATIONS.get(handle).ok_or(SA_AIS_ERR_BAD_HANDLE)
 }
 
+/// Gives `child` a handle in `db` and records it in its parent's list
+/// `siblings`. The parent's removal takes that list after removing the
+/// parent's own handle, so a child recorded once `parent_live` says the
+/// parent is gone would never be released: it is undone, and the answer
+/// is SA_AIS_ERR_BAD_HANDLE. SA_AIS_ERR_NO_MEMORY when `db` is full.
+fn add_child<T>(
+    db: &HandleDb<T>,
+    child: T,
+    siblings: &Mutex<Vec<u64>>,
+    parent_live: impl FnOnce() -> bool,
+) -> Result<u64, SaAisErrorT> {
+    let handle = db.create(child).map_err(|_| SA_AIS_ERR_NO_MEMORY)?;
+    lock(siblings).push(handle);
+    if !parent_live() {
+        lock(siblings).retain(|h| *h != handle);
+        db.destroy(handle);
+        return Err(SA_AIS_ERR_BAD_HANDLE);
+    }
+    Ok(handle)
+}
+
 /// Registers a new opening made through the library handle
 /// `instance_handle` and returns its checkpoint handle. Fails when the
 /// handle database is full, or when the library handle was finalized
@@ -128,23 +144,16 @@ pub(crate) fn add_checkpoint(
     flags: u32,
     attributes: CreationAttributes,
 ) -> Result<SaCkptCheckpointHandleT, SaAisErrorT> {
-    let handle = CHECKPOINTS
-        .create(CheckpointHandle {
-            instance: Arc::clone(instance),
-            open_id,
-            flags,
-            attributes,
-            iterations: Mutex::new(Vec::new()),
-        })
-        .map_err(|_| sa_abi::ais::SA_AIS_ERR_NO_MEMORY)?;
-    lock(&instance.checkpoints).push(handle);
-    // Finalize takes the list after removing the instance; an opening
-    // registered after that would never be released.
-    if INSTANCES.get(instance_handle).is_none() {
-        discard_checkpoint(handle);
-        return Err(SA_AIS_ERR_BAD_HANDLE);
-    }
-    Ok(handle)
+    let opening = CheckpointHandle {
+        instance: Arc::clone(instance),
+        open_id,
+        flags,
+        attributes,
+        iterations: Mutex::new(Vec::new()),
+    };
+    add_child(&CHECKPOINTS, opening, &instance.checkpoints, || {
+        INSTANCES.get(instance_handle).is_some()
+    })
 }
 
 /// Removes a checkpoint handle and ends its iterations. Returns the
@@ -176,18 +185,13 @@ pub(crate) fn add_iteration(
     checkpoint_handle: SaCkptCheckpointHandleT,
     state: IterationState,
 ) -> Result<SaCkptSectionIterationHandleT, SaAisErrorT> {
-    let handle = ITERATIONS
-        .create(Iteration {
-            checkpoint: Arc::clone(ckpt),
-            state: Mutex::new(state),
-        })
-        .map_err(|_| sa_abi::ais::SA_AIS_ERR_NO_MEMORY)?;
-    lock(&ckpt.iterations).push(handle);
-    if CHECKPOINTS.get(checkpoint_handle).is_none() {
-        ITERATIONS.destroy(handle);
-        return Err(SA_AIS_ERR_BAD_HANDLE);
-    }
-    Ok(handle)
+    let iteration = Iteration {
+        checkpoint: Arc::clone(ckpt),
+        state: Mutex::new(state),
+    };
+    add_child(&ITERATIONS, iteration, &ckpt.iterations, || {
+        CHECKPOINTS.get(checkpoint_handle).is_some()
+    })
 }
 
 /// Removes an iteration handle; `None` when it was not live.

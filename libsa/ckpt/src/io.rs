@@ -22,6 +22,8 @@ use sa_ipc::proto::ckpt::{
 use sa_ipc::proto::{Payload, Request};
 use sa_ipc::Connection;
 
+use crate::handles::CheckpointHandle;
+
 /// A failed vector call: its error, and the element it concerns if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct VectorError {
@@ -287,6 +289,50 @@ pub(crate) fn read_vector(
 
 /// [`MAX_DATA_PER_REQUEST`] as the default budget of a request.
 pub(crate) const BUDGET: usize = MAX_DATA_PER_REQUEST;
+
+/// Vectors through one opening of a checkpoint, within its section size.
+impl CheckpointHandle {
+    /// Writes `elements`, in as many requests as it takes.
+    pub(crate) fn write(&self, elements: &[WriteSource<'_>]) -> Result<(), VectorError> {
+        write_vector(
+            self.open_id,
+            elements,
+            self.attributes.max_section_size,
+            BUDGET,
+            |w| call_vector(&self.instance.conn, w),
+        )
+    }
+
+    /// Writes what a section create or overwrite request had no room for:
+    /// `rest`, the section's data from `offset` on.
+    pub(crate) fn write_rest(
+        &self,
+        section_id: &[u8],
+        offset: usize,
+        rest: &[u8],
+    ) -> Result<(), SaAisErrorT> {
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let source = [WriteSource {
+            section_id,
+            offset: offset as u64,
+            data: rest,
+        }];
+        self.write(&source).map_err(|e| e.code)
+    }
+
+    /// Reads `targets`, in as many requests as it takes.
+    pub(crate) fn read(&self, targets: &mut [ReadTarget]) -> Result<(), VectorError> {
+        read_vector(
+            self.open_id,
+            targets,
+            self.attributes.max_section_size,
+            BUDGET,
+            |r| call_vector(&self.instance.conn, r),
+        )
+    }
+}
 
 #[cfg(test)]
 mod tests {

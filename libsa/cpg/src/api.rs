@@ -7,27 +7,16 @@ use std::os::raw::{c_int, c_uint};
 
 use sa_abi::cpg::{
     cpg_address, cpg_callbacks_t, cpg_dispatch_t, cpg_error_t, cpg_flow_control_state_t,
-    cpg_guarantee_t, cpg_handle_t, cpg_name, CPG_DISPATCH_ALL, CPG_DISPATCH_BLOCKING,
-    CPG_DISPATCH_ONE, CPG_ERR_BAD_HANDLE, CPG_ERR_INVALID_PARAM, CPG_ERR_NO_MEMORY, CPG_OK,
+    cpg_guarantee_t, cpg_handle_t, cpg_name, CPG_ERR_BAD_HANDLE, CPG_ERR_INVALID_PARAM, CPG_OK,
 };
-use sa_ipc::client::DEFAULT_REQUEST_TIMEOUT;
-use sa_ipc::ffi::{dispatch, ffi_guard, DispatchMode};
+use sa_ipc::ffi::{dispatch, ffi_guard, result_code};
+use sa_ipc::group_ffi::{dispatch_mode, fd_get, initialize, request_code};
 use sa_ipc::iovec::parts;
 use sa_ipc::proto::cpg::{GroupName, Guarantee, Join, Leave, LocalGet, Mcast, MembershipGet};
-use sa_ipc::proto::Message;
-use sa_ipc::{service, Connection};
+use sa_ipc::proto::{Message, Request};
+use sa_ipc::{check, service};
 
 use crate::instance::{instance, CpgInstance, HANDLES};
-
-/// Unwraps a `Result<T, cpg_error_t>` inside a guarded body.
-macro_rules! check {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
 
 /// The group a caller names; NULL or a length past CPG_MAX_NAME_LENGTH is
 /// CPG_ERR_INVALID_PARAM.
@@ -46,12 +35,22 @@ unsafe fn group_name(group: *const cpg_name) -> Result<GroupName, cpg_error_t> {
     GroupName::new(group.as_bytes()).map_err(|_| CPG_ERR_INVALID_PARAM)
 }
 
-/// The code of a call whose reply carries nothing else.
-fn code(result: Result<(), sa_ipc::CallError>) -> cpg_error_t {
-    match result {
-        Ok(()) => CPG_OK,
-        Err(e) => e.to_ais(),
-    }
+/// The body of cpg_join and cpg_leave: the request `make` builds of the
+/// group named.
+///
+/// # Safety
+/// `group` is NULL or points to a valid cpg_name.
+unsafe fn group_call<Q: Request<Reply = ()>>(
+    handle: cpg_handle_t,
+    group: *const cpg_name,
+    make: impl FnOnce(GroupName) -> Q,
+) -> cpg_error_t {
+    ffi_guard(|| {
+        let inst = check!(instance(handle));
+        // SAFETY: the caller's contract, passed on.
+        let group = check!(unsafe { group_name(group) });
+        result_code(inst.conn.call(&make(group)))
+    })
 }
 
 /// Connects to the executive's CPG service and returns a new handle.
@@ -65,28 +64,16 @@ pub unsafe extern "C" fn cpg_initialize(
     callbacks: *mut cpg_callbacks_t,
 ) -> cpg_error_t {
     ffi_guard(|| {
-        if handle.is_null() {
-            return CPG_ERR_INVALID_PARAM;
+        // SAFETY: the caller's contract is initialize's.
+        unsafe {
+            initialize(
+                &HANDLES,
+                handle,
+                callbacks.cast_const(),
+                service::CPG,
+                CpgInstance::new,
+            )
         }
-        let callbacks = if callbacks.is_null() {
-            cpg_callbacks_t::default()
-        } else {
-            // SAFETY: non-NULL and valid by the contract.
-            unsafe { callbacks.read() }
-        };
-        let conn = match Connection::connect(service::CPG) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("cpg_initialize: {e}");
-                return e.to_ais();
-            }
-        };
-        let h = check!(HANDLES
-            .create(CpgInstance::new(conn, callbacks))
-            .map_err(|_| CPG_ERR_NO_MEMORY));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { handle.write(h) };
-        CPG_OK
     })
 }
 
@@ -115,12 +102,8 @@ pub unsafe extern "C" fn cpg_finalize(handle: cpg_handle_t) -> cpg_error_t {
 pub unsafe extern "C" fn cpg_fd_get(handle: cpg_handle_t, fd: *mut c_int) -> cpg_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if fd.is_null() {
-            return CPG_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { fd.write(inst.conn.dispatch_fd()) };
-        CPG_OK
+        // SAFETY: the caller's contract is fd_get's.
+        unsafe { fd_get(&inst.conn, fd) }
     })
 }
 
@@ -173,12 +156,7 @@ pub unsafe extern "C" fn cpg_dispatch(
 ) -> cpg_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        let mode = match dispatch_types {
-            CPG_DISPATCH_ONE => DispatchMode::OneBlocking,
-            CPG_DISPATCH_ALL => DispatchMode::All,
-            CPG_DISPATCH_BLOCKING => DispatchMode::Blocking,
-            _ => return CPG_ERR_INVALID_PARAM,
-        };
+        let mode = check!(dispatch_mode(dispatch_types));
         dispatch(&inst.conn, mode, |frame| inst.deliver(handle, frame))
     })
 }
@@ -190,12 +168,8 @@ pub unsafe extern "C" fn cpg_dispatch(
 /// `group` is NULL or points to a valid cpg_name.
 #[no_mangle]
 pub unsafe extern "C" fn cpg_join(handle: cpg_handle_t, group: *mut cpg_name) -> cpg_error_t {
-    ffi_guard(|| {
-        let inst = check!(instance(handle));
-        // SAFETY: the caller's contract, passed on.
-        let group = check!(unsafe { group_name(group) });
-        code(inst.conn.call(&Join { group }))
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { group_call(handle, group, |group| Join { group }) }
 }
 
 /// Leaves the handle's group (CPG_ERR_NOT_EXIST when not in it).
@@ -204,12 +178,8 @@ pub unsafe extern "C" fn cpg_join(handle: cpg_handle_t, group: *mut cpg_name) ->
 /// `group` is NULL or points to a valid cpg_name.
 #[no_mangle]
 pub unsafe extern "C" fn cpg_leave(handle: cpg_handle_t, group: *mut cpg_name) -> cpg_error_t {
-    ffi_guard(|| {
-        let inst = check!(instance(handle));
-        // SAFETY: the caller's contract, passed on.
-        let group = check!(unsafe { group_name(group) });
-        code(inst.conn.call(&Leave { group }))
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { group_call(handle, group, |group| Leave { group }) }
 }
 
 /// Multicasts the concatenated I/O vector to the handle's group in agreed
@@ -232,13 +202,7 @@ pub unsafe extern "C" fn cpg_mcast_joined(
         // SAFETY: the caller's contract, passed on.
         let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| CPG_ERR_INVALID_PARAM));
         let payload = Mcast::encode_parts(g, parts.total, parts.slices);
-        let result = match inst
-            .conn
-            .request(Mcast::KIND, payload, DEFAULT_REQUEST_TIMEOUT)
-        {
-            Ok((code, _)) => code,
-            Err(e) => e.to_ais(),
-        };
+        let result = request_code(&inst.conn, Mcast::KIND, payload);
         inst.multicast_result(result);
         result
     })

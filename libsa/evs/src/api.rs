@@ -6,28 +6,18 @@ use std::os::raw::{c_int, c_uint};
 
 use sa_abi::evs::{
     evs_callbacks_t, evs_dispatch_t, evs_error_t, evs_group, evs_guarantee_t, evs_handle_t,
-    EVS_DISPATCH_ALL, EVS_DISPATCH_BLOCKING, EVS_DISPATCH_ONE, EVS_ERR_BAD_HANDLE,
-    EVS_ERR_INVALID_PARAM, EVS_ERR_NO_MEMORY, EVS_ERR_TOO_MANY_GROUPS, EVS_OK,
+    EVS_ERR_BAD_HANDLE, EVS_ERR_INVALID_PARAM, EVS_ERR_TOO_MANY_GROUPS, EVS_OK,
 };
-use sa_ipc::ffi::{dispatch, ffi_guard, DispatchMode};
+use sa_ipc::ffi::{dispatch, ffi_guard, result_code};
+use sa_ipc::group_ffi::{dispatch_mode, fd_get, initialize, request_code};
 use sa_ipc::iovec::parts;
 use sa_ipc::proto::evs::{
     GroupKey, Guarantee, Join, Leave, McastGroups, McastJoined, MembershipGet, MAX_JOINED_GROUPS,
 };
-use sa_ipc::proto::Message;
-use sa_ipc::{service, Connection};
+use sa_ipc::proto::{Message, Request};
+use sa_ipc::{check, service};
 
 use crate::instance::{instance, EvsInstance, HANDLES};
-
-/// Unwraps a `Result<T, evs_error_t>` inside a guarded body.
-macro_rules! check {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
 
 /// The keys of `count` groups at `groups`: at least one, at most
 /// [`MAX_JOINED_GROUPS`].
@@ -51,23 +41,23 @@ fn guarantee(value: evs_guarantee_t) -> Result<Guarantee, evs_error_t> {
     Guarantee::from_wire(value).ok_or(EVS_ERR_INVALID_PARAM)
 }
 
-/// The code of a call whose reply carries nothing else.
-fn code(result: Result<(), sa_ipc::CallError>) -> evs_error_t {
-    match result {
-        Ok(()) => EVS_OK,
-        Err(e) => e.to_ais(),
-    }
-}
-
-/// Sends an encoded request whose reply carries nothing but its code.
-fn simple_request(inst: &EvsInstance, kind: u16, payload: Vec<u8>) -> evs_error_t {
-    match inst
-        .conn
-        .request(kind, payload, sa_ipc::client::DEFAULT_REQUEST_TIMEOUT)
-    {
-        Ok((code, _)) => code,
-        Err(e) => e.to_ais(),
-    }
+/// The body of evs_join and evs_leave: the request `make` builds of the
+/// groups named.
+///
+/// # Safety
+/// `groups` is NULL or points to `group_entries` valid groups.
+unsafe fn groups_call<Q: Request<Reply = ()>>(
+    handle: evs_handle_t,
+    groups: *const evs_group,
+    group_entries: c_int,
+    make: impl FnOnce(Vec<GroupKey>) -> Q,
+) -> evs_error_t {
+    ffi_guard(|| {
+        let inst = check!(instance(handle));
+        // SAFETY: the caller's contract, passed on.
+        let groups = check!(unsafe { group_keys(groups, group_entries) });
+        result_code(inst.conn.call(&make(groups)))
+    })
 }
 
 /// Connects to the executive's EVS service and returns a new handle.
@@ -81,28 +71,16 @@ pub unsafe extern "C" fn evs_initialize(
     callbacks: *mut evs_callbacks_t,
 ) -> evs_error_t {
     ffi_guard(|| {
-        if handle.is_null() {
-            return EVS_ERR_INVALID_PARAM;
+        // SAFETY: the caller's contract is initialize's.
+        unsafe {
+            initialize(
+                &HANDLES,
+                handle,
+                callbacks.cast_const(),
+                service::EVS,
+                |conn, callbacks| EvsInstance { conn, callbacks },
+            )
         }
-        let callbacks = if callbacks.is_null() {
-            evs_callbacks_t::default()
-        } else {
-            // SAFETY: non-NULL and valid by the contract.
-            unsafe { callbacks.read() }
-        };
-        let conn = match Connection::connect(service::EVS) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("evs_initialize: {e}");
-                return e.to_ais();
-            }
-        };
-        let h = check!(HANDLES
-            .create(EvsInstance { conn, callbacks })
-            .map_err(|_| EVS_ERR_NO_MEMORY));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { handle.write(h) };
-        EVS_OK
     })
 }
 
@@ -130,12 +108,8 @@ pub unsafe extern "C" fn evs_finalize(handle: evs_handle_t) -> evs_error_t {
 pub unsafe extern "C" fn evs_fd_get(handle: evs_handle_t, fd: *mut c_int) -> evs_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if fd.is_null() {
-            return EVS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { fd.write(inst.conn.dispatch_fd()) };
-        EVS_OK
+        // SAFETY: the caller's contract is fd_get's.
+        unsafe { fd_get(&inst.conn, fd) }
     })
 }
 
@@ -152,12 +126,7 @@ pub unsafe extern "C" fn evs_dispatch(
 ) -> evs_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        let mode = match dispatch_types {
-            EVS_DISPATCH_ONE => DispatchMode::OneBlocking,
-            EVS_DISPATCH_ALL => DispatchMode::All,
-            EVS_DISPATCH_BLOCKING => DispatchMode::Blocking,
-            _ => return EVS_ERR_INVALID_PARAM,
-        };
+        let mode = check!(dispatch_mode(dispatch_types));
         dispatch(&inst.conn, mode, |frame| inst.deliver(frame))
     })
 }
@@ -172,12 +141,8 @@ pub unsafe extern "C" fn evs_join(
     groups: *mut evs_group,
     group_entries: c_int,
 ) -> evs_error_t {
-    ffi_guard(|| {
-        let inst = check!(instance(handle));
-        // SAFETY: the caller's contract, passed on.
-        let groups = check!(unsafe { group_keys(groups, group_entries) });
-        code(inst.conn.call(&Join { groups }))
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { groups_call(handle, groups, group_entries, |groups| Join { groups }) }
 }
 
 /// Leaves groups; EVS_ERR_NOT_EXIST (and nothing changes) when one of them
@@ -191,12 +156,8 @@ pub unsafe extern "C" fn evs_leave(
     groups: *mut evs_group,
     group_entries: c_int,
 ) -> evs_error_t {
-    ffi_guard(|| {
-        let inst = check!(instance(handle));
-        // SAFETY: the caller's contract, passed on.
-        let groups = check!(unsafe { group_keys(groups, group_entries) });
-        code(inst.conn.call(&Leave { groups }))
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { groups_call(handle, groups, group_entries, |groups| Leave { groups }) }
 }
 
 /// Multicasts the concatenated I/O vector to every group the handle has
@@ -218,7 +179,7 @@ pub unsafe extern "C" fn evs_mcast_joined(
         // SAFETY: the caller's contract, passed on.
         let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| EVS_ERR_INVALID_PARAM));
         let payload = McastJoined::encode_parts(g, parts.total, parts.slices);
-        simple_request(&inst, McastJoined::KIND, payload)
+        request_code(&inst.conn, McastJoined::KIND, payload)
     })
 }
 
@@ -245,7 +206,7 @@ pub unsafe extern "C" fn evs_mcast_groups(
         // SAFETY: the caller's contract, passed on.
         let parts = check!(unsafe { parts(iovec, iov_len) }.map_err(|_| EVS_ERR_INVALID_PARAM));
         let payload = McastGroups::encode_parts(g, &groups, parts.total, parts.slices);
-        simple_request(&inst, McastGroups::KIND, payload)
+        request_code(&inst.conn, McastGroups::KIND, payload)
     })
 }
 

@@ -1,8 +1,8 @@
 //! What every C library needs at its ABI boundary: the panic guard,
 //! the [`check!`](crate::check) early return, the bodies shared by every
 //! saXxxInitialize and saXxxSelectionObjectGet, version negotiation,
-//! dispatch flag validation and the dispatch loop, and SaNameT
-//! conversions.
+//! dispatch flag validation and the dispatch loop, a call's result code,
+//! and SaNameT conversions.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard};
@@ -14,7 +14,7 @@ use sa_abi::ais::{
     SA_AIS_OK, SA_DISPATCH_ALL, SA_DISPATCH_BLOCKING, SA_DISPATCH_ONE,
 };
 
-use crate::client::{Connection, IpcError};
+use crate::client::{CallError, Connection, IpcError};
 use crate::codec::{Name, NameTooLong};
 use crate::frame::Frame;
 use crate::handle_db::HandleDb;
@@ -109,6 +109,28 @@ pub unsafe fn initialize<C: Default, T>(
     if rc != SA_AIS_OK {
         return rc;
     }
+    // SAFETY: `handle_out` is non-NULL; the rest is the caller's contract.
+    unsafe { open_instance(handles, handle_out, callbacks, service, new_instance) }
+}
+
+/// What every initialize does once its arguments are checked (the SA
+/// Forum ones by [`initialize`], evs and cpg by
+/// [`group_ffi::initialize`](crate::group_ffi::initialize)): the callbacks
+/// are copied (NULL: none registered); the library connects to the
+/// executive for `service`; the instance `new_instance` makes of the
+/// connection and callbacks gets a handle in `handles`, written to
+/// `handle_out`.
+///
+/// # Safety
+/// `handle_out` is valid for writing; `callbacks` is NULL or points to a
+/// valid `C`.
+pub unsafe fn open_instance<C: Default, T>(
+    handles: &HandleDb<T>,
+    handle_out: *mut u64,
+    callbacks: *const C,
+    service: u16,
+    new_instance: impl FnOnce(Connection, C) -> T,
+) -> SaAisErrorT {
     let callbacks = if callbacks.is_null() {
         C::default()
     } else {
@@ -126,9 +148,17 @@ pub unsafe fn initialize<C: Default, T>(
     let handle = check!(handles
         .create(new_instance(conn, callbacks))
         .map_err(|_| SA_AIS_ERR_NO_MEMORY));
-    // SAFETY: non-NULL, valid for writing by the contract.
+    // SAFETY: valid for writing by the contract.
     unsafe { handle_out.write(handle) };
     SA_AIS_OK
+}
+
+/// The code of a call whose reply's content the caller does not need.
+pub fn result_code<T>(result: Result<T, CallError>) -> SaAisErrorT {
+    match result {
+        Ok(_) => SA_AIS_OK,
+        Err(e) => e.to_ais(),
+    }
 }
 
 /// The body of every saXxxSelectionObjectGet once the handle was found:

@@ -20,6 +20,7 @@ pub mod client;
 pub mod codec;
 pub mod ffi;
 pub mod frame;
+pub mod group_ffi;
 pub mod handle_db;
 pub mod hello;
 pub mod iovec;

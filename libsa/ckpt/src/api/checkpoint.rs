@@ -9,14 +9,14 @@ use sa_abi::ckpt::{
     SaCkptCheckpointCreationAttributesT, SaCkptCheckpointDescriptorT, SaCkptCheckpointHandleT,
     SaCkptCheckpointOpenFlagsT, SaCkptHandleT, SA_CKPT_CHECKPOINT_WRITE,
 };
-use sa_ipc::ffi::ffi_guard;
+use sa_ipc::check;
+use sa_ipc::ffi::{ffi_guard, result_code};
 use sa_ipc::proto::ckpt::{
     ActiveReplicaSet, Close, Open, OpenAsync, RetentionDurationSet, StatusGet, Synchronize,
     SynchronizeAsync, Unlink,
 };
 use sa_ipc::{CallError, IpcError};
 
-use super::result_code;
 use crate::convert::{attributes_to_sa, check_open_flags, checkpoint_name, open_attributes};
 use crate::handles::{add_checkpoint, checkpoint, discard_checkpoint, instance};
 

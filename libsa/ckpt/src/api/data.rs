@@ -10,15 +10,14 @@ use sa_abi::ckpt::{
     SaCkptCheckpointHandleT, SaCkptIOVectorElementT, SaCkptSectionIdT, SA_CKPT_CHECKPOINT_READ,
     SA_CKPT_CHECKPOINT_WRITE,
 };
+use sa_ipc::check;
 use sa_ipc::ffi::ffi_guard;
 use sa_ipc::proto::ckpt::Overwrite;
 
 use super::sections::data_slice;
 use crate::convert::{section_id, section_id_of};
 use crate::handles::{checkpoint, CheckpointHandle};
-use crate::io::{
-    call_vector, read_vector, write_vector, ReadTarget, VectorError, WriteSource, BUDGET,
-};
+use crate::io::{ReadTarget, VectorError, WriteSource, BUDGET};
 
 /// Reports a vector call's result, with the failing element's index when
 /// there is one and the caller gave somewhere to put it.
@@ -108,9 +107,7 @@ unsafe fn write_elements(
             data,
         });
     }
-    write_vector(ckpt.open_id, &sources, max, BUDGET, |w| {
-        call_vector(&ckpt.instance.conn, w)
-    })
+    ckpt.write(&sources)
 }
 
 /// Replaces a section's data with `dataBuffer`.
@@ -148,25 +145,8 @@ pub unsafe extern "C" fn saCkptSectionOverwrite(
         if let Err(e) = ckpt.instance.conn.call(&overwrite) {
             return e.to_ais();
         }
-        if rest.is_empty() {
-            return SA_AIS_OK;
-        }
-        let source = [WriteSource {
-            section_id: &id,
-            offset: first.len() as u64,
-            data: rest,
-        }];
-        let written = write_vector(
-            ckpt.open_id,
-            &source,
-            ckpt.attributes.max_section_size,
-            BUDGET,
-            |w| call_vector(&ckpt.instance.conn, w),
-        );
-        match written {
-            Ok(()) => SA_AIS_OK,
-            Err(e) => e.code,
-        }
+        check!(ckpt.write_rest(&id, first.len(), rest));
+        SA_AIS_OK
     })
 }
 
@@ -216,13 +196,7 @@ unsafe fn read_elements(
         let capacity = (!el.dataBuffer.is_null()).then_some(el.dataSize);
         targets.push(ReadTarget::new(id, el.dataOffset, capacity));
     }
-    read_vector(
-        ckpt.open_id,
-        &mut targets,
-        ckpt.attributes.max_section_size,
-        BUDGET,
-        |r| call_vector(&ckpt.instance.conn, r),
-    )?;
+    ckpt.read(&mut targets)?;
     // Every element succeeded: find a buffer for each, then hand the
     // bytes over.
     let mut buffers: Vec<*mut c_void> = Vec::with_capacity(vector.len());

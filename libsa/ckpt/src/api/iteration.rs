@@ -8,9 +8,10 @@ use sa_abi::ckpt::{
     SaCkptCheckpointHandleT, SaCkptSectionDescriptorT, SaCkptSectionIterationHandleT,
     SaCkptSectionsChosenT, SA_CKPT_SECTIONS_ANY, SA_CKPT_SECTIONS_FOREVER,
 };
-use sa_ipc::ffi::ffi_guard;
+use sa_ipc::check;
+use sa_ipc::ffi::{ffi_guard, lock};
 
-use crate::handles::{add_iteration, checkpoint, discard_iteration, iteration, lock};
+use crate::handles::{add_iteration, checkpoint, discard_iteration, iteration};
 use crate::iteration::IterationState;
 
 /// Starts an iteration over the sections `sectionsChosen` (with

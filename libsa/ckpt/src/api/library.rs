@@ -2,12 +2,11 @@
 //! saCkptDispatch, saCkptFinalize.
 
 use sa_abi::ais::{
-    SaAisErrorT, SaDispatchFlagsT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
-    SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NO_MEMORY, SA_AIS_OK,
+    SaAisErrorT, SaDispatchFlagsT, SaSelectionObjectT, SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_OK,
 };
 use sa_abi::ckpt::{SaCkptCallbacksT, SaCkptHandleT};
-use sa_ipc::ffi::{dispatch, ffi_guard, negotiate_version, DispatchMode, VERSION_B_01_01};
-use sa_ipc::{service, Connection};
+use sa_ipc::ffi::{dispatch, ffi_guard, initialize, selection_object, DispatchMode};
+use sa_ipc::{check, service};
 
 use crate::handles::{discard_instance, instance, CkptInstance, INSTANCES};
 
@@ -24,35 +23,17 @@ pub unsafe extern "C" fn saCkptInitialize(
     version: *mut SaVersionT,
 ) -> SaAisErrorT {
     ffi_guard(|| {
-        if ckptHandle.is_null() || version.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
+        // SAFETY: the caller's contract is initialize's.
+        unsafe {
+            initialize(
+                &INSTANCES,
+                ckptHandle,
+                callbacks,
+                version,
+                service::CKPT,
+                CkptInstance::new,
+            )
         }
-        // SAFETY: non-NULL, and valid by the caller's contract.
-        let version = unsafe { &mut *version };
-        let rc = negotiate_version(version, VERSION_B_01_01);
-        if rc != SA_AIS_OK {
-            return rc;
-        }
-        let callbacks = if callbacks.is_null() {
-            SaCkptCallbacksT::default()
-        } else {
-            // SAFETY: non-NULL, valid by the contract; copied, so the
-            // caller may free its structure after the call.
-            unsafe { callbacks.read() }
-        };
-        let conn = match Connection::connect(service::CKPT) {
-            Ok(c) => c,
-            Err(e) => {
-                log::warn!("saCkptInitialize: {e}");
-                return e.to_ais();
-            }
-        };
-        let handle = check!(INSTANCES
-            .create(CkptInstance::new(conn, callbacks))
-            .map_err(|_| SA_AIS_ERR_NO_MEMORY));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { ckptHandle.write(handle) };
-        SA_AIS_OK
     })
 }
 
@@ -68,13 +49,8 @@ pub unsafe extern "C" fn saCkptSelectionObjectGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(ckptHandle));
-        if selectionObject.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract. An fd is
-        // never negative here, so it converts losslessly.
-        unsafe { selectionObject.write(inst.conn.dispatch_fd() as SaSelectionObjectT) };
-        SA_AIS_OK
+        // SAFETY: the caller's contract is selection_object's.
+        unsafe { selection_object(&inst.conn, selectionObject) }
     })
 }
 

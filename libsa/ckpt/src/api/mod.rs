@@ -5,26 +5,8 @@
 
 #![allow(non_snake_case)]
 
-/// Unwraps a `Result<T, SaAisErrorT>` inside a guarded body.
-macro_rules! check {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
-
 pub mod checkpoint;
 pub mod data;
 pub mod iteration;
 pub mod library;
 pub mod sections;
-
-/// The SaAisErrorT of a typed call's result.
-fn result_code<T>(r: Result<T, sa_ipc::CallError>) -> sa_abi::ais::SaAisErrorT {
-    match r {
-        Ok(_) => sa_abi::ais::SA_AIS_OK,
-        Err(e) => e.to_ais(),
-    }
-}

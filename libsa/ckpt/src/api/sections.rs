@@ -10,13 +10,13 @@ use sa_abi::ckpt::{
     SaCkptCheckpointHandleT, SaCkptSectionCreationAttributesT, SaCkptSectionIdT,
     SA_CKPT_CHECKPOINT_WRITE,
 };
-use sa_ipc::ffi::ffi_guard;
+use sa_ipc::check;
+use sa_ipc::ffi::{ffi_guard, result_code};
 use sa_ipc::proto::ckpt::{SectionCreate, SectionDelete, SectionExpirationTimeSet};
 
-use super::result_code;
 use crate::convert::section_id;
 use crate::handles::checkpoint;
-use crate::io::{call_vector, write_vector, WriteSource, BUDGET};
+use crate::io::BUDGET;
 
 /// The caller's data buffer as a slice; NULL is allowed only for no data.
 ///
@@ -104,23 +104,7 @@ pub unsafe extern "C" fn saCkptSectionCreate(
             Ok(r) => r,
             Err(e) => return e.to_ais(),
         };
-        if !rest.is_empty() {
-            let source = [WriteSource {
-                section_id: &reply.section_id,
-                offset: first.len() as u64,
-                data: rest,
-            }];
-            let written = write_vector(
-                ckpt.open_id,
-                &source,
-                ckpt.attributes.max_section_size,
-                BUDGET,
-                |w| call_vector(&ckpt.instance.conn, w),
-            );
-            if let Err(e) = written {
-                return e.code;
-            }
-        }
+        check!(ckpt.write_rest(&reply.section_id, first.len(), rest));
         if id.is_empty() {
             // SAFETY: `target` is non-NULL (checked above) and valid for
             // writing by the contract.
