@@ -7,10 +7,10 @@ use std::os::raw::{c_int, c_uint};
 
 use sa_abi::cpg::{
     cpg_address, cpg_callbacks_t, cpg_dispatch_t, cpg_error_t, cpg_flow_control_state_t,
-    cpg_guarantee_t, cpg_handle_t, cpg_name, CPG_ERR_BAD_HANDLE, CPG_ERR_INVALID_PARAM, CPG_OK,
+    cpg_guarantee_t, cpg_handle_t, cpg_name, CPG_ERR_INVALID_PARAM, CPG_OK,
 };
 use sa_ipc::ffi::{dispatch, ffi_guard, result_code};
-use sa_ipc::group_ffi::{dispatch_mode, fd_get, initialize, request_code};
+use sa_ipc::group_ffi::{dispatch_mode, fd_get, finalize, initialize, request_code};
 use sa_ipc::iovec::parts;
 use sa_ipc::proto::cpg::{GroupName, Guarantee, Join, Leave, LocalGet, Mcast, MembershipGet};
 use sa_ipc::proto::{Message, Request};
@@ -85,13 +85,7 @@ pub unsafe extern "C" fn cpg_initialize(
 /// Callable with any argument.
 #[no_mangle]
 pub unsafe extern "C" fn cpg_finalize(handle: cpg_handle_t) -> cpg_error_t {
-    ffi_guard(|| match HANDLES.destroy(handle) {
-        Some(inst) => {
-            inst.conn.shutdown();
-            CPG_OK
-        }
-        None => CPG_ERR_BAD_HANDLE,
-    })
+    ffi_guard(|| finalize(&HANDLES, handle, |inst| &inst.conn))
 }
 
 /// The file descriptor that is readable when a callback is pending.

@@ -6,10 +6,10 @@ use std::os::raw::{c_int, c_uint};
 
 use sa_abi::evs::{
     evs_callbacks_t, evs_dispatch_t, evs_error_t, evs_group, evs_guarantee_t, evs_handle_t,
-    EVS_ERR_BAD_HANDLE, EVS_ERR_INVALID_PARAM, EVS_ERR_TOO_MANY_GROUPS, EVS_OK,
+    EVS_ERR_INVALID_PARAM, EVS_ERR_TOO_MANY_GROUPS, EVS_OK,
 };
 use sa_ipc::ffi::{dispatch, ffi_guard, result_code};
-use sa_ipc::group_ffi::{dispatch_mode, fd_get, initialize, request_code};
+use sa_ipc::group_ffi::{dispatch_mode, fd_get, finalize, initialize, request_code};
 use sa_ipc::iovec::parts;
 use sa_ipc::proto::evs::{
     GroupKey, Guarantee, Join, Leave, McastGroups, McastJoined, MembershipGet, MAX_JOINED_GROUPS,
@@ -91,13 +91,7 @@ pub unsafe extern "C" fn evs_initialize(
 /// Callable with any argument.
 #[no_mangle]
 pub unsafe extern "C" fn evs_finalize(handle: evs_handle_t) -> evs_error_t {
-    ffi_guard(|| match HANDLES.destroy(handle) {
-        Some(inst) => {
-            inst.conn.shutdown();
-            EVS_OK
-        }
-        None => EVS_ERR_BAD_HANDLE,
-    })
+    ffi_guard(|| finalize(&HANDLES, handle, |inst| &inst.conn))
 }
 
 /// The file descriptor that is readable when a callback is pending.

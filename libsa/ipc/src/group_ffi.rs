@@ -7,7 +7,7 @@
 
 use std::os::raw::c_int;
 
-use sa_abi::ais::{SaAisErrorT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_OK};
+use sa_abi::ais::{SaAisErrorT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INVALID_PARAM, SA_AIS_OK};
 use sa_abi::evs::{EVS_DISPATCH_ALL, EVS_DISPATCH_BLOCKING, EVS_DISPATCH_ONE};
 
 use crate::client::{Connection, DEFAULT_REQUEST_TIMEOUT};
@@ -32,6 +32,25 @@ pub unsafe fn initialize<C: Default, T>(
     }
     // SAFETY: `handle_out` is non-NULL; the rest is the caller's contract.
     unsafe { open_instance(handles, handle_out, callbacks, service, new_instance) }
+}
+
+/// The body of evs_finalize and cpg_finalize: the handle stops being
+/// valid at once and the instance's connection (`conn`) ends, so the
+/// executive drops the process from its groups, pending callbacks are
+/// discarded and a blocking dispatch in another thread returns.
+/// BAD_HANDLE when the handle was not live.
+pub fn finalize<T>(
+    handles: &HandleDb<T>,
+    handle: u64,
+    conn: impl FnOnce(&T) -> &Connection,
+) -> SaAisErrorT {
+    match handles.destroy(handle) {
+        Some(inst) => {
+            conn(&inst).shutdown();
+            SA_AIS_OK
+        }
+        None => SA_AIS_ERR_BAD_HANDLE,
+    }
 }
 
 /// The body of evs_fd_get and cpg_fd_get once the handle was found: the
