@@ -58,7 +58,9 @@
 //! `TokenLoss` (`token`), `TokenRetransmit` (`token_retransmit`, at most
 //! `token_retransmits_before_loss_const` times per forward), `TokenHold`
 //! (`hold`: the representative of an idle ring holds the token, after
-//! `seqno_unchanged_const` rotations without a new message), `Join`
+//! `seqno_unchanged_const` rotations without a new message; a member that
+//! queues a message meanwhile multicasts a hold cancel, once per visit of
+//! its own, and the holder passes the token on at once), `Join`
 //! (`join`), `Consensus` (`consensus`), `MergeDetect` (`merge`, the
 //! representative only). `Downcheck` is a network-interface timer and is not
 //! used by the protocol. `send_join`, when set, spreads the first join of a
@@ -357,6 +359,7 @@ impl Srp {
         }
         self.send_queue.push_back(Pending { guarantee, payload });
         self.release_held_token();
+        self.send_hold_cancel();
         Ok(())
     }
 
@@ -384,6 +387,7 @@ impl Srp {
             Packet::Commit(c) => self.on_commit_token(c),
             Packet::MergeDetect(m) if m.sender != self.me => self.on_merge_detect(m),
             Packet::Leave(l) if l.sender != self.me => self.on_leave(l),
+            Packet::HoldCancel(h) => self.on_hold_cancel(h),
             Packet::Join(_) | Packet::MergeDetect(_) | Packet::Leave(_) => {}
         }
     }

@@ -4,7 +4,7 @@
 use super::store::Stored;
 use super::{successor, Srp, State};
 use crate::api::{Dest, NodeId, TimerKind};
-use crate::wire::{Origin, Packet, Token};
+use crate::wire::{HoldCancel, Origin, Packet, Token};
 
 /// Visits a singleton ring makes in one input before yielding.
 const SINGLETON_VISITS_PER_INPUT: usize = 1000;
@@ -38,6 +38,11 @@ pub(super) struct TokenState {
     my_backlog: u32,
     last_seq: u64,
     seq_unchanged: u32,
+    /// This processor multicast a hold cancel since its last visit.
+    hold_cancel_sent: bool,
+    /// A hold cancel arrived since this processor's last visit: the token
+    /// is not held at its next arrival.
+    hold_cancelled: bool,
 }
 
 impl TokenState {
@@ -94,7 +99,10 @@ impl Srp {
     }
 
     /// The representative of an idle ring holds the token for `hold` ms
-    /// instead of forwarding it at once, so an idle ring does not spin.
+    /// instead of forwarding it at once, so an idle ring does not spin. A
+    /// token that brings messages sequenced since our last visit is not
+    /// held: the ring is busy again, and its other members, who saw those
+    /// messages, no longer count it idle and would not cancel the hold.
     fn should_hold(&self, t: &Token) -> bool {
         self.state == State::Operational
             && self.ring.is_some_and(|r| r.rep == self.me)
@@ -104,7 +112,49 @@ impl Srp {
             && self.log.aru() == t.seq
             && self.log.delivered() == self.log.high_seq()
             && self.send_queue.is_empty()
+            && !self.tok.hold_cancelled
+            && t.seq == self.tok.last_seq
             && self.tok.seq_unchanged >= self.cfg.seqno_unchanged_const
+    }
+
+    /// A multicast was queued while another member may hold the token of
+    /// an idle ring: ask it to pass the token on (once per visit of ours).
+    /// The ring counts as idle, as the holder sees it, when no new message
+    /// was sequenced for `seqno_unchanged_const` rotations; the holder's
+    /// count never exceeds ours, as our last visit came after its own.
+    pub(super) fn send_hold_cancel(&mut self) {
+        let Some(ring) = self.ring else { return };
+        let may_be_held = self.state == State::Operational
+            && self.members.len() > 1
+            && ring.rep != self.me
+            && self.tok.seen.is_some()
+            && self.tok.held.is_none()
+            && !self.tok.hold_cancel_sent
+            && self.tok.seq_unchanged >= self.cfg.seqno_unchanged_const;
+        if !may_be_held {
+            return;
+        }
+        self.tok.hold_cancel_sent = true;
+        let cancel = Packet::HoldCancel(HoldCancel {
+            sender: self.me,
+            ring,
+        });
+        self.send(Dest::Multicast, &cancel);
+    }
+
+    /// Another member has a message to send: a held token moves on now; one
+    /// still on its way here is not held when it arrives.
+    pub(super) fn on_hold_cancel(&mut self, h: HoldCancel) {
+        if self.state != State::Operational || self.ring != Some(h.ring) {
+            self.stats.foreign_packets += 1;
+            return;
+        }
+        if let Some(t) = self.tok.held.take() {
+            self.cancel_timer(TimerKind::TokenHold);
+            self.visit(t);
+        } else {
+            self.tok.hold_cancelled = true;
+        }
     }
 
     /// A multicast was queued: a held token is used at once.
@@ -193,6 +243,8 @@ impl Srp {
     pub(super) fn visit(&mut self, mut t: Token) {
         self.tok.seen = Some(t.token_seq);
         self.tok.held = None;
+        self.tok.hold_cancel_sent = false;
+        self.tok.hold_cancelled = false;
         self.tok.clear_last_sent();
         self.cancel_timer(TimerKind::TokenRetransmit);
         self.cancel_timer(TimerKind::TokenHold);

@@ -16,6 +16,7 @@
 //! | 4 | [`CommitToken`]: the membership commit token | unicast to the next member |
 //! | 5 | [`MergeDetect`]: a representative announcing its ring | multicast |
 //! | 6 | [`Leave`]: a processor leaving on purpose | multicast |
+//! | 7 | [`HoldCancel`]: a member with a message asks the holder of an idle ring's token to pass it on | multicast |
 
 mod cursor;
 mod membership;
@@ -29,7 +30,7 @@ use thiserror::Error;
 
 pub use membership::{CommitEntry, CommitToken, Join, Leave, MemberState, MergeDetect};
 pub use message::{McastMsg, Origin};
-pub use token::Token;
+pub use token::{HoldCancel, Token};
 
 use crate::api::RingId;
 use cursor::{Reader, Writer};
@@ -43,6 +44,7 @@ const TAG_JOIN: u8 = 3;
 const TAG_COMMIT: u8 = 4;
 const TAG_MERGE_DETECT: u8 = 5;
 const TAG_LEAVE: u8 = 6;
+const TAG_HOLD_CANCEL: u8 = 7;
 
 /// Bytes taken by the version and type tag.
 pub const PACKET_HEADER_LEN: usize = 2;
@@ -73,6 +75,7 @@ pub enum Packet {
     Commit(CommitToken),
     MergeDetect(MergeDetect),
     Leave(Leave),
+    HoldCancel(HoldCancel),
 }
 
 impl Packet {
@@ -105,6 +108,10 @@ impl Packet {
                 w.u8(TAG_LEAVE);
                 l.write(&mut w);
             }
+            Packet::HoldCancel(h) => {
+                w.u8(TAG_HOLD_CANCEL);
+                h.write(&mut w);
+            }
         }
         w.into_vec()
     }
@@ -119,6 +126,7 @@ impl Packet {
                 Packet::Commit(c) => c.encoded_len(),
                 Packet::MergeDetect(_) => MergeDetect::ENCODED_LEN,
                 Packet::Leave(_) => Leave::ENCODED_LEN,
+                Packet::HoldCancel(_) => HoldCancel::ENCODED_LEN,
             }
     }
 
@@ -136,6 +144,7 @@ impl Packet {
             TAG_COMMIT => Packet::Commit(CommitToken::read(&mut r)?),
             TAG_MERGE_DETECT => Packet::MergeDetect(MergeDetect::read(&mut r)?),
             TAG_LEAVE => Packet::Leave(Leave::read(&mut r)?),
+            TAG_HOLD_CANCEL => Packet::HoldCancel(HoldCancel::read(&mut r)?),
             tag => return Err(DecodeError::UnknownType(tag)),
         };
         r.finish()?;

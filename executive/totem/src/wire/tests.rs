@@ -110,6 +110,8 @@ fn packet() -> impl Strategy<Value = Packet> {
             .prop_map(|(sender, ring)| Packet::MergeDetect(MergeDetect { sender, ring })),
         (any::<u32>(), any::<u64>())
             .prop_map(|(sender, ring_seq)| Packet::Leave(Leave { sender, ring_seq })),
+        (any::<u32>(), ring())
+            .prop_map(|(sender, ring)| Packet::HoldCancel(HoldCancel { sender, ring })),
     ]
 }
 
@@ -127,7 +129,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bodies_after_a_valid_header_never_panic(tag in 0u8..8, body in proptest::collection::vec(any::<u8>(), 0..400)) {
+    fn arbitrary_bodies_after_a_valid_header_never_panic(tag in 0u8..9, body in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut bytes = vec![VERSION, tag];
         bytes.extend_from_slice(&body);
         let _ = Packet::decode(&bytes);
@@ -170,6 +172,31 @@ fn wrong_version_and_unknown_type_are_refused() {
     assert_eq!(
         Packet::decode(&[VERSION, 99]),
         Err(DecodeError::UnknownType(99))
+    );
+}
+
+#[test]
+fn hold_cancel_is_checked_like_every_packet() {
+    let p = Packet::HoldCancel(HoldCancel {
+        sender: 3,
+        ring: RingId { rep: 1, seq: 12 },
+    });
+    let bytes = p.encode();
+    assert_eq!(bytes.len(), PACKET_HEADER_LEN + 4 + RING_ID_LEN);
+    assert_eq!(bytes[1], TAG_HOLD_CANCEL);
+    assert_eq!(Packet::decode(&bytes), Ok(p));
+    assert_eq!(
+        Packet::decode(&bytes[..bytes.len() - 1]),
+        Err(DecodeError::Truncated)
+    );
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(Packet::decode(&longer), Err(DecodeError::TrailingBytes(1)));
+    let mut other_version = bytes;
+    other_version[0] = VERSION + 1;
+    assert_eq!(
+        Packet::decode(&other_version),
+        Err(DecodeError::Version(VERSION + 1))
     );
 }
 

@@ -99,3 +99,30 @@ impl Token {
         })
     }
 }
+
+/// Multicast by a member that has a message to send while the ring looks
+/// idle: the member holding the token of an idle ring (see `hold`) passes
+/// it on at once instead of at the end of the hold, so the message does not
+/// wait for the hold timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoldCancel {
+    pub sender: NodeId,
+    /// The ring whose token should move; other rings ignore the packet.
+    pub ring: RingId,
+}
+
+impl HoldCancel {
+    pub(super) const ENCODED_LEN: usize = 4 + RING_ID_LEN;
+
+    pub(super) fn write(&self, w: &mut Writer) {
+        w.u32(self.sender);
+        write_ring(w, &self.ring);
+    }
+
+    pub(super) fn read(r: &mut Reader<'_>) -> Result<HoldCancel, DecodeError> {
+        Ok(HoldCancel {
+            sender: r.u32()?,
+            ring: read_ring(r)?,
+        })
+    }
+}

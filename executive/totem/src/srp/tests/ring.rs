@@ -220,3 +220,44 @@ fn malformed_packets_are_counted_and_dropped() {
     assert_eq!(srp.stats().malformed_packets, 3);
     assert_eq!(srp.state(), State::Gather);
 }
+
+#[test]
+fn a_message_queued_beside_a_held_token_is_delivered_without_waiting_for_the_hold() {
+    let ids = [1, 2, 3];
+    let mut net = Net::with_nodes(&ids);
+    let cancels = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let seen = cancels.clone();
+    net.fate = Box::new(move |_, _, p| {
+        if matches!(p, crate::wire::Packet::HoldCancel(_)) {
+            seen.set(seen.get() + 1);
+        }
+        Some(0)
+    });
+    net.run_for(1000);
+    net.assert_ring(&ids);
+    assert_eq!(cancels.get(), 0, "an idle ring sends no hold cancel");
+    // Step until node 1, the representative, has just begun to hold the
+    // token of the idle ring.
+    let holds = net.node(1).srp.stats().token_holds;
+    assert!(holds > 0, "the idle ring's token is held");
+    let mut steps = 0;
+    while net.node(1).srp.stats().token_holds == holds {
+        net.run_for(1);
+        steps += 1;
+        assert!(steps < 1000, "the token is held again");
+    }
+    let hold = net.cfg.hold;
+    assert!(hold >= 100);
+    for i in 0..3 {
+        net.mcast(3, &payload(3, i), Guarantee::Agreed);
+    }
+    net.run_for(hold / 4);
+    for &id in &ids {
+        assert_eq!(net.node(id).delivered().len(), 3, "node {id}");
+    }
+    // Two copies (one per other member) of a single multicast: one per
+    // visit, however many messages were queued.
+    assert_eq!(cancels.get(), 2);
+    assert_eq!(net.node(1).srp.stats().token_holds, holds + 1);
+    net.check_order();
+}
