@@ -23,11 +23,23 @@ impl Srp {
 
     fn receive_regular(&mut self, m: McastMsg) {
         let seq = m.seq;
+        let fresh = seq > self.log.high_seq();
         if !self.log.insert(seq, Stored::from_msg(m)) {
             self.stats.duplicate_packets += 1;
             return;
         }
         self.note_ring_progress(seq);
+        if fresh && self.state == State::Operational && self.members.len() > 1 {
+            // Only the token's holder sequences new messages: the token is
+            // alive now. Each lost copy of the token costs a retransmission
+            // period, and several of them in one rotation (a few lost
+            // datagrams on a lossy network) would otherwise add up to a
+            // token loss on the members waiting for it, and a membership
+            // change although every member is there. A token that stops
+            // stops new messages too, so its loss is still detected
+            // `token` ms after the last one.
+            self.set_timer(TimerKind::TokenLoss, self.cfg.token);
+        }
         self.deliver();
     }
 

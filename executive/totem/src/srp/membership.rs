@@ -134,6 +134,7 @@ impl Srp {
 
         if procs == self.proc_set && fails == self.fail_set {
             if self.state != State::Gather || restarted {
+                self.log_join_cause(sender, j.ring_seq, &procs, &fails);
                 self.enter_gather();
                 self.sets_changed();
             }
@@ -160,6 +161,7 @@ impl Srp {
             .collect();
         let was_gathering = self.state == State::Gather;
         if !was_gathering {
+            self.log_join_cause(sender, j.ring_seq, &procs, &fails);
             self.enter_gather();
         }
         // Entering the gather resets the firm failures: record them after.
@@ -185,6 +187,27 @@ impl Srp {
             self.consensus.insert(sender);
         }
         self.check_consensus();
+    }
+
+    /// Says why a join moves us out of operational, commit or recovery:
+    /// operators need to know who started a membership change.
+    fn log_join_cause(
+        &self,
+        sender: NodeId,
+        ring_seq: u64,
+        procs: &BTreeSet<NodeId>,
+        fails: &BTreeSet<NodeId>,
+    ) {
+        if self.state == State::Gather {
+            return;
+        }
+        log::info!(
+            target: "TOTEM",
+            "join from processor {sender} (ring sequence {ring_seq}, procs {procs:?}, fails {fails:?}) \
+             received in {:?} state on ring {}",
+            self.state,
+            self.ring_id()
+        );
     }
 
     /// True when a packet from `node` arrived within the consensus

@@ -55,7 +55,8 @@
 //!
 //! # Timers
 //!
-//! `TokenLoss` (`token`), `TokenRetransmit` (`token_retransmit`, at most
+//! `TokenLoss` (`token`, restarted by the token and by every new message
+//! of the ring, which only the token's holder sends), `TokenRetransmit` (`token_retransmit`, at most
 //! `token_retransmits_before_loss_const` times per forward), `TokenHold`
 //! (`hold`: the representative of an idle ring holds the token, after
 //! `seqno_unchanged_const` rotations without a new message; a member that

@@ -37,6 +37,51 @@ fn a_lost_token_is_retransmitted_without_reconfiguring() {
 }
 
 #[test]
+fn lost_tokens_adding_up_within_one_rotation_do_not_reconfigure_a_busy_ring() {
+    let mut net = Net::with_nodes(&[1, 2, 3]);
+    net.run_for(300);
+    net.assert_ring(&[1, 2, 3]);
+    let ring = net.node(1).srp.ring_id();
+    // Four copies of one token from 3 to 1 are lost (three retransmission
+    // periods), then the next token from 1 to 2 once: its wait on node 2
+    // adds up to more than `token` since node 2 last had the token, while
+    // node 1 sent messages all along.
+    let drops = Rc::new(Cell::new(0u32));
+    let d = drops.clone();
+    net.fate = Box::new(move |from, to, p| {
+        if !matches!(p, Packet::Token(_)) {
+            return Some(0);
+        }
+        let n = d.get();
+        let lose = match n {
+            0..=3 => from == 3 && to == 1,
+            4 => from == 1 && to == 2,
+            _ => false,
+        };
+        if lose {
+            d.set(n + 1);
+            return None;
+        }
+        Some(0)
+    });
+    for i in 0..200 {
+        for id in [1, 2, 3] {
+            net.mcast(id, &payload(id, i), Guarantee::Agreed);
+        }
+        net.run_for(10);
+    }
+    net.run_for(2000);
+    assert_eq!(drops.get(), 5);
+    net.assert_ring(&[1, 2, 3]);
+    assert_eq!(net.node(1).srp.ring_id(), ring);
+    for id in [1, 2, 3] {
+        assert_eq!(net.node(id).srp.stats().token_losses, 0, "node {id}");
+        assert_eq!(net.node(id).delivered().len(), 600, "node {id}");
+    }
+    net.check_order();
+}
+
+#[test]
 fn token_loss_is_declared_after_the_timeout_and_the_ring_reforms() {
     let mut net = Net::with_nodes(&[1, 2, 3]);
     net.run_for(300);
