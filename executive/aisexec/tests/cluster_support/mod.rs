@@ -242,9 +242,16 @@ pub fn cluster_script() -> PathBuf {
 /// Runs `scripts/cluster ARGS`, with the binaries of this build; returns
 /// (success, stdout + stderr).
 pub fn cluster(args: &[&str]) -> (bool, String) {
+    cluster_with_env(args, &[])
+}
+
+/// [`cluster`] with extra environment variables (e.g. `TOKEN` for the
+/// generated configurations).
+pub fn cluster_with_env(args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new("bash")
         .arg(cluster_script())
         .args(args)
+        .envs(vars.iter().copied())
         .env("AISEXEC", env!("CARGO_BIN_EXE_aisexec"))
         .env("CFGTOOL", env!("CARGO_BIN_EXE_openais-cfgtool"))
         .env("KEYGEN", env!("CARGO_BIN_EXE_ais-keygen"))
@@ -263,6 +270,12 @@ pub struct ScriptCluster {
 
 impl ScriptCluster {
     pub fn up(name: &str, args: &[&str]) -> ScriptCluster {
+        ScriptCluster::up_with_env(name, args, &[])
+    }
+
+    /// [`ScriptCluster::up`] with extra environment variables for
+    /// `scripts/cluster` (e.g. `TOKEN`).
+    pub fn up_with_env(name: &str, args: &[&str], vars: &[(&str, &str)]) -> ScriptCluster {
         // A cluster of this name left behind by an interrupted run.
         cluster(&["down", name]);
         let guard = ScriptCluster {
@@ -270,7 +283,7 @@ impl ScriptCluster {
         };
         let mut all = vec!["up", name];
         all.extend_from_slice(args);
-        let (ok, text) = cluster(&all);
+        let (ok, text) = cluster_with_env(&all, vars);
         println!("{text}");
         assert!(ok, "scripts/cluster up failed:\n{text}\n{}", guard.logs());
         guard
