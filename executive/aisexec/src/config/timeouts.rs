@@ -59,23 +59,25 @@ pub struct Timeouts {
 }
 
 impl Default for Timeouts {
-    /// openais 0.80's values, with token_retransmit and hold derived.
+    /// openais 0.80's values: the protocol's own defaults
+    /// (`totem::Config::default()`), kept in one place.
     fn default() -> Self {
+        let t = totem::Config::default();
         Timeouts {
-            token: 1000,
-            token_retransmit: derive_retransmit(1000, 4),
-            hold: derive_hold(derive_retransmit(1000, 4)),
-            token_retransmits_before_loss_const: 4,
-            join: 50,
-            send_join: 0,
-            consensus: 800,
-            merge: 200,
-            downcheck: 1000,
-            fail_recv_const: 50,
-            seqno_unchanged_const: 30,
-            max_network_delay: 50,
-            window_size: 50,
-            max_messages: 17,
+            token: t.token,
+            token_retransmit: t.token_retransmit,
+            hold: t.hold,
+            token_retransmits_before_loss_const: t.token_retransmits_before_loss_const,
+            join: t.join,
+            send_join: t.send_join,
+            consensus: t.consensus,
+            merge: t.merge,
+            downcheck: t.downcheck,
+            fail_recv_const: t.fail_recv_const,
+            seqno_unchanged_const: t.seqno_unchanged_const,
+            max_network_delay: t.max_network_delay,
+            window_size: t.window_size,
+            max_messages: t.max_messages,
         }
     }
 }
@@ -387,5 +389,20 @@ impl Timeouts {
                 self.window_size, self.max_messages
             ),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_derivation_from_the_default_token() {
+        let t = Timeouts::default();
+        assert_eq!(
+            t.token_retransmit,
+            derive_retransmit(t.token, t.token_retransmits_before_loss_const)
+        );
+        assert_eq!(t.hold, derive_hold(t.token_retransmit));
     }
 }
