@@ -80,3 +80,81 @@ fn seed_382_one_stale_verdict_splits_the_ring_every_round() {
 fn seed_124_merge_livelock_nine_nodes() {
     passes(124);
 }
+
+// Two groups, {49310716, 1060619309} and four others, formed separate rings
+// every ~850 ms for 7 s of calm network (`--nodes 2..9`): each group dropped
+// its verdict against the other on hearing the fresh round, then took it
+// back from a fellow member's join sent before that round
+// (SIM-FINDINGS.md 2, state at 532bbe0).
+#[test]
+fn seed_10605_stale_member_join_revives_a_dropped_verdict() {
+    let o = run_seed::<Srp>(
+        10605,
+        &SimOptions {
+            nodes: (2, 9),
+            ..SimOptions::default()
+        },
+    );
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
+// Twelve nodes: ten agreed on an empty fail set while the members of one
+// two-node ring kept failing the others, each taking the other's
+// consensus-timeout verdicts as firm, so no fresh round could drop them
+// (SIM-FINDINGS.md 2, state at 532bbe0).
+#[test]
+fn seed_30319_members_echo_verdicts_for_the_whole_gather() {
+    passes_with_up_to_12_nodes(30319);
+}
+
+// Twelve nodes and a 427-byte netmtu: the commit token of a twelve-member
+// ring (34 bytes a member) did not fit one frame, was never sent, and the
+// ring could not form. Membership packets are now allowed past netmtu,
+// as IP-fragmented datagrams (SIM-FINDINGS.md 3).
+#[test]
+fn seed_31287_commit_token_of_twelve_members_exceeds_netmtu() {
+    passes_with_up_to_12_nodes(31287);
+}
+
+// Twelve nodes sharing a window of four messages: rounding each member's
+// share let the first members of the ring take the whole window, and the
+// others never sent (SIM-FINDINGS.md 4).
+#[test]
+fn seed_31944_small_window_starves_the_last_members() {
+    passes_with_up_to_12_nodes(31944);
+}
+
+fn passes_with_up_to_12_nodes(seed: u64) {
+    let o = run_seed::<Srp>(
+        seed,
+        &SimOptions {
+            nodes: (2, 12),
+            ..SimOptions::default()
+        },
+    );
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
+// Two processors forming a ring took a fellow member's consensus-timeout
+// verdict as firm when its join made them give that ring up, and kept
+// failing a live node for 9 s (SIM-FINDINGS.md 2, state at 532bbe0).
+#[test]
+fn seed_31003_verdict_taken_while_forming_a_ring_stays_firm() {
+    passes_with_up_to_12_nodes(31003);
+}
+
+// A processor left and restarted; the processors still gathering kept its
+// leave as a firm failure for 7 s and would not merge with it
+// (SIM-FINDINGS.md 2, state at 532bbe0).
+#[test]
+fn seed_31135_processor_back_after_a_leave_stays_failed() {
+    passes_with_up_to_12_nodes(31135);
+}
+
+// Ten live nodes ended in three rings: as in seed 31135, processors that
+// left and came back stayed failed in the gathers of the others
+// (SIM-FINDINGS.md 2, state at 532bbe0).
+#[test]
+fn seed_30612_ten_nodes_end_in_three_rings() {
+    passes_with_up_to_12_nodes(30612);
+}

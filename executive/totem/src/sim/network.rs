@@ -77,6 +77,9 @@ pub struct Network {
     groups: BTreeMap<NodeId, u32>,
     /// When each interface finishes its current transmission.
     busy_until: BTreeMap<NodeId, Time>,
+    /// Largest frame; a longer datagram travels as IP fragments and is
+    /// lost when any of them is.
+    frame_len: usize,
     pub stats: NetStats,
 }
 
@@ -87,8 +90,14 @@ impl Network {
             weather: Weather::default(),
             groups: nodes.iter().map(|&n| (n, 0)).collect(),
             busy_until: BTreeMap::new(),
+            frame_len: usize::MAX,
             stats: NetStats::default(),
         }
+    }
+
+    pub fn with_frame_len(mut self, frame_len: usize) -> Network {
+        self.frame_len = frame_len.max(1);
+        self
     }
 
     pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
@@ -154,7 +163,8 @@ impl Network {
                 self.stats.cut_off += 1;
                 continue;
             }
-            if rng.chance(self.weather.loss) {
+            let fragments = len.div_ceil(self.frame_len).max(1);
+            if (0..fragments).any(|_| rng.chance(self.weather.loss)) {
                 self.stats.lost += 1;
                 continue;
             }
@@ -184,6 +194,23 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_datagram_of_several_frames_is_lost_more_often() {
+        let mut net = Network::new(Wire::default(), &[1, 2]).with_frame_len(100);
+        net.weather.loss = 0.2;
+        let mut rng = Rng::new(7);
+        let mut arrived = |len: usize| -> usize {
+            (0..2000)
+                .map(|i| net.transmit(&mut rng, 1, &[2], len, Time(i * 1000)).len())
+                .sum()
+        };
+        let one_frame = arrived(100);
+        let four_frames = arrived(400);
+        // 0.8 and 0.8^4 = 0.41 of 2000.
+        assert!((1500..1700).contains(&one_frame), "{one_frame}");
+        assert!((700..950).contains(&four_frames), "{four_frames}");
+    }
 
     #[test]
     fn partitions_cut_links_and_heal_restores_them() {

@@ -23,6 +23,8 @@ pub trait Protocol: Sized {
     ) -> Result<Vec<Output>, McastError>;
     /// True when a multicast now would be refused (the client retries).
     fn queue_full(&self) -> bool;
+    /// Multicasts accepted and not yet sent.
+    fn queued(&self) -> usize;
     /// Graceful leave: announces the departure; the instance is dropped
     /// after its outputs are carried out.
     fn leave(&mut self, now: Time) -> Vec<Output>;
@@ -34,6 +36,12 @@ pub trait Protocol: Sized {
     /// (state, ring, members).
     fn summary(&self) -> String;
     /// A one-line description of a packet for traces.
+    /// The longest an encoded packet may be on a network of `netmtu`-byte
+    /// frames; a longer one travels as IP fragments.
+    fn max_packet_len(_bytes: &[u8], netmtu: usize) -> usize {
+        netmtu
+    }
+
     fn describe_packet(bytes: &[u8]) -> String {
         bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }

@@ -182,7 +182,11 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
     world.plan(schedule, opts.steps);
     let budget = opts.event_budget;
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
-        world.run_while(budget, |w| w.recording.phases.end)
+        world.run_while(budget, |w| w.recording.phases.end)?;
+        while world.extend_drain() {
+            world.run_while(budget, |w| w.recording.phases.end)?;
+        }
+        Ok(())
     }));
     let violations = match result {
         Ok(Ok(())) => {
@@ -202,7 +206,7 @@ pub fn run_seed<P: Protocol>(seed: u64, opts: &SimOptions) -> Outcome {
                     index: None,
                     event: Some(o.event),
                     detail: format!(
-                        "sent a {}-byte packet; netmtu is {}",
+                        "sent a {}-byte packet over its limit (netmtu {})",
                         o.len, world.cfg.netmtu
                     ),
                 });

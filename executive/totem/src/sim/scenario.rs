@@ -111,6 +111,10 @@ pub fn drain_us(cfg: &Config) -> u64 {
     2 * (cfg.token + cfg.consensus) * 1000
 }
 
+/// Most drain periods added to a run whose nodes still hold queued
+/// multicasts at its end.
+const MAX_DRAIN_EXTENSIONS: u32 = 8;
+
 /// Nodes that come back when faults stop do so within this time.
 const RESTART_SPREAD_US: u64 = 200_000;
 /// How often the quiet phase looks whether the ring has re-formed.
@@ -320,6 +324,24 @@ impl<P: Protocol> World<P> {
                 _ => return false,
             }
         }
+        true
+    }
+
+    /// At the end of the run: when a live node still holds multicasts its
+    /// clients queued (a small window, many senders), the run goes on for
+    /// another half drain period, a bounded number of times, so that
+    /// self-delivery judges the protocol rather than the offered load. A
+    /// node starved of its share of the window still shows.
+    pub(crate) fn extend_drain(&mut self) -> bool {
+        let queued = self
+            .slots
+            .iter()
+            .any(|s| s.proto.as_ref().is_some_and(|p| p.queued() > 0));
+        if !queued || self.drain_extensions >= MAX_DRAIN_EXTENSIONS {
+            return false;
+        }
+        self.drain_extensions += 1;
+        self.recording.phases.end = Time(self.recording.phases.end.0 + drain_us(&self.cfg) / 2);
         true
     }
 

@@ -27,6 +27,10 @@ impl Protocol for Srp {
         Srp::queue_full(self)
     }
 
+    fn queued(&self) -> usize {
+        Srp::queued(self)
+    }
+
     fn leave(&mut self, now: Time) -> Vec<Output> {
         Srp::leave(self, now)
     }
@@ -37,6 +41,10 @@ impl Protocol for Srp {
 
     fn max_payload(&self) -> usize {
         Srp::max_payload(self)
+    }
+
+    fn max_packet_len(bytes: &[u8], netmtu: usize) -> usize {
+        Packet::max_encoded_len(bytes, netmtu)
     }
 
     fn describe_packet(bytes: &[u8]) -> String {

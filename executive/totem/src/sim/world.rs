@@ -108,6 +108,8 @@ pub struct World<P: Protocol> {
     pub(crate) current: Option<NodeId>,
     /// The first packet longer than `netmtu`, if any.
     pub(crate) oversize: Option<Oversize>,
+    /// Drain periods added at the end of the run (see `extend_drain`).
+    pub(crate) drain_extensions: u32,
     timers_set: u64,
 }
 
@@ -131,7 +133,7 @@ impl<P: Protocol> World<P> {
             now: Time(0),
             queue: EventQueue::default(),
             slots,
-            net: Network::new(wire, ids),
+            net: Network::new(wire, ids).with_frame_len(cfg.netmtu),
             net_rng: rng.fork(1),
             client_rng: rng.fork(2),
             fault_rng: rng.fork(3),
@@ -142,6 +144,7 @@ impl<P: Protocol> World<P> {
             stats: RunStats::default(),
             current: None,
             oversize: None,
+            drain_extensions: 0,
             timers_set: 0,
             cfg,
         }
@@ -425,7 +428,10 @@ impl<P: Protocol> World<P> {
     }
 
     fn send(&mut self, from: NodeId, to: Dest, bytes: Vec<u8>) {
-        if bytes.len() > self.cfg.netmtu && self.oversize.is_none() {
+        if bytes.len() > self.cfg.netmtu
+            && bytes.len() > P::max_packet_len(&bytes, self.cfg.netmtu)
+            && self.oversize.is_none()
+        {
             self.oversize = Some(Oversize {
                 at: self.now,
                 node: from,

@@ -20,6 +20,7 @@ impl Srp {
                 self.proc_set.insert(self.me);
                 self.fail_set.clear();
                 self.firm_fail.clear();
+                self.left_at.clear();
             }
             State::Commit | State::Recovery => self.abandon_formation(),
         }
@@ -107,6 +108,17 @@ impl Srp {
         procs.insert(sender);
         let fails: BTreeSet<NodeId> = j.fail_set.into_iter().collect();
         let mut restarted = false;
+        if self
+            .left_at
+            .get(&sender)
+            .is_some_and(|&seq| j.ring_seq > seq)
+        {
+            // A processor that left is back: its ring sequence passed the
+            // one its leave carried, so a new incarnation sent this join.
+            self.left_at.remove(&sender);
+            self.firm_fail.remove(&sender);
+            restarted = self.fail_set.remove(&sender);
+        }
         if self.state == State::Gather && j.ring_seq > self.verdict_seq && !self.fail_set.is_empty()
         {
             // The sender knows of a ring formed after our consensus timeout
@@ -123,6 +135,10 @@ impl Srp {
             for f in stale {
                 self.fail_set.remove(&f);
                 restarted = true;
+            }
+            if restarted {
+                self.trust_floor = self.trust_floor.max(j.ring_seq);
+                self.verdict_seq = j.ring_seq;
             }
         }
         if self.fail_set.contains(&sender) {
@@ -152,20 +168,30 @@ impl Srp {
         // from them we take only failures of processors we have not heard
         // from within a consensus timeout. Nobody makes us fail ourselves,
         // nor the sender: if it really cannot hear us, our consensus
-        // timeout settles it.
-        let trusted = self.members.contains(&sender) && j.ring_seq >= self.ring_id().seq;
+        // timeout settles it. A member's join sent before the fresh round
+        // we restarted on is as old as an outsider's.
+        let trusted = self.members.contains(&sender)
+            && j.ring_seq >= self.ring_id().seq
+            && j.ring_seq >= self.trust_floor;
         let taken: Vec<NodeId> = fails
             .iter()
             .copied()
             .filter(|&f| f != self.me && (trusted || !self.heard_lately(f)))
             .collect();
         let was_gathering = self.state == State::Gather;
+        let ends_our_ring = self.state == State::Operational;
         if !was_gathering {
             self.log_join_cause(sender, j.ring_seq, &procs, &fails);
             self.enter_gather();
         }
-        // Entering the gather resets the firm failures: record them after.
-        if trusted {
+        // A member's verdict is firm when its join ends the ring we operate
+        // on: it judged the ring we shared (a leave, a processor failing to
+        // receive). Verdicts it passes on while gathering or forming a ring
+        // may come from a consensus timeout, which a fresh round
+        // reconsiders; made firm, they would echo between the members of a
+        // group for the whole gather. Entering the gather resets the firm
+        // failures: record them after.
+        if trusted && ends_our_ring {
             self.firm_fail.extend(taken.iter().copied());
         }
         if !was_gathering {
@@ -320,6 +346,7 @@ impl Srp {
         self.proc_set.insert(sender);
         self.fail_set.insert(sender);
         self.firm_fail.insert(sender);
+        self.left_at.insert(sender, l.ring_seq);
         self.sets_changed();
     }
 }

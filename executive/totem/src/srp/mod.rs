@@ -181,8 +181,17 @@ pub struct Srp {
     /// Failures that stand for the whole gather even if the processor is
     /// still heard: it left, or it kept failing to receive.
     firm_fail: BTreeSet<NodeId>,
-    /// `ring_seq_high` when our consensus timeout last failed processors.
+    /// Processors that left during this gather, with the ring sequence
+    /// their leave carried: a join with a higher one comes from a new
+    /// incarnation, and lifts the failure.
+    left_at: BTreeMap<NodeId, u64>,
+    /// `ring_seq_high` when our consensus timeout last failed processors,
+    /// or the ring sequence of the fresh round we last restarted on: only
+    /// a join from a newer round makes us drop verdicts again.
     verdict_seq: u64,
+    /// Joins from ring members that carry a lower ring sequence were sent
+    /// before the fresh round we restarted on: their verdicts are stale.
+    trust_floor: u64,
     /// Processors that sent a join with exactly our current sets.
     consensus: BTreeSet<NodeId>,
     /// When a packet last arrived from each processor.
@@ -217,7 +226,9 @@ impl Srp {
             proc_set: BTreeSet::from([me]),
             fail_set: BTreeSet::new(),
             firm_fail: BTreeSet::new(),
+            left_at: BTreeMap::new(),
             verdict_seq: 0,
+            trust_floor: 0,
             consensus: BTreeSet::new(),
             last_heard: BTreeMap::new(),
             abandoned_high: 0,
@@ -409,17 +420,17 @@ impl Srp {
         self.ring_seq_high = self.ring_seq_high.max(seq);
     }
 
-    /// Encodes and queues a packet; one that would exceed `netmtu` is
-    /// counted and not sent.
+    /// Encodes and queues a packet; one that would exceed its limit
+    /// ([`Packet::max_len`]) is counted and not sent.
     fn send(&mut self, to: Dest, packet: &Packet) -> Option<Vec<u8>> {
         let bytes = packet.encode();
-        if bytes.len() > self.cfg.netmtu {
+        let limit = packet.max_len(self.cfg.netmtu);
+        if bytes.len() > limit {
             self.stats.oversize_packets += 1;
             log::error!(
                 target: "TOTEM",
-                "not sending a {} byte packet: netmtu is {}",
+                "not sending a {} byte packet: the limit is {limit}",
                 bytes.len(),
-                self.cfg.netmtu
             );
             return None;
         }

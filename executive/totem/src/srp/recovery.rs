@@ -173,6 +173,7 @@ impl Srp {
         self.proc_set = self.members.iter().copied().collect();
         self.fail_set.clear();
         self.firm_fail.clear();
+        self.left_at.clear();
         self.consensus.clear();
         self.stats.rings_installed += 1;
         self.cancel_timer(TimerKind::Join);

@@ -10,6 +10,8 @@ use crate::wire::{HoldCancel, Origin, Packet, Token};
 const SINGLETON_VISITS_PER_INPUT: usize = 1000;
 /// Largest retransmission-request list a token carries.
 const RTR_MAX: usize = 256;
+/// Flow-control shares are counted in thousandths of a message.
+const SHARE_UNIT: u64 = 1000;
 
 /// Token bookkeeping for the ring the token rotates on.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +38,9 @@ pub(super) struct TokenState {
     my_fcc: u32,
     /// Backlog this processor reported at its previous visit.
     my_backlog: u32,
+    /// Flow-control share accrued while the ring is congested, in
+    /// [`SHARE_UNIT`]s of a message.
+    share_credit: u64,
     last_seq: u64,
     seq_unchanged: u32,
     /// This processor multicast a hold cancel since its last visit.
@@ -277,8 +282,19 @@ impl Srp {
             .saturating_sub(self.tok.my_backlog)
             .saturating_add(my_backlog);
         if total_backlog > window && my_backlog > 0 {
-            let share = u64::from(window) * u64::from(my_backlog) / u64::from(total_backlog);
-            allowed = allowed.min(u32::try_from(share).unwrap_or(u32::MAX).max(1));
+            // The share is a fraction of a message when many members
+            // compete for a small window: it accrues as credit from visit
+            // to visit, so every member gets its turn (rounding each share
+            // up or down would let the first members of the ring take the
+            // whole window and starve the others).
+            let share =
+                u64::from(window) * u64::from(my_backlog) * SHARE_UNIT / u64::from(total_backlog);
+            let cap = u64::from(window) * SHARE_UNIT;
+            self.tok.share_credit = (self.tok.share_credit + share).min(cap);
+            let whole = self.tok.share_credit / SHARE_UNIT;
+            allowed = allowed.min(u32::try_from(whole).unwrap_or(u32::MAX));
+        } else {
+            self.tok.share_credit = 0;
         }
         let mut sent: u32 = 0;
 
@@ -303,6 +319,7 @@ impl Srp {
             rtr.push(seq);
         }
 
+        let rtr_sent = sent;
         if self.state == State::Recovery {
             self.recovery_visit(&mut t);
         }
@@ -332,6 +349,11 @@ impl Srp {
             self.stats.messages_sent += 1;
             sent += 1;
         }
+        let new_messages = sent.saturating_sub(rtr_sent);
+        self.tok.share_credit = self
+            .tok
+            .share_credit
+            .saturating_sub(u64::from(new_messages) * SHARE_UNIT);
         if self.state == State::Recovery && self.recovery.as_ref().is_some_and(|r| r.has_pending())
         {
             t.retrans_flg = true;

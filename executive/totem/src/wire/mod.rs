@@ -51,6 +51,14 @@ pub const PACKET_HEADER_LEN: usize = 2;
 /// Bytes taken by a ring id on the wire.
 pub const RING_ID_LEN: usize = 12;
 
+/// Largest membership packet (join, commit token, merge detect, leave,
+/// hold cancel). These are rare and grow with the cluster (a commit token
+/// carries 34 bytes per member), so unlike regular messages and the token
+/// they are not held to `netmtu`: a large cluster's travel as one
+/// IP-fragmented datagram, as openais's did. The limit leaves room for the
+/// IP and UDP headers and the security framing under UDP's 65,507 bytes.
+pub const MAX_MEMBERSHIP_PACKET: usize = 65_000;
+
 /// Why a datagram could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum DecodeError {
@@ -79,6 +87,23 @@ pub enum Packet {
 }
 
 impl Packet {
+    /// The longest this packet may be on a network carrying `netmtu`-byte
+    /// frames: regular messages and the token must fit one frame.
+    pub fn max_len(&self, netmtu: usize) -> usize {
+        match self {
+            Packet::Mcast(_) | Packet::Token(_) => netmtu,
+            _ => MAX_MEMBERSHIP_PACKET,
+        }
+    }
+
+    /// [`Packet::max_len`] of an encoded packet, read from its type tag.
+    pub fn max_encoded_len(bytes: &[u8], netmtu: usize) -> usize {
+        match bytes.get(1) {
+            Some(&TAG_MCAST) | Some(&TAG_TOKEN) | None => netmtu,
+            Some(_) => MAX_MEMBERSHIP_PACKET,
+        }
+    }
+
     /// The bytes of this packet, header included.
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(self.encoded_len());

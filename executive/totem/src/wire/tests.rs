@@ -124,6 +124,14 @@ proptest! {
     }
 
     #[test]
+    fn the_size_limit_read_from_the_bytes_is_the_packets(p in packet(), netmtu in 100usize..9000) {
+        let bytes = p.encode();
+        prop_assert_eq!(Packet::max_encoded_len(&bytes, netmtu), p.max_len(netmtu));
+        let framed = matches!(p, Packet::Mcast(_) | Packet::Token(_));
+        prop_assert_eq!(p.max_len(netmtu) == netmtu, framed);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Packet::decode(&bytes);
     }

@@ -426,6 +426,10 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
         self.pending.len() >= 200
     }
 
+    fn queued(&self) -> usize {
+        self.pending.len()
+    }
+
     fn leave(&mut self, _now: Time) -> Vec<Output> {
         Vec::new()
     }

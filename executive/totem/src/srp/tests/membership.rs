@@ -369,3 +369,74 @@ fn a_fresh_round_makes_a_gathering_processor_reconsider_its_verdicts() {
         net.node(1).srp.fail_set
     );
 }
+
+/// 1 and 2 form a ring; 1 gathers with 5, and its consensus timeout fails 5
+/// although 5 is heard.
+fn gathering_with_a_verdict_against_5() -> (Net, u64) {
+    let mut net = Net::with_nodes(&[1, 2]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    net.input(1, join_from(5, seq, &[1, 2, 5], &[]));
+    net.input(1, join_from(5, seq, &[1, 2, 5], &[2]));
+    // 2 gathers too and agrees with 1; only 5 keeps other sets.
+    net.run_for(5);
+    net.input(1, crate::Input::TimerFired(crate::TimerKind::Consensus));
+    let s = &net.node(1).srp;
+    assert_eq!(s.fail_set.iter().copied().collect::<Vec<_>>(), vec![5]);
+    (net, seq)
+}
+
+#[test]
+fn a_member_join_older_than_the_fresh_round_does_not_revive_a_verdict() {
+    let (mut net, seq) = gathering_with_a_verdict_against_5();
+    // A fresh round (5 formed a newer ring) makes 1 drop the verdict ...
+    net.input(1, join_from(5, seq + 8, &[1, 2, 5], &[]));
+    assert!(!net.node(1).srp.fail_set.contains(&5));
+    // ... and member 2's join, sent before 2 heard of that round, carries
+    // the old verdict: it is not taken back.
+    net.input(1, join_from(2, seq, &[1, 2, 5], &[5]));
+    let s = &net.node(1).srp;
+    assert!(!s.fail_set.contains(&5), "{:?}", s.fail_set);
+}
+
+#[test]
+fn a_verdict_a_member_passes_on_while_gathering_is_not_firm() {
+    let (mut net, seq) = gathering_with_a_verdict_against_5();
+    // Member 2, gathering in the same round, reports 6 failed and knows of
+    // 7: 6 is taken (it is not heard here anyway) ...
+    net.input(1, join_from(2, seq, &[1, 2, 5, 6, 7], &[5, 6]));
+    assert!(net.node(1).srp.fail_set.contains(&6));
+    assert_eq!(net.node(1).srp.state(), State::Gather);
+    // ... but the verdict against 5, heard lately, is not made firm by 2's
+    // join: a fresh round still reconsiders it.
+    net.input(1, join_from(5, seq + 8, &[1, 2, 5, 6, 7], &[]));
+    let s = &net.node(1).srp;
+    assert!(!s.fail_set.contains(&5), "{:?}", s.fail_set);
+}
+
+#[test]
+fn a_processor_that_left_and_came_back_is_no_longer_failed() {
+    let mut net = Net::with_nodes(&[1, 2, 3]);
+    net.run_for(300);
+    net.assert_ring(&[1, 2, 3]);
+    let seq = net.node(1).srp.ring_id().seq;
+    let leave = |ring_seq| crate::Input::Packet {
+        from: 3,
+        bytes: Packet::Leave(crate::wire::Leave {
+            sender: 3,
+            ring_seq,
+        })
+        .encode(),
+    };
+    // 3 leaves: failed for the gather, whatever a late join of its old
+    // incarnation says.
+    net.input(1, leave(seq));
+    assert_eq!(net.node(1).srp.state(), State::Gather);
+    assert!(net.node(1).srp.fail_set.contains(&3));
+    net.input(1, join_from(3, seq, &[1, 2, 3], &[]));
+    assert!(net.node(1).srp.fail_set.contains(&3));
+    // Restarted, 3 heard of a newer ring: its join lifts the failure.
+    net.input(1, join_from(3, seq + 4, &[1, 2, 3], &[]));
+    let s = &net.node(1).srp;
+    assert!(!s.fail_set.contains(&3), "{:?}", s.fail_set);
+}

@@ -146,6 +146,48 @@ fn flow_control_bounds_what_one_visit_sends() {
 }
 
 #[test]
+fn a_window_smaller_than_the_ring_still_gives_every_member_its_turn() {
+    // Six members compete for a window of three messages per rotation:
+    // each member's share is half a message, and shares must accrue, or
+    // the first members of the ring take the whole window every rotation.
+    let ids = [1, 2, 3, 4, 5, 6];
+    let mut net = Net::new(Config {
+        window_size: 3,
+        max_messages: 1,
+        ..Config::default()
+    });
+    for &id in &ids {
+        net.start(id);
+    }
+    net.run_for(300);
+    net.assert_ring(&ids);
+    for &id in &ids {
+        for i in 0..40 {
+            net.mcast(id, &payload(id, i), Guarantee::Agreed);
+        }
+    }
+    // 240 messages at 3 a rotation: 80 rotations. After a quarter of
+    // that, every member has sent some.
+    net.run_for(120);
+    let so_far = net.node(1).delivered();
+    assert!(so_far.len() < 240);
+    for &id in &ids {
+        let prefix = format!("{id}:");
+        assert!(
+            so_far.iter().any(|p| p.starts_with(prefix.as_bytes())),
+            "member {id} has not sent yet; {} delivered",
+            so_far.len()
+        );
+    }
+    net.run_for(3000);
+    for &id in &ids {
+        assert_eq!(net.node(id).delivered().len(), 240, "node {id}");
+        assert_eq!(net.node(id).srp.queued(), 0);
+    }
+    net.check_order();
+}
+
+#[test]
 fn oversized_and_overflowing_multicasts_are_refused_and_counted() {
     let (mut srp, _) = Srp::new(Config::default(), 1, 0, crate::Time(0));
     let max = srp.max_payload();
