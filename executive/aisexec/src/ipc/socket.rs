@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sa_ipc::frame::{Frame, FrameError, Header, HEADER_LEN, MAX_FRAME};
 use sa_ipc::hello::Role;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
@@ -109,13 +109,20 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Result<us
     Ok(got)
 }
 
+/// Bytes a socket's reader takes from the kernel at once: a frame's header
+/// and payload, and frames a client wrote back to back, in one read.
+const READ_BUFFER: usize = 64 * 1024;
+/// Most bytes a socket's writer gathers from its queue into one write.
+const WRITE_BATCH: usize = 64 * 1024;
+
 /// Forwards every frame read from `read` until the stream ends or fails.
 pub fn spawn_reader(
     socket: SocketId,
-    mut read: OwnedReadHalf,
+    read: OwnedReadHalf,
     events: mpsc::Sender<IpcEvent>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut read = BufReader::with_capacity(READ_BUFFER, read);
         loop {
             match read_frame(&mut read).await {
                 Ok(frame) => {
@@ -199,8 +206,26 @@ pub fn spawn_writer(
         limit,
     };
     let task = tokio::spawn(async move {
-        while let Some(bytes) = rx.recv().await {
-            if let Err(e) = write.write_all(&bytes).await {
+        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        while let Some(first) = rx.recv().await {
+            // Frames queued while the previous write was under way go out
+            // together: one system call, one wake-up of the client.
+            let bytes: &[u8] = match rx.try_recv() {
+                Err(_) => &first,
+                Ok(next) => {
+                    batch.clear();
+                    batch.extend_from_slice(&first);
+                    batch.extend_from_slice(&next);
+                    while batch.len() < WRITE_BATCH {
+                        match rx.try_recv() {
+                            Ok(more) => batch.extend_from_slice(&more),
+                            Err(_) => break,
+                        }
+                    }
+                    &batch
+                }
+            };
+            if let Err(e) = write.write_all(bytes).await {
                 let error = Some(FrameError::from(e));
                 let _ = events.send(IpcEvent::Closed { socket, error }).await;
                 return;
@@ -284,6 +309,33 @@ mod tests {
         assert_eq!(outbox.queued(), 0);
         outbox.push(&frame).unwrap();
         assert_eq!(read_frame(&mut b).await.unwrap(), frame);
+        task.abort();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn frames_queued_together_arrive_whole_and_in_order() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (_ra, wa) = a.into_split();
+        let (events, _rx) = mpsc::channel(4);
+        let socket = SocketId {
+            conn: ConnId(1),
+            role: Role::Dispatch,
+        };
+        let (outbox, task) = spawn_writer(socket, wa, 1 << 24, events);
+        // Queued before the writer runs: written in batches of at most
+        // WRITE_BATCH bytes, some frames larger than a batch.
+        let frames: Vec<Frame> = (0..300u32)
+            .map(|i| Frame::callback(1, 0x81, i, vec![i as u8; (i as usize * 37) % 3000]))
+            .chain([Frame::callback(1, 0x82, 0, vec![1; WRITE_BATCH * 2])])
+            .collect();
+        for f in &frames {
+            outbox.push(f).unwrap();
+        }
+        for f in &frames {
+            assert_eq!(&read_frame(&mut b).await.unwrap(), f);
+        }
+        tokio::task::yield_now().await;
+        assert_eq!(outbox.queued(), 0);
         task.abort();
     }
 }
