@@ -158,3 +158,21 @@ fn seed_31135_processor_back_after_a_leave_stays_failed() {
 fn seed_30612_ten_nodes_end_in_three_rings() {
     passes_with_up_to_12_nodes(30612);
 }
+
+// Four processors gathered from 8 s to the end of the run: a processor
+// that had been a member of their old ring, and had formed newer rings with
+// others since, still counted as a member, so its consensus-timeout
+// verdicts against them were taken; they arrived just before the four's
+// own consensus timeout, every round, and restarted it (SIM-FINDINGS.md 2,
+// state at 532bbe0).
+#[test]
+fn seed_11080_former_member_verdicts_keep_restarting_the_consensus_timeout() {
+    let o = run_seed::<Srp>(
+        11080,
+        &SimOptions {
+            nodes: (2, 9),
+            ..SimOptions::default()
+        },
+    );
+    assert!(o.passed(), "{}", seed_line(&o));
+}

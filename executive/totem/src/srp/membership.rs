@@ -160,18 +160,20 @@ impl Srp {
         }
         // Consensus counts each processor's latest view only.
         self.consensus.remove(&sender);
-        // Whose failures to take: a member of our ring that has seen the
-        // ring judged with what we know (a processor that keeps failing to
-        // receive, one that left). Anyone else may have judged in an
-        // earlier round, before the processor it failed formed a ring and
-        // came back; taking such a verdict would split the merge again. So
-        // from them we take only failures of processors we have not heard
-        // from within a consensus timeout. Nobody makes us fail ourselves,
-        // nor the sender: if it really cannot hear us, our consensus
-        // timeout settles it. A member's join sent before the fresh round
-        // we restarted on is as old as an outsider's.
+        // Whose failures to take: a member of our ring that judged that
+        // ring with what we know (a processor that keeps failing to
+        // receive, one that left), i.e. one that has seen no newer ring
+        // since. Anyone else, a member that formed or saw newer rings
+        // included, may have judged in another round, before the processor
+        // it failed formed a ring and came back; taking such a verdict
+        // would split the merge again. So from them we take only failures
+        // of processors we have not heard from within a consensus timeout.
+        // Nobody makes us fail ourselves, nor the sender: if it really
+        // cannot hear us, our consensus timeout settles it. A member's
+        // join sent before the fresh round we restarted on is as old as an
+        // outsider's.
         let trusted = self.members.contains(&sender)
-            && j.ring_seq >= self.ring_id().seq
+            && j.ring_seq == self.ring_id().seq
             && j.ring_seq >= self.trust_floor;
         let taken: Vec<NodeId> = fails
             .iter()

@@ -440,3 +440,21 @@ fn a_processor_that_left_and_came_back_is_no_longer_failed() {
     let s = &net.node(1).srp;
     assert!(!s.fail_set.contains(&3), "{:?}", s.fail_set);
 }
+
+#[test]
+fn a_member_that_saw_a_newer_ring_is_trusted_no_more_than_an_outsider() {
+    let mut net = Net::with_nodes(&[1, 2]);
+    net.run_for(300);
+    let seq = net.node(1).srp.ring_id().seq;
+    // 3, of another ring, is heard: 1 gathers with it.
+    net.input(1, join_from(3, seq, &[1, 2, 3], &[]));
+    assert_eq!(net.node(1).srp.state(), State::Gather);
+    // Member 2 has formed a newer ring since and failed 3 there: a verdict
+    // from another round, not taken against a processor 1 hears.
+    net.input(1, join_from(2, seq + 4, &[1, 2, 3], &[3]));
+    let s = &net.node(1).srp;
+    assert!(!s.fail_set.contains(&3), "{:?}", s.fail_set);
+    // The same verdict from 2 judging the ring 1 and 2 share is taken.
+    net.input(1, join_from(2, seq, &[1, 2, 3], &[3]));
+    assert!(net.node(1).srp.fail_set.contains(&3));
+}
