@@ -23,7 +23,7 @@ fn connect(exec: &Aisexec) -> Connection {
 
 fn next_callback(conn: &Connection) -> ClmCallback {
     let frame = conn
-        .recv_callback(Some(WAIT))
+        .recv_callback(Some(WAIT), false)
         .expect("dispatch socket")
         .expect("a callback in time");
     assert_eq!(frame.service, service::CLM);
@@ -31,7 +31,7 @@ fn next_callback(conn: &Connection) -> ClmCallback {
 }
 
 fn no_callback_within(conn: &Connection, wait: Duration) -> bool {
-    conn.recv_callback(Some(wait))
+    conn.recv_callback(Some(wait), false)
         .expect("dispatch socket")
         .is_none()
 }
@@ -190,5 +190,5 @@ fn sigterm_exits_cleanly() {
     assert!(status.success(), "exit status {status:?}");
     assert!(exec.log().contains("SIGTERM received"));
     // the library sees the connection end
-    assert!(conn.recv_callback(Some(WAIT)).is_err());
+    assert!(conn.recv_callback(Some(WAIT), false).is_err());
 }

@@ -109,7 +109,7 @@ impl Member {
 
     /// Reads one callback, waiting at most `within`; false when none came.
     fn pump(&mut self, within: Duration) -> bool {
-        let Ok(Some(frame)) = self.conn.recv_callback(Some(within)) else {
+        let Ok(Some(frame)) = self.conn.recv_callback(Some(within), false) else {
             return false;
         };
         match CpgCallback::decode(frame.kind, &frame.payload).expect("callback decodes") {
@@ -306,7 +306,8 @@ fn evs_agreed_order_on_three_nodes() {
         let deadline = Instant::now() + WAIT * 2;
         while got.len() < 3 * PER_SENDER {
             assert!(Instant::now() < deadline, "{} delivered", got.len());
-            let Ok(Some(frame)) = conn.recv_callback(Some(Duration::from_millis(200))) else {
+            let Ok(Some(frame)) = conn.recv_callback(Some(Duration::from_millis(200)), false)
+            else {
                 continue;
             };
             if let EvsCallback::Deliver { node, data } =

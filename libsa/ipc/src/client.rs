@@ -28,6 +28,7 @@ use sa_abi::ais::{
 };
 
 use crate::address::SocketAddress;
+use crate::callbacks::CallbackBuffer;
 use crate::codec::DecodeError;
 use crate::ffi::lock;
 use crate::frame::{read_frame, Frame, FrameError, KIND_HELLO};
@@ -165,8 +166,17 @@ pub struct Connection {
     request: UnixStream,
     dispatch: UnixStream,
     request_state: Mutex<RequestState>,
-    dispatch_lock: Mutex<bool>,
+    dispatch_state: Mutex<DispatchState>,
     shut: AtomicBool,
+}
+
+/// The dispatch socket's reading side, shared by the threads that
+/// dispatch.
+#[derive(Debug, Default)]
+struct DispatchState {
+    /// A read failed inside a frame: the stream is out of step.
+    broken: bool,
+    buffer: CallbackBuffer,
 }
 
 /// Sends a whole frame on a socket without SIGPIPE.
@@ -258,7 +268,7 @@ impl Connection {
                 next_seq: 1,
                 broken: false,
             }),
-            dispatch_lock: Mutex::new(false),
+            dispatch_state: Mutex::new(DispatchState::default()),
             shut: AtomicBool::new(false),
         })
     }
@@ -402,15 +412,24 @@ impl Connection {
     /// Reads the next callback frame from the dispatch socket, waiting up
     /// to `wait` (`Some(Duration::ZERO)`: only one already pending;
     /// `None`: until one arrives or the connection ends). `Ok(None)`:
-    /// nothing arrived in time. Several threads may call this at once;
-    /// each frame goes to exactly one of them.
-    pub fn recv_callback(&self, wait: Option<Duration>) -> Result<Option<Frame>, IpcError> {
+    /// nothing arrived in time. `bulk`: the caller goes on reading until
+    /// nothing is pending (DISPATCH_ALL, BLOCKING), so the socket may be
+    /// read ahead (see [`crate::callbacks`]). Several threads may call
+    /// this at once; each frame goes to exactly one of them.
+    pub fn recv_callback(
+        &self,
+        wait: Option<Duration>,
+        bulk: bool,
+    ) -> Result<Option<Frame>, IpcError> {
         // A wait too large for the clock is a wait without limit.
         let deadline = wait.and_then(|w| Instant::now().checked_add(w));
         let fd = self.dispatch.as_raw_fd();
         loop {
             if self.is_shut_down() {
                 return Err(IpcError::Shutdown);
+            }
+            if let Some(frame) = self.buffered_callback()? {
+                return Ok(Some(frame));
             }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             // Waiting happens without the lock, so a blocked dispatcher
@@ -421,31 +440,50 @@ impl Connection {
                 }
                 continue;
             }
-            let mut broken = lock(&self.dispatch_lock);
+            let mut state = lock(&self.dispatch_state);
             if self.is_shut_down() {
                 return Err(IpcError::Shutdown);
             }
-            if *broken {
+            if state.broken {
                 return Err(IpcError::Closed);
             }
-            // Another thread may have taken the frame meanwhile.
+            // Another thread may have read ahead meanwhile, or taken the
+            // bytes that woke us.
+            if state.buffer.pending_frame() {
+                continue;
+            }
             if !poll_readable(fd, Some(Duration::ZERO))? {
                 if left.is_some_and(|l| l.is_zero()) {
                     return Ok(None);
                 }
                 continue;
             }
-            return match read_frame(&mut &self.dispatch) {
-                Ok(frame) => Ok(Some(frame)),
-                Err(FrameError::Closed) => Err(self.closed_error()),
+            match state.buffer.fill(&self.dispatch, bulk) {
+                Ok(()) => {}
+                Err(FrameError::Closed) => return Err(self.closed_error()),
                 Err(e) => {
-                    *broken = true;
-                    Err(match IpcError::from(e) {
+                    state.broken = true;
+                    return Err(match IpcError::from(e) {
                         IpcError::Closed => self.closed_error(),
                         e => e,
-                    })
+                    });
                 }
-            };
+            }
+        }
+    }
+
+    /// A whole callback frame read ahead earlier, if there is one.
+    fn buffered_callback(&self) -> Result<Option<Frame>, IpcError> {
+        let mut state = lock(&self.dispatch_state);
+        if state.broken {
+            return Err(IpcError::Closed);
+        }
+        match state.buffer.take_frame() {
+            Ok(frame) => Ok(frame),
+            Err(e) => {
+                state.broken = true;
+                Err(e.into())
+            }
         }
     }
 }

@@ -226,7 +226,8 @@ pub fn dispatch(
             DispatchMode::One | DispatchMode::All => Some(Duration::ZERO),
             DispatchMode::Blocking | DispatchMode::OneBlocking => None,
         };
-        match conn.recv_callback(wait) {
+        let bulk = matches!(mode, DispatchMode::All | DispatchMode::Blocking);
+        match conn.recv_callback(wait, bulk) {
             Ok(Some(frame)) => {
                 // Finalize may have run between reading and delivering:
                 // a finalized handle's callbacks are discarded.

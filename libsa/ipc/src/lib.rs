@@ -16,6 +16,7 @@
 //! executive's side of the connection set-up.
 
 pub mod address;
+pub mod callbacks;
 pub mod client;
 pub mod codec;
 pub mod ffi;

@@ -224,7 +224,7 @@ impl Tracker {
         let deadline = Instant::now() + within;
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            let frame = self.conn.recv_callback(Some(left)).ok()??;
+            let frame = self.conn.recv_callback(Some(left), false).ok()??;
             if let Ok(ClmCallback::Track { notification, .. }) =
                 ClmCallback::decode(frame.kind, frame.error, &frame.payload)
             {
