@@ -11,30 +11,35 @@
 //! does and no callback waits unseen in this buffer.
 
 use std::io::{self, Read};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 
 use crate::frame::{Frame, FrameError, Header, HEADER_LEN};
+use crate::sys::recv_now;
 
 /// Most bytes one bulk read takes from the socket.
 pub const BULK_READ: usize = 64 * 1024;
 
 /// Bytes read from the dispatch socket and not yet handed out as frames.
+/// The storage is zeroed once and reused: reads go to `bytes[end..]`.
 #[derive(Debug, Default)]
 pub struct CallbackBuffer {
     bytes: Vec<u8>,
     /// Where the unparsed bytes begin.
     start: usize,
+    /// Where they end.
+    end: usize,
 }
 
 impl CallbackBuffer {
     /// The next whole frame in the buffer, if there is one.
     pub fn take_frame(&mut self) -> Result<Option<Frame>, FrameError> {
-        match Frame::parse(&self.bytes[self.start..])? {
+        match Frame::parse(&self.bytes[self.start..self.end])? {
             Some((frame, used)) => {
                 self.start += used;
-                if self.start == self.bytes.len() {
-                    self.bytes.clear();
+                if self.start == self.end {
                     self.start = 0;
+                    self.end = 0;
                 }
                 Ok(Some(frame))
             }
@@ -45,7 +50,7 @@ impl CallbackBuffer {
     /// Whether a whole frame is buffered (a header that fails to parse
     /// counts: taking it reports the error).
     pub fn pending_frame(&self) -> bool {
-        let rest = &self.bytes[self.start..];
+        let rest = &self.bytes[self.start..self.end];
         match rest.first_chunk::<HEADER_LEN>().map(Header::parse) {
             Some(Ok(h)) => rest.len() >= h.size as usize,
             Some(Err(_)) => true,
@@ -54,38 +59,49 @@ impl CallbackBuffer {
     }
 
     fn pending(&self) -> usize {
-        self.bytes.len() - self.start
+        self.end - self.start
     }
 
-    /// Reads from a socket that poll found readable. In bulk, whatever is
-    /// there, up to [`BULK_READ`] bytes; otherwise exactly what completes
-    /// the next frame (blocking up to the socket's read timeout for the
-    /// rest of a frame whose first bytes arrived).
-    pub fn fill(&mut self, stream: &UnixStream, bulk: bool) -> Result<(), FrameError> {
+    /// Moves the unparsed bytes to the front and makes room for `n` more.
+    fn make_room(&mut self, n: usize) {
         if self.start > 0 {
-            self.bytes.drain(..self.start);
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        if bulk {
-            let old = self.bytes.len();
-            self.bytes.resize(old + BULK_READ, 0);
-            let got = read_some(stream, &mut self.bytes[old..]);
-            self.bytes.truncate(old + *got.as_ref().unwrap_or(&0));
-            return match got? {
-                0 => Err(self.end_of_stream(0)),
-                _ => Ok(()),
-            };
+        if self.bytes.len() < self.end + n {
+            self.bytes.resize(self.end + n, 0);
         }
+    }
+
+    /// Reads whatever the socket holds now, up to [`BULK_READ`] bytes,
+    /// without waiting; `Ok(false)`: it held nothing.
+    pub fn fill_bulk(&mut self, stream: &UnixStream) -> Result<bool, FrameError> {
+        self.make_room(BULK_READ);
+        let room = &mut self.bytes[self.end..self.end + BULK_READ];
+        match recv_now(stream.as_raw_fd(), room)? {
+            None => Ok(false),
+            Some(0) => Err(self.end_of_stream(0)),
+            Some(got) => {
+                self.end += got;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Reads exactly what completes the next frame from a socket that poll
+    /// found readable, blocking up to the socket's read timeout for the
+    /// rest of a frame whose first bytes arrived.
+    pub fn fill_one(&mut self, stream: &UnixStream) -> Result<(), FrameError> {
         if self.pending() < HEADER_LEN {
             self.read_exactly(stream, HEADER_LEN - self.pending())?;
         }
-        let head =
-            self.bytes[..HEADER_LEN]
-                .first_chunk::<HEADER_LEN>()
-                .ok_or(FrameError::Truncated {
-                    got: self.pending(),
-                    want: HEADER_LEN,
-                })?;
+        let head = self.bytes[self.start..self.end]
+            .first_chunk::<HEADER_LEN>()
+            .ok_or(FrameError::Truncated {
+                got: self.pending(),
+                want: HEADER_LEN,
+            })?;
         let size = Header::parse(head)?.size as usize;
         if self.pending() < size {
             self.read_exactly(stream, size - self.pending())?;
@@ -95,21 +111,14 @@ impl CallbackBuffer {
 
     /// Appends exactly `n` bytes from the stream.
     fn read_exactly(&mut self, mut stream: &UnixStream, n: usize) -> Result<(), FrameError> {
-        let old = self.bytes.len();
-        self.bytes.resize(old + n, 0);
-        let mut got = 0;
-        while got < n {
-            match stream.read(&mut self.bytes[old + got..]) {
-                Ok(0) => {
-                    self.bytes.truncate(old + got);
-                    return Err(self.end_of_stream(n - got));
-                }
-                Ok(k) => got += k,
+        self.make_room(n);
+        let want = self.end + n;
+        while self.end < want {
+            match stream.read(&mut self.bytes[self.end..want]) {
+                Ok(0) => return Err(self.end_of_stream(want - self.end)),
+                Ok(k) => self.end += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.bytes.truncate(old + got);
-                    return Err(e.into());
-                }
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(())
@@ -124,16 +133,6 @@ impl CallbackBuffer {
         FrameError::Truncated {
             got: self.pending(),
             want: self.pending() + missing.max(1),
-        }
-    }
-}
-
-fn read_some(mut stream: &UnixStream, buf: &mut [u8]) -> Result<usize, FrameError> {
-    loop {
-        match stream.read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -166,7 +165,7 @@ mod tests {
         let mut buf = CallbackBuffer::default();
         for f in &sent {
             assert!(readable(&b));
-            buf.fill(&b, false).unwrap();
+            buf.fill_one(&b).unwrap();
             assert_eq!(buf.take_frame().unwrap().as_ref(), Some(f));
             assert_eq!(buf.pending(), 0);
         }
@@ -183,7 +182,7 @@ mod tests {
         let mut buf = CallbackBuffer::default();
         let mut got = Vec::new();
         while readable(&b) {
-            buf.fill(&b, true).unwrap();
+            assert!(buf.fill_bulk(&b).unwrap());
             while let Some(f) = buf.take_frame().unwrap() {
                 got.push(f);
             }
@@ -193,7 +192,7 @@ mod tests {
         // The rest arrives: the fd is readable again and completes it.
         a.write_all(&bytes[bytes.len() - 10..]).unwrap();
         assert!(readable(&b));
-        buf.fill(&b, false).unwrap();
+        buf.fill_one(&b).unwrap();
         assert_eq!(buf.take_frame().unwrap().as_ref(), Some(&sent[49]));
     }
 
@@ -205,18 +204,18 @@ mod tests {
         a.write_all(&bytes[..bytes.len() - 1]).unwrap();
         drop(a);
         let mut buf = CallbackBuffer::default();
-        buf.fill(&b, true).unwrap();
+        assert!(buf.fill_bulk(&b).unwrap());
         assert_eq!(buf.take_frame().unwrap().as_ref(), Some(&sent[0]));
         assert!(matches!(
-            buf.fill(&b, true),
+            buf.fill_bulk(&b),
             Err(FrameError::Truncated { .. })
         ));
 
         let (a, b) = UnixStream::pair().unwrap();
         drop(a);
         let mut buf = CallbackBuffer::default();
-        assert!(matches!(buf.fill(&b, false), Err(FrameError::Closed)));
-        assert!(matches!(buf.fill(&b, true), Err(FrameError::Closed)));
+        assert!(matches!(buf.fill_one(&b), Err(FrameError::Closed)));
+        assert!(matches!(buf.fill_bulk(&b), Err(FrameError::Closed)));
     }
 
     #[test]
@@ -226,11 +225,11 @@ mod tests {
         bytes[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
         a.write_all(&bytes).unwrap();
         let mut buf = CallbackBuffer::default();
-        assert!(matches!(buf.fill(&b, false), Err(FrameError::TooLarge(_))));
+        assert!(matches!(buf.fill_one(&b), Err(FrameError::TooLarge(_))));
         let (mut a, b) = UnixStream::pair().unwrap();
         a.write_all(&bytes).unwrap();
         let mut buf = CallbackBuffer::default();
-        buf.fill(&b, true).unwrap();
+        assert!(buf.fill_bulk(&b).unwrap());
         assert!(matches!(buf.take_frame(), Err(FrameError::TooLarge(_))));
     }
 }

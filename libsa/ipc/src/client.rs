@@ -452,14 +452,20 @@ impl Connection {
             if state.buffer.pending_frame() {
                 continue;
             }
-            if !poll_readable(fd, Some(Duration::ZERO))? {
-                if left.is_some_and(|l| l.is_zero()) {
-                    return Ok(None);
+            let filled = if bulk {
+                state.buffer.fill_bulk(&self.dispatch)
+            } else if poll_readable(fd, Some(Duration::ZERO))? {
+                state.buffer.fill_one(&self.dispatch).map(|()| true)
+            } else {
+                Ok(false)
+            };
+            match filled {
+                Ok(true) => {}
+                Ok(false) => {
+                    if left.is_some_and(|l| l.is_zero()) {
+                        return Ok(None);
+                    }
                 }
-                continue;
-            }
-            match state.buffer.fill(&self.dispatch, bulk) {
-                Ok(()) => {}
                 Err(FrameError::Closed) => return Err(self.closed_error()),
                 Err(e) => {
                     state.broken = true;

@@ -148,6 +148,33 @@ pub fn send_all(fd: RawFd, mut buf: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads what the socket `fd` holds, without waiting: `Ok(None)` when it
+/// holds nothing (EAGAIN), `Ok(Some(0))` at the end of the stream.
+pub fn recv_now(fd: RawFd, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    loop {
+        // SAFETY: `buf` is a valid writable slice for its whole length and
+        // recv does not retain the pointer.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                buf.as_mut_ptr().cast::<libc::c_void>(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if n >= 0 {
+            // n >= 0 and at most buf.len()
+            return Ok(Some(n as usize));
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(None),
+            _ => return Err(e),
+        }
+    }
+}
+
 /// A random u64 from the kernel's CSPRNG, or `None` when it cannot give one.
 pub fn getrandom_u64() -> Option<u64> {
     let mut b = [0u8; 8];
