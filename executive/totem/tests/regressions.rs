@@ -22,6 +22,19 @@ fn passes(seed: u64) {
     assert!(o.passed(), "{}", seed_line(&o));
 }
 
+/// A seed found with the default options but another cluster size range
+/// (`--nodes MIN..MAX`).
+fn passes_with_nodes(nodes: (u32, u32), seed: u64) {
+    let o = run_seed::<Srp>(
+        seed,
+        &SimOptions {
+            nodes,
+            ..SimOptions::default()
+        },
+    );
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
 // Two live, connected processors that had put each other in their fail
 // sets kept excluding each other's joins and never merged again
 // (SIM-FINDINGS.md 1).
@@ -88,14 +101,7 @@ fn seed_124_merge_livelock_nine_nodes() {
 // (SIM-FINDINGS.md 2, state at 532bbe0).
 #[test]
 fn seed_10605_stale_member_join_revives_a_dropped_verdict() {
-    let o = run_seed::<Srp>(
-        10605,
-        &SimOptions {
-            nodes: (2, 9),
-            ..SimOptions::default()
-        },
-    );
-    assert!(o.passed(), "{}", seed_line(&o));
+    passes_with_nodes((2, 9), 10605);
 }
 
 // Twelve nodes: ten agreed on an empty fail set while the members of one
@@ -104,7 +110,7 @@ fn seed_10605_stale_member_join_revives_a_dropped_verdict() {
 // (SIM-FINDINGS.md 2, state at 532bbe0).
 #[test]
 fn seed_30319_members_echo_verdicts_for_the_whole_gather() {
-    passes_with_up_to_12_nodes(30319);
+    passes_with_nodes((2, 12), 30319);
 }
 
 // Twelve nodes and a 427-byte netmtu: the commit token of a twelve-member
@@ -113,7 +119,7 @@ fn seed_30319_members_echo_verdicts_for_the_whole_gather() {
 // as IP-fragmented datagrams (SIM-FINDINGS.md 3).
 #[test]
 fn seed_31287_commit_token_of_twelve_members_exceeds_netmtu() {
-    passes_with_up_to_12_nodes(31287);
+    passes_with_nodes((2, 12), 31287);
 }
 
 // Twelve nodes sharing a window of four messages: rounding each member's
@@ -121,18 +127,7 @@ fn seed_31287_commit_token_of_twelve_members_exceeds_netmtu() {
 // others never sent (SIM-FINDINGS.md 4).
 #[test]
 fn seed_31944_small_window_starves_the_last_members() {
-    passes_with_up_to_12_nodes(31944);
-}
-
-fn passes_with_up_to_12_nodes(seed: u64) {
-    let o = run_seed::<Srp>(
-        seed,
-        &SimOptions {
-            nodes: (2, 12),
-            ..SimOptions::default()
-        },
-    );
-    assert!(o.passed(), "{}", seed_line(&o));
+    passes_with_nodes((2, 12), 31944);
 }
 
 // Two processors forming a ring took a fellow member's consensus-timeout
@@ -140,7 +135,7 @@ fn passes_with_up_to_12_nodes(seed: u64) {
 // failing a live node for 9 s (SIM-FINDINGS.md 2, state at 532bbe0).
 #[test]
 fn seed_31003_verdict_taken_while_forming_a_ring_stays_firm() {
-    passes_with_up_to_12_nodes(31003);
+    passes_with_nodes((2, 12), 31003);
 }
 
 // A processor left and restarted; the processors still gathering kept its
@@ -148,7 +143,7 @@ fn seed_31003_verdict_taken_while_forming_a_ring_stays_firm() {
 // (SIM-FINDINGS.md 2, state at 532bbe0).
 #[test]
 fn seed_31135_processor_back_after_a_leave_stays_failed() {
-    passes_with_up_to_12_nodes(31135);
+    passes_with_nodes((2, 12), 31135);
 }
 
 // Ten live nodes ended in three rings: as in seed 31135, processors that
@@ -156,7 +151,7 @@ fn seed_31135_processor_back_after_a_leave_stays_failed() {
 // (SIM-FINDINGS.md 2, state at 532bbe0).
 #[test]
 fn seed_30612_ten_nodes_end_in_three_rings() {
-    passes_with_up_to_12_nodes(30612);
+    passes_with_nodes((2, 12), 30612);
 }
 
 // Four processors gathered from 8 s to the end of the run: a processor
@@ -167,12 +162,5 @@ fn seed_30612_ten_nodes_end_in_three_rings() {
 // state at 532bbe0).
 #[test]
 fn seed_11080_former_member_verdicts_keep_restarting_the_consensus_timeout() {
-    let o = run_seed::<Srp>(
-        11080,
-        &SimOptions {
-            nodes: (2, 9),
-            ..SimOptions::default()
-        },
-    );
-    assert!(o.passed(), "{}", seed_line(&o));
+    passes_with_nodes((2, 9), 11080);
 }
