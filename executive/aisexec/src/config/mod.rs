@@ -12,7 +12,8 @@
 //! * `logging { }`: [`LoggingConfig`];
 //! * `aisexec { user group }`: [`AisexecConfig`];
 //! * `amf { mode }`: [`AmfConfig`];
-//! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`].
+//! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`];
+//! * `checkpoint { max_checkpoint_size max_total_size }`: [`CheckpointConfig`].
 //!
 //! An unknown section, a malformed line, a bad value or a missing required
 //! key is a [`ConfigError`] whose `Display` is `file:line: what is wrong`.
@@ -39,7 +40,9 @@ pub use self::error::{ConfigError, ConfigErrorKind, ConfigWarning, WarningKind};
 pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
-pub use self::services::{AisexecConfig, AmfConfig, AmfMode, EventConfig};
+pub use self::services::{
+    AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, CHECKPOINT_SIZE_LIMIT,
+};
 pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
 pub use self::totem::{
     InlineKey, Interface, KeySource, RrpMode, TotemConfig, Transport, DEFAULT_MCASTPORT,
@@ -57,6 +60,7 @@ pub struct Config {
     pub aisexec: AisexecConfig,
     pub amf: AmfConfig,
     pub event: EventConfig,
+    pub checkpoint: CheckpointConfig,
     /// What was ignored, in file order; already logged.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -88,7 +92,14 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
 /// The top-level sections, each allowed once. `network` is another name
 /// for `totem`.
 const TOP_LEVEL: &[&str] = &[
-    "totem", "network", "timeout", "logging", "aisexec", "amf", "event",
+    "totem",
+    "network",
+    "timeout",
+    "logging",
+    "aisexec",
+    "amf",
+    "event",
+    "checkpoint",
 ];
 
 fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
@@ -140,6 +151,10 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         Some(s) => services::read_event(ctx, s)?,
         None => EventConfig::default(),
     };
+    let checkpoint = match find("checkpoint") {
+        Some(s) => services::read_checkpoint(ctx, s)?,
+        None => CheckpointConfig::default(),
+    };
 
     let mut warnings = std::mem::take(&mut ctx.warnings);
     warnings.sort_by_key(|w| w.line);
@@ -149,6 +164,7 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         aisexec,
         amf,
         event,
+        checkpoint,
         warnings,
     })
 }

@@ -1,4 +1,5 @@
-//! The small sections: `aisexec { }`, `amf { }` and `event { }`.
+//! The small sections: `aisexec { }`, `amf { }`, `event { }` and
+//! `checkpoint { }`.
 
 use super::error::{ConfigError, ConfigErrorKind};
 use super::reader::{check_subsections, Ctx, Keys};
@@ -66,6 +67,33 @@ impl Default for EventConfig {
     }
 }
 
+/// `checkpoint { max_checkpoint_size max_total_size }`: how many bytes of
+/// section data this executive holds for one checkpoint and for all of
+/// them. A write past either is refused with SA_AIS_ERR_NO_RESOURCES.
+/// openais had no such bound (a client's checkpointSize was the only
+/// limit, and `~0` is a legal one); the defaults are far above what
+/// openais's own tools wrote. Every node must use the same values, as
+/// with the Totem settings: each applies the same writes to the same
+/// state and must refuse the same ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointConfig {
+    pub max_checkpoint_size: u64,
+    pub max_total_size: u64,
+}
+
+/// The largest value either key takes: 1 TiB (a section must fit in the
+/// address space of every node; the CKPT service's own ceiling).
+pub const CHECKPOINT_SIZE_LIMIT: u64 = crate::services::ckpt::MAX_ROOM;
+
+impl Default for CheckpointConfig {
+    fn default() -> Self {
+        CheckpointConfig {
+            max_checkpoint_size: 256 << 20,
+            max_total_size: 1 << 30,
+        }
+    }
+}
+
 pub(crate) fn read_aisexec(
     ctx: &mut Ctx<'_>,
     section: &Section,
@@ -128,5 +156,25 @@ pub(crate) fn read_event(ctx: &mut Ctx<'_>, section: &Section) -> Result<EventCo
             },
         ));
     }
+    Ok(config)
+}
+
+pub(crate) fn read_checkpoint(
+    ctx: &mut Ctx<'_>,
+    section: &Section,
+) -> Result<CheckpointConfig, ConfigError> {
+    check_subsections(ctx, section, &[])?;
+    let mut keys = Keys::new(section);
+    let mut config = CheckpointConfig::default();
+    let size = |ctx: &Ctx<'_>, e: &Entry| {
+        value::number(e, 0, CHECKPOINT_SIZE_LIMIT).map_err(|k| ctx.error(e.line, k))
+    };
+    if let Some(e) = keys.get(ctx, "max_checkpoint_size") {
+        config.max_checkpoint_size = size(ctx, e)?;
+    }
+    if let Some(e) = keys.get(ctx, "max_total_size") {
+        config.max_total_size = size(ctx, e)?;
+    }
+    keys.finish(ctx);
     Ok(config)
 }

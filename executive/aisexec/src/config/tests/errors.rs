@@ -227,6 +227,14 @@ fn every_error_names_file_line_and_problem() {
             "test.conf:9: `delivery_queue_size: 0`: must be between 1 and 4294967295",
         ),
         (
+            "checkpoint limit above 1 TiB",
+            format!(
+                "{}checkpoint {{\n\tmax_total_size: 1099511627777\n}}\n",
+                totem("")
+            ),
+            "test.conf:9: `max_total_size: 1099511627777`: must be between 0 and 1099511627776",
+        ),
+        (
             "token below minimum",
             totem("\ttoken: 20\n"),
             "test.conf:3: token is 20 ms, below the minimum of 30 ms",

@@ -388,6 +388,19 @@ fn small_sections() {
 }
 
 #[test]
+fn checkpoint_memory_limits() {
+    let c = ok(&totem(""));
+    assert_eq!(c.checkpoint.max_checkpoint_size, 256 << 20);
+    assert_eq!(c.checkpoint.max_total_size, 1 << 30);
+    let c = ok(&format!(
+        "{}checkpoint {{\n\tmax_checkpoint_size: 4096\n\tmax_total_size: 0\n}}\n",
+        totem("")
+    ));
+    assert_eq!(c.checkpoint.max_checkpoint_size, 4096);
+    assert_eq!(c.checkpoint.max_total_size, 0);
+}
+
+#[test]
 fn the_shipped_examples_parse() {
     let c = ok(include_str!("../../../../../conf/openais.conf"));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);

@@ -27,6 +27,19 @@ pub type CkptId = u64;
 /// The default section's id: empty.
 pub const DEFAULT_SECTION: &[u8] = &[];
 
+/// How many bytes of section data a checkpoint may hold in this node's
+/// memory at most, besides what its own checkpointSize allows. The
+/// creation attributes are the client's numbers (`~0` is legal there);
+/// this bound comes from the executive, so no client can make every
+/// replica allocate what it asks for. Sections are dense: a write at
+/// offset N makes the section N bytes long and holds them.
+pub type Room = u64;
+
+/// The most room any checkpoint gets, whatever it is given: 1 TiB, within
+/// the address space of every node, so a length below it always fits a
+/// `Vec`.
+pub const MAX_ROOM: Room = 1 << 40;
+
 /// One section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -133,6 +146,7 @@ impl Checkpoint {
         expiration: i64,
         data: &[u8],
         now: i64,
+        room: Room,
     ) -> Result<Vec<u8>, CkptError> {
         if !id.is_empty() && id.len() as u64 > self.attributes.max_section_id_size {
             return Err(CkptError::InvalidParam);
@@ -147,8 +161,12 @@ impl Checkpoint {
         if self.sections.len() as u64 >= u64::from(self.attributes.max_sections) {
             return Err(CkptError::NoSpace);
         }
-        if self.bytes + data.len() as u64 > self.attributes.checkpoint_size {
+        let total = self.bytes.saturating_add(data.len() as u64);
+        if total > self.attributes.checkpoint_size {
             return Err(CkptError::NoSpace);
+        }
+        if total > room {
+            return Err(CkptError::NoResources);
         }
         let id = if id.is_empty() {
             self.generate_id()?
@@ -189,8 +207,11 @@ impl Checkpoint {
 
     /// Checks a write vector without applying it: each element's section
     /// exists, stays within maxSectionSize, and the checkpoint within
-    /// checkpointSize after all the elements before it.
-    pub fn check_write(&self, elements: &[WriteElement]) -> Result<(), VectorFailure> {
+    /// checkpointSize (else SA_AIS_ERR_NO_SPACE) and within `room` (else
+    /// SA_AIS_ERR_NO_RESOURCES) after all the elements before it. Every
+    /// sum is checked: offsets and sizes are the client's numbers.
+    pub fn check_write(&self, elements: &[WriteElement], room: Room) -> Result<(), VectorFailure> {
+        let room = room.min(MAX_ROOM);
         let mut sizes: BTreeMap<&[u8], u64> = BTreeMap::new();
         let mut total = self.bytes;
         for (i, el) in elements.iter().enumerate() {
@@ -206,11 +227,16 @@ impl Checkpoint {
                 .entry(&el.section_id)
                 .or_insert(section.data.len() as u64);
             if end > *size {
-                total += end - *size;
+                // end - size <= u64::MAX - total would be the overflow
+                // bound; anything past u64 is past every limit anyway.
+                total = total.saturating_add(end - *size);
                 *size = end;
             }
             if total > self.attributes.checkpoint_size {
                 return Err(VectorFailure::at(i, CkptError::NoSpace));
+            }
+            if total > room {
+                return Err(VectorFailure::at(i, CkptError::NoResources));
             }
         }
         Ok(())
@@ -218,34 +244,51 @@ impl Checkpoint {
 
     /// Writes a vector: every element, or none when one is refused. A
     /// write past a section's end extends it (a gap reads as zeros).
-    pub fn write(&mut self, elements: &[WriteElement], now: i64) -> Result<(), VectorFailure> {
-        self.check_write(elements)?;
-        for el in elements {
+    pub fn write(
+        &mut self,
+        elements: &[WriteElement],
+        now: i64,
+        room: Room,
+    ) -> Result<(), VectorFailure> {
+        self.check_write(elements, room)?;
+        for (i, el) in elements.iter().enumerate() {
             let Some(section) = self.sections.get_mut(&el.section_id) else {
                 continue;
             };
-            // Checked above: within maxSectionSize, so it fits in memory
-            // that the frame carrying it already held.
-            let start = el.offset as usize;
-            let end = start + el.data.len();
-            if section.data.len() < end {
-                self.bytes += (end - section.data.len()) as u64;
-                section.data.resize(end, 0);
+            // Checked above: the end is within `room`, which the
+            // executive bounds, so it fits in memory and in usize.
+            let range = usize::try_from(el.offset)
+                .ok()
+                .and_then(|start| Some(start..start.checked_add(el.data.len())?))
+                .ok_or(VectorFailure::at(i, CkptError::NoResources))?;
+            if section.data.len() < range.end {
+                self.bytes += (range.end - section.data.len()) as u64;
+                section.data.resize(range.end, 0);
             }
-            section.data[start..end].copy_from_slice(&el.data);
+            section.data[range].copy_from_slice(&el.data);
             section.last_update = now;
         }
         Ok(())
     }
 
     /// Replaces a section's data.
-    pub fn overwrite(&mut self, id: &[u8], data: &[u8], now: i64) -> Result<(), CkptError> {
+    pub fn overwrite(
+        &mut self,
+        id: &[u8],
+        data: &[u8],
+        now: i64,
+        room: Room,
+    ) -> Result<(), CkptError> {
         let old = self.section(id)?.data.len() as u64;
         if data.len() as u64 > self.attributes.max_section_size {
             return Err(CkptError::InvalidParam);
         }
-        if self.bytes - old + data.len() as u64 > self.attributes.checkpoint_size {
+        let total = (self.bytes - old).saturating_add(data.len() as u64);
+        if total > self.attributes.checkpoint_size {
             return Err(CkptError::NoSpace);
+        }
+        if total > room {
+            return Err(CkptError::NoResources);
         }
         let section = self.sections.get_mut(id).ok_or(CkptError::NotExist)?;
         section.data = data.to_vec();
@@ -325,6 +368,9 @@ mod tests {
     use super::*;
     use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 
+    /// No executive limit: the tests of the spec's own limits.
+    const ROOM: Room = Room::MAX;
+
     fn attrs(max_sections: u32, max_size: u64) -> CreationAttributes {
         CreationAttributes {
             creation_flags: SA_CKPT_WR_ALL_REPLICAS,
@@ -366,17 +412,17 @@ mod tests {
         let mut c = ckpt(1, 10);
         assert_eq!(c.sections.len(), 1);
         assert_eq!(c.read(&[r(b"", 0, 10)]).unwrap(), vec![Vec::<u8>::new()]);
-        c.write(&[w(b"", 0, b"abc")], 5).unwrap();
+        c.write(&[w(b"", 0, b"abc")], 5, ROOM).unwrap();
         assert_eq!(c.read(&[r(b"", 1, 10)]).unwrap(), vec![b"bc".to_vec()]);
         assert_eq!(c.delete_section(b""), Err(CkptError::InvalidParam));
         assert_eq!(c.set_expiration(b"", 5), Err(CkptError::InvalidParam));
         // full: the default section occupies the only slot
         assert_eq!(
-            c.create_section(b"x", SA_TIME_END, b"", 0),
+            c.create_section(b"x", SA_TIME_END, b"", 0, ROOM),
             Err(CkptError::NoSpace)
         );
         assert_eq!(
-            c.create_section(b"", SA_TIME_END, b"", 0),
+            c.create_section(b"", SA_TIME_END, b"", 0, ROOM),
             Err(CkptError::NoSpace)
         );
 
@@ -392,28 +438,32 @@ mod tests {
     fn section_create_limits() {
         let mut c = ckpt(2, 10);
         assert_eq!(
-            c.create_section(b"toolong", SA_TIME_END, b"", 0),
+            c.create_section(b"toolong", SA_TIME_END, b"", 0, ROOM),
             Err(CkptError::InvalidParam)
         );
         assert_eq!(
-            c.create_section(b"big", SA_TIME_END, &[0; 11], 0),
+            c.create_section(b"big", SA_TIME_END, &[0; 11], 0, ROOM),
             Err(CkptError::InvalidParam)
         );
-        assert_eq!(c.create_section(b"a", SA_TIME_END, b"1", 0).unwrap(), b"a");
         assert_eq!(
-            c.create_section(b"a", SA_TIME_END, b"2", 0),
+            c.create_section(b"a", SA_TIME_END, b"1", 0, ROOM).unwrap(),
+            b"a"
+        );
+        assert_eq!(
+            c.create_section(b"a", SA_TIME_END, b"2", 0, ROOM),
             Err(CkptError::Exist)
         );
-        c.create_section(b"b", SA_TIME_END, &[0; 10], 0).unwrap();
+        c.create_section(b"b", SA_TIME_END, &[0; 10], 0, ROOM)
+            .unwrap();
         assert_eq!(
-            c.create_section(b"c", SA_TIME_END, b"", 0),
+            c.create_section(b"c", SA_TIME_END, b"", 0, ROOM),
             Err(CkptError::NoSpace)
         );
         assert_eq!(c.bytes, 11);
         c.delete_section(b"a").unwrap();
         assert_eq!(c.bytes, 10);
         assert_eq!(c.delete_section(b"a"), Err(CkptError::NotExist));
-        c.create_section(b"c", SA_TIME_END, b"", 0).unwrap();
+        c.create_section(b"c", SA_TIME_END, b"", 0, ROOM).unwrap();
     }
 
     #[test]
@@ -427,30 +477,38 @@ mod tests {
             },
             0,
         );
-        c.create_section(b"a", SA_TIME_END, &[1; 10], 0).unwrap();
+        c.create_section(b"a", SA_TIME_END, &[1; 10], 0, ROOM)
+            .unwrap();
         assert_eq!(
-            c.create_section(b"b", SA_TIME_END, &[1; 6], 0),
+            c.create_section(b"b", SA_TIME_END, &[1; 6], 0, ROOM),
             Err(CkptError::NoSpace)
         );
-        c.create_section(b"b", SA_TIME_END, &[1; 5], 0).unwrap();
+        c.create_section(b"b", SA_TIME_END, &[1; 5], 0, ROOM)
+            .unwrap();
         assert_eq!(
-            c.write(&[w(b"b", 5, b"x")], 0),
+            c.write(&[w(b"b", 5, b"x")], 0, ROOM),
             Err(VectorFailure::at(0, CkptError::NoSpace))
         );
         // rewriting in place needs no room
-        c.write(&[w(b"b", 0, b"xyz")], 0).unwrap();
-        assert_eq!(c.overwrite(b"b", &[0; 6], 0), Err(CkptError::NoSpace));
-        c.overwrite(b"a", b"", 0).unwrap();
-        c.overwrite(b"b", &[0; 10], 0).unwrap();
+        c.write(&[w(b"b", 0, b"xyz")], 0, ROOM).unwrap();
+        assert_eq!(c.overwrite(b"b", &[0; 6], 0, ROOM), Err(CkptError::NoSpace));
+        c.overwrite(b"a", b"", 0, ROOM).unwrap();
+        c.overwrite(b"b", &[0; 10], 0, ROOM).unwrap();
         assert_eq!(c.bytes, 10);
     }
 
     #[test]
     fn generated_ids_are_unique_and_bounded() {
         let mut c = ckpt(4, 10);
-        c.create_section(b"2", SA_TIME_END, b"", 0).unwrap();
-        assert_eq!(c.create_section(b"", SA_TIME_END, b"", 0).unwrap(), b"1");
-        assert_eq!(c.create_section(b"", SA_TIME_END, b"", 0).unwrap(), b"3");
+        c.create_section(b"2", SA_TIME_END, b"", 0, ROOM).unwrap();
+        assert_eq!(
+            c.create_section(b"", SA_TIME_END, b"", 0, ROOM).unwrap(),
+            b"1"
+        );
+        assert_eq!(
+            c.create_section(b"", SA_TIME_END, b"", 0, ROOM).unwrap(),
+            b"3"
+        );
         let mut tiny = Checkpoint::new(
             1,
             Name::try_from("t").unwrap(),
@@ -461,7 +519,7 @@ mod tests {
             0,
         );
         assert_eq!(
-            tiny.create_section(b"", SA_TIME_END, b"", 0),
+            tiny.create_section(b"", SA_TIME_END, b"", 0, ROOM),
             Err(CkptError::NoSpace)
         );
     }
@@ -469,26 +527,27 @@ mod tests {
     #[test]
     fn writes_are_atomic_and_report_the_element() {
         let mut c = ckpt(4, 100);
-        c.create_section(b"s", SA_TIME_END, b"", 0).unwrap();
-        c.create_section(b"t", SA_TIME_END, b"", 0).unwrap();
+        c.create_section(b"s", SA_TIME_END, b"", 0, ROOM).unwrap();
+        c.create_section(b"t", SA_TIME_END, b"", 0, ROOM).unwrap();
         let e = c
             .write(
                 &[w(b"s", 0, b"AA"), w(b"nope", 0, b"B"), w(b"t", 0, b"CC")],
                 1,
+                ROOM,
             )
             .unwrap_err();
         assert_eq!(e, VectorFailure::at(1, CkptError::NotExist));
         assert_eq!(c.read(&[r(b"s", 0, 10)]).unwrap(), vec![Vec::<u8>::new()]);
         // growing past maxSectionSize is refused, in one element or across
         assert_eq!(
-            c.write(&[w(b"s", 90, &[1; 20])], 1),
+            c.write(&[w(b"s", 90, &[1; 20])], 1, ROOM),
             Err(VectorFailure::at(0, CkptError::InvalidParam))
         );
         assert_eq!(
-            c.write(&[w(b"s", u64::MAX, b"x")], 1),
+            c.write(&[w(b"s", u64::MAX, b"x")], 1, ROOM),
             Err(VectorFailure::at(0, CkptError::InvalidParam))
         );
-        c.write(&[w(b"s", 0, b"first"), w(b"t", 2, b"second")], 7)
+        c.write(&[w(b"s", 0, b"first"), w(b"t", 2, b"second")], 7, ROOM)
             .unwrap();
         assert_eq!(
             c.read(&[r(b"t", 0, 100)]).unwrap(),
@@ -501,7 +560,7 @@ mod tests {
     #[test]
     fn reads_check_limits() {
         let mut c = ckpt(4, 100);
-        c.create_section(b"s", SA_TIME_END, b"0123456789", 0)
+        c.create_section(b"s", SA_TIME_END, b"0123456789", 0, ROOM)
             .unwrap();
         assert_eq!(c.read(&[r(b"s", 4, 3)]).unwrap(), vec![b"456".to_vec()]);
         assert_eq!(c.read(&[r(b"s", 50, 3)]).unwrap(), vec![Vec::<u8>::new()]);
@@ -522,10 +581,10 @@ mod tests {
     #[test]
     fn iteration_filters_and_pages() {
         let mut c = ckpt(8, 64);
-        c.create_section(b"a", SA_TIME_END, b"1", 0).unwrap();
-        c.create_section(b"b", SA_TIME_END, b"22", 0).unwrap();
-        c.create_section(b"c", 100, b"333", 0).unwrap();
-        c.create_section(b"d", 200, b"4444", 0).unwrap();
+        c.create_section(b"a", SA_TIME_END, b"1", 0, ROOM).unwrap();
+        c.create_section(b"b", SA_TIME_END, b"22", 0, ROOM).unwrap();
+        c.create_section(b"c", 100, b"333", 0, ROOM).unwrap();
+        c.create_section(b"d", 200, b"4444", 0, ROOM).unwrap();
         let ids = |chosen, t| {
             let (page, more) = c.iterate(chosen, t, None, 100, 1 << 20).unwrap();
             assert!(!more);
@@ -556,5 +615,49 @@ mod tests {
         assert_eq!(p2[0].section_id, b"d");
         assert_eq!(p2[0].size, 4);
         assert_eq!(p2[0].expiration, 200);
+    }
+
+    /// Offsets and sizes are the client's numbers: no sum of them may
+    /// overflow, and the room bounds what a write can make a replica hold
+    /// whatever the creation attributes allow.
+    #[test]
+    fn the_room_bounds_writes_whatever_the_attributes_allow() {
+        let unbounded = CreationAttributes {
+            checkpoint_size: u64::MAX,
+            max_section_size: u64::MAX,
+            ..attrs(2, 10)
+        };
+        let mut c = Checkpoint::new(1, Name::try_from("c").unwrap(), unbounded, 0);
+        let room: Room = 1 << 20;
+        c.create_section(b"s", SA_TIME_END, b"", 0, room).unwrap();
+        for offset in [0xffff_ffff_ffff_ff00, 1 << 42, 1 << 30, room - 9] {
+            assert_eq!(
+                c.write(&[w(b"s", offset, &[1; 10])], 1, room),
+                Err(VectorFailure::at(0, CkptError::NoResources)),
+                "offset {offset:#x}"
+            );
+        }
+        assert_eq!(
+            c.write(&[w(b"s", u64::MAX - 5, &[1; 10])], 1, room),
+            Err(VectorFailure::at(0, CkptError::InvalidParam))
+        );
+        // no room is larger than MAX_ROOM
+        assert_eq!(
+            c.write(&[w(b"s", MAX_ROOM, &[1; 10])], 1, Room::MAX),
+            Err(VectorFailure::at(0, CkptError::NoResources))
+        );
+        assert_eq!(c.bytes, 0);
+        c.write(&[w(b"s", room - 10, &[1; 10])], 1, room).unwrap();
+        assert_eq!(c.bytes, room);
+        assert_eq!(
+            c.create_section(b"t", SA_TIME_END, b"x", 0, room),
+            Err(CkptError::NoResources)
+        );
+        assert_eq!(
+            c.overwrite(b"s", &[0; 11], 0, 10),
+            Err(CkptError::NoResources)
+        );
+        c.overwrite(b"s", &[0; 10], 0, 10).unwrap();
+        assert_eq!(c.bytes, 10);
     }
 }

@@ -4,7 +4,7 @@
 use sa_abi::ais::{
     SaAisErrorT, SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_BAD_HANDLE,
     SA_AIS_ERR_BAD_OPERATION, SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST,
-    SA_AIS_ERR_NO_SPACE,
+    SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_NO_SPACE,
 };
 
 /// A refused checkpoint operation.
@@ -23,6 +23,10 @@ pub enum CkptError {
     /// No room: maxSections, or checkpointSize.
     #[error("no space left in the checkpoint")]
     NoSpace,
+    /// Past what this executive lets one checkpoint, or all of them,
+    /// hold in memory (`checkpoint { }` in openais.conf).
+    #[error("checkpoint memory limit reached")]
+    NoResources,
     /// The opening lacks the read or write right the operation needs.
     #[error("not opened for this access")]
     Access,
@@ -44,6 +48,7 @@ impl CkptError {
             CkptError::Exist => SA_AIS_ERR_EXIST,
             CkptError::InvalidParam => SA_AIS_ERR_INVALID_PARAM,
             CkptError::NoSpace => SA_AIS_ERR_NO_SPACE,
+            CkptError::NoResources => SA_AIS_ERR_NO_RESOURCES,
             CkptError::Access => SA_AIS_ERR_ACCESS,
             CkptError::BadOperation => SA_AIS_ERR_BAD_OPERATION,
             CkptError::BadHandle => SA_AIS_ERR_BAD_HANDLE,

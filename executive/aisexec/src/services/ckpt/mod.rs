@@ -28,6 +28,8 @@ mod requests;
 mod store;
 mod sync;
 
+pub use self::checkpoint::MAX_ROOM;
+
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use log::{debug, info, warn};
@@ -36,7 +38,7 @@ use sa_ipc::proto::{service, Payload};
 
 use self::expiry::Expiry;
 use self::messages::{kind, ConnExit, ExecMsg};
-use self::store::Store;
+use self::store::{MemoryLimits, Store};
 use self::sync::{Group, Outbound, Staging};
 use super::ServiceEnv;
 use crate::ipc::ConnId;
@@ -84,7 +86,10 @@ impl Ckpt {
     pub fn new(env: &ServiceEnv) -> Ckpt {
         Ckpt {
             peers: BTreeSet::from([env.node_id]),
-            store: Store::default(),
+            store: Store::new(MemoryLimits {
+                checkpoint: env.config.checkpoint.max_checkpoint_size,
+                total: env.config.checkpoint.max_total_size,
+            }),
             openers: HashSet::new(),
             outbox: VecDeque::new(),
             sync: None,
@@ -237,7 +242,7 @@ impl Service for Ckpt {
         let Some(run) = self.sync.take() else {
             return;
         };
-        self.store = run.staging.merge(ctx.now_ns());
+        self.store = run.staging.merge(ctx.now_ns(), self.store.limits());
         // Every member now holds the same replicas.
         self.peers = run.members.iter().copied().collect();
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());

@@ -34,7 +34,7 @@ use sa_ipc::proto::ckpt::{
 };
 use sa_ipc::Name;
 
-use super::checkpoint::{Checkpoint, CkptId};
+use super::checkpoint::{Checkpoint, CkptId, Room};
 use super::deadlines::{Deadlines, Due};
 use super::error::{CkptError, VectorFailure};
 use crate::ordering::NodeId;
@@ -59,9 +59,32 @@ pub struct Opening {
 const OPEN_FLAGS: u32 =
     SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE | SA_CKPT_CHECKPOINT_CREATE;
 
+/// What this executive lets checkpoints hold in memory
+/// (`checkpoint { max_checkpoint_size max_total_size }`). Every node
+/// applies the same writes against the same state, so with the same
+/// limits (as with the same Totem settings) every node refuses the same
+/// write; see ARCHITECTURE.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimits {
+    /// Section bytes of one checkpoint.
+    pub checkpoint: u64,
+    /// Section bytes of all checkpoints together.
+    pub total: u64,
+}
+
+impl Default for MemoryLimits {
+    fn default() -> Self {
+        MemoryLimits {
+            checkpoint: 256 << 20,
+            total: 1 << 30,
+        }
+    }
+}
+
 /// The replicated state of the CKPT service.
 #[derive(Debug, Default, Clone)]
 pub struct Store {
+    limits: MemoryLimits,
     checkpoints: BTreeMap<CkptId, Checkpoint>,
     /// Linked names.
     names: BTreeMap<Name, CkptId>,
@@ -70,6 +93,39 @@ pub struct Store {
 }
 
 impl Store {
+    /// An empty store whose checkpoints hold at most what `limits` allow.
+    pub fn new(limits: MemoryLimits) -> Store {
+        Store {
+            limits,
+            ..Store::default()
+        }
+    }
+
+    pub fn limits(&self) -> MemoryLimits {
+        self.limits
+    }
+
+    /// Section bytes all checkpoints hold.
+    pub fn bytes(&self) -> u64 {
+        self.checkpoints.values().map(|c| c.bytes).sum()
+    }
+
+    /// What checkpoint `id` may hold: its own limit, and what the others
+    /// leave of the total.
+    fn room(&self, id: CkptId) -> Room {
+        let own = self.checkpoints.get(&id).map_or(0, |c| c.bytes);
+        let others = self.bytes().saturating_sub(own);
+        self.limits
+            .checkpoint
+            .min(self.limits.total.saturating_sub(others))
+    }
+
+    /// The room of the checkpoint an opening refers to (0 when unknown:
+    /// the operation fails on the opening first).
+    fn room_of(&self, key: &OpeningKey) -> Room {
+        self.openings.get(key).map_or(0, |o| self.room(o.ckpt))
+    }
+
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
     }
@@ -325,8 +381,9 @@ impl Store {
         data: &[u8],
         now: i64,
     ) -> Result<Vec<u8>, CkptError> {
+        let room = self.room_of(key);
         let ckpt = self.checkpoint_for(key, SA_CKPT_CHECKPOINT_WRITE)?;
-        let sid = ckpt.create_section(id, expiration, data, now)?;
+        let sid = ckpt.create_section(id, expiration, data, now, room)?;
         let ckpt_id = ckpt.id;
         self.deadlines.add_section(ckpt_id, &sid, expiration);
         Ok(sid)
@@ -361,8 +418,9 @@ impl Store {
         elements: &[WriteElement],
         now: i64,
     ) -> Result<(), VectorFailure> {
+        let room = self.room_of(key);
         let ckpt = self.checkpoint_for(key, SA_CKPT_CHECKPOINT_WRITE)?;
-        ckpt.write(elements, now)
+        ckpt.write(elements, now, room)
     }
 
     pub fn overwrite(
@@ -372,8 +430,9 @@ impl Store {
         data: &[u8],
         now: i64,
     ) -> Result<(), CkptError> {
+        let room = self.room_of(key);
         let ckpt = self.checkpoint_for(key, SA_CKPT_CHECKPOINT_WRITE)?;
-        ckpt.overwrite(id, data, now)
+        ckpt.overwrite(id, data, now, room)
     }
 
     pub fn read(
@@ -461,11 +520,12 @@ impl Store {
     /// for those opened, unlinked checkpoints nobody has open deleted.
     /// Two linked checkpoints must not share a name.
     pub fn from_parts(
+        limits: MemoryLimits,
         checkpoints: Vec<Checkpoint>,
         openings: BTreeMap<OpeningKey, Opening>,
         now: i64,
     ) -> Store {
-        let mut store = Store::default();
+        let mut store = Store::new(limits);
         for mut c in checkpoints {
             c.open_count = 0;
             if c.linked {
@@ -812,6 +872,47 @@ mod tests {
         assert_eq!(s.next_deadline(), Some(1_009));
     }
 
+    /// One checkpoint's limit, and the total all of them share.
+    #[test]
+    fn memory_limits_apply_per_checkpoint_and_in_total() {
+        let mut s = Store::new(MemoryLimits {
+            checkpoint: 100,
+            total: 150,
+        });
+        let unbounded = CreationAttributes {
+            checkpoint_size: u64::MAX,
+            max_section_size: u64::MAX,
+            ..attrs()
+        };
+        let (k1, k2) = (key(1, 1, 1), key(1, 1, 2));
+        s.open(k1, &open_req("a", CRW, Some(unbounded)), 1, 0)
+            .unwrap();
+        s.open(k2, &open_req("b", CRW, Some(unbounded)), 2, 0)
+            .unwrap();
+        s.section_create(&k1, b"s", SA_TIME_END, b"", 0).unwrap();
+        s.section_create(&k2, b"s", SA_TIME_END, b"", 0).unwrap();
+        let el = |offset, len| WriteElement {
+            section_id: b"s".to_vec(),
+            offset,
+            data: vec![1; len],
+        };
+        assert_eq!(
+            s.write(&k1, &[el(91, 10)], 0).unwrap_err().error,
+            CkptError::NoResources
+        );
+        s.write(&k1, &[el(90, 10)], 0).unwrap();
+        assert_eq!(
+            s.write(&k2, &[el(41, 10)], 0).unwrap_err().error,
+            CkptError::NoResources
+        );
+        s.write(&k2, &[el(40, 10)], 0).unwrap();
+        assert_eq!(s.bytes(), 150);
+        assert_eq!(
+            s.overwrite(&k1, b"s", &[0; 101], 0),
+            Err(CkptError::NoResources)
+        );
+    }
+
     #[test]
     fn rebuilt_from_parts() {
         let mut s = Store::default();
@@ -829,7 +930,7 @@ mod tests {
         // node 2 is not part of the new configuration: its openings are
         // not there
         let openings: BTreeMap<_, _> = s.openings_of(1).into_iter().collect();
-        let r = Store::from_parts(parts, openings, 99);
+        let r = Store::from_parts(MemoryLimits::default(), parts, openings, 99);
         assert_eq!(r.checkpoint(open_id).unwrap().open_count, 1);
         assert!(r.checkpoint(gone).is_none(), "unlinked and no longer open");
         assert_eq!(r.checkpoint(closed).unwrap().unopened_since, Some(5));

@@ -41,7 +41,7 @@ use sa_ipc::proto::Payload;
 
 use super::checkpoint::{Checkpoint, CkptId, Section};
 use super::messages::{kind, SyncCheckpoint, SyncOpening, SyncOpenings, SyncSection};
-use super::store::{Opening, OpeningKey, Store};
+use super::store::{MemoryLimits, Opening, OpeningKey, Store};
 use crate::ordering::{NodeId, RingId};
 
 /// Most section bytes one [`SyncSection`] carries.
@@ -313,7 +313,7 @@ impl Staging {
     }
 
     /// The merged store (name conflicts settled as the module says).
-    pub fn merge(self, now: i64) -> Store {
+    pub fn merge(self, now: i64, limits: MemoryLimits) -> Store {
         let mut winners: BTreeMap<sa_ipc::Name, (Rank, CkptId)> = BTreeMap::new();
         for (id, s) in &self.ckpts {
             if s.announced_sections as usize != s.ckpt.sections.len() {
@@ -341,7 +341,7 @@ impl Staging {
                 s.ckpt
             })
             .collect();
-        Store::from_parts(checkpoints, self.openings, now)
+        Store::from_parts(limits, checkpoints, self.openings, now)
     }
 }
 
@@ -434,7 +434,7 @@ mod tests {
         let sent = send_all(1, ALONE_1, &s, &mut staging);
         // header + 4 pieces of a + b + c + openings
         assert_eq!(sent, 1 + 4 + 1 + 1 + 1);
-        let merged = staging.merge(5);
+        let merged = staging.merge(5, MemoryLimits::default());
         let c = merged.checkpoint(10).unwrap();
         assert_eq!(c.sections[&b"a".to_vec()].data, big);
         assert_eq!(c.sections[&b"b".to_vec()].expiration, 99);
@@ -465,7 +465,7 @@ mod tests {
         let mut staging = Staging::new(RING);
         send_all(2, ALONE_2, &p2, &mut staging);
         send_all(1, ALONE_1, &p1, &mut staging);
-        let merged = staging.merge(100);
+        let merged = staging.merge(100, MemoryLimits::default());
         let shared = merged.lookup(&Name::try_from("shared").unwrap()).unwrap();
         assert_eq!(shared.id, 5);
         assert_eq!(shared.sections.len(), 1, "node 1's copy won");
@@ -495,7 +495,7 @@ mod tests {
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);
         send_all(3, pair, &majority.clone(), &mut staging);
-        let merged = staging.merge(0);
+        let merged = staging.merge(0, MemoryLimits::default());
         let c = merged.checkpoint(5).unwrap();
         assert_eq!(c.sections[&b"s".to_vec()].data, b"new");
         assert_eq!(c.open_count, 2, "node 1's and node 2's openings");
@@ -507,6 +507,9 @@ mod tests {
         open(&mut s, key(1, 1), "a", 1);
         let mut staging = Staging::new(RingId { rep: 1, seq: 16 });
         send_all(1, ALONE_1, &s, &mut staging);
-        assert_eq!(staging.merge(0).checkpoint_count(), 0);
+        assert_eq!(
+            staging.merge(0, MemoryLimits::default()).checkpoint_count(),
+            0
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! as library frames; answers come out as response and callback frames.
 
 use sa_abi::ais::{
-    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK, SA_TIME_END,
+    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN,
+    SA_AIS_OK, SA_TIME_END,
 };
 use sa_abi::ckpt::{
     SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
@@ -13,7 +14,7 @@ use sa_abi::ckpt::{
 use sa_ipc::frame::Frame;
 use sa_ipc::proto::ckpt::{
     kind, Close, CreationAttributes, Iterate, IterateReply, Open, OpenAsync, OpenCallback, Read,
-    ReadElement, ReadReply, SectionCreate, Write, WriteElement,
+    ReadElement, ReadReply, SectionCreate, StatusGet, StatusReply, Write, WriteElement,
 };
 use sa_ipc::proto::{Message, Payload};
 use sa_ipc::Name;
@@ -533,4 +534,71 @@ fn a_full_ordering_queue_delays_the_sync_and_connection_ends() {
         call(n, 1, 21, &open_msg(1, "c", RW, None)).0,
         SA_AIS_ERR_NOT_EXIST
     );
+}
+
+/// The write that took down every replica at once: client-chosen limits
+/// of `~0` and an offset near the end of the address space. Every node
+/// refuses it with the same error and holds nothing more.
+#[test]
+fn a_write_past_the_memory_limit_is_refused_on_every_node() {
+    let (mut a, mut b) = (Node::new(1), Node::new(2));
+    let n = &mut [&mut a, &mut b];
+    ring(n, 4, &[]);
+    let unbounded = CreationAttributes {
+        checkpoint_size: u64::MAX,
+        max_sections: 2,
+        max_section_size: u64::MAX,
+        ..attrs(1_000)
+    };
+    assert_eq!(
+        call(n, 0, 10, &open_msg(1, "huge", CRW, Some(unbounded))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(call(n, 0, 10, &create_section(1, b"s", b"")).0, SA_AIS_OK);
+    for offset in [0xffff_ffff_ffff_ff00, 1 << 42, 1 << 30] {
+        let w = Write {
+            open_id: 1,
+            elements: vec![WriteElement {
+                section_id: b"s".to_vec(),
+                offset,
+                data: vec![7; 10],
+            }],
+        };
+        assert_eq!(
+            call(n, 1, 20, &open_msg(offset, "huge", RW, None)).0,
+            SA_AIS_OK
+        );
+        assert_eq!(
+            call(
+                n,
+                1,
+                20,
+                &Write {
+                    open_id: offset,
+                    ..w
+                }
+            )
+            .0,
+            SA_AIS_ERR_NO_RESOURCES,
+            "offset {offset:#x}"
+        );
+    }
+    // within the limit it works as before
+    let near = Write {
+        open_id: 1,
+        elements: vec![WriteElement {
+            section_id: b"s".to_vec(),
+            offset: 1000,
+            data: b"end".to_vec(),
+        }],
+    };
+    assert_eq!(call(n, 0, 10, &near).0, SA_AIS_OK);
+    for (at, conn, open_id) in [(0, 10, 1), (1, 20, 1 << 30)] {
+        let (e, payload) = call(n, at, conn, &StatusGet { open_id });
+        assert_eq!(e, SA_AIS_OK);
+        assert_eq!(
+            StatusReply::from_payload(&payload).unwrap().memory_used,
+            1003
+        );
+    }
 }
