@@ -44,6 +44,10 @@ enum Phase {
     Operational,
 }
 
+/// The manager's own timer (under [`MANAGER_SERVICE`]): the end of the
+/// startup settle.
+const SETTLE_TOKEN: u64 = 1;
+
 /// Counters of what the manager dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ManagerStats {
@@ -61,6 +65,9 @@ pub struct ServiceManager {
     membership: Option<Membership>,
     stats: ManagerStats,
     timers: Timers,
+    /// Startup settle: requests are refused (SA_AIS_ERR_TRY_AGAIN) until
+    /// a sync with another node completed or the settle time ran out.
+    settling: bool,
 }
 
 impl std::fmt::Debug for ServiceManager {
@@ -85,6 +92,7 @@ impl ServiceManager {
             membership: None,
             stats: ManagerStats::default(),
             timers: Timers::default(),
+            settling: false,
         })
     }
 
@@ -102,9 +110,31 @@ impl ServiceManager {
         self.index(id).is_some()
     }
 
-    /// Whether requests are being refused with SA_AIS_ERR_TRY_AGAIN.
+    /// Whether requests are served (not refused with
+    /// SA_AIS_ERR_TRY_AGAIN).
     pub fn is_operational(&self) -> bool {
-        matches!(self.phase, Phase::Operational)
+        matches!(self.phase, Phase::Operational) && !self.settling
+    }
+
+    /// Holds requests back at startup until the first sync with another
+    /// node completed, or until `deadline_ns` when none came.
+    ///
+    /// A starting executive first forms a ring of its own and merges with
+    /// the running cluster a moment later. Serving in between would act on
+    /// state the merge then discards: a checkpoint opened with CREATE in
+    /// that moment is a second, empty checkpoint of the name, which loses
+    /// at the merge, and the writes acknowledged into it are lost. The
+    /// deadline bounds the wait of an executive that is alone.
+    pub fn settle_until(&mut self, deadline_ns: i64) {
+        self.settling = true;
+        self.timers.set(MANAGER_SERVICE, SETTLE_TOKEN, deadline_ns);
+    }
+
+    fn settled(&mut self, why: &str) {
+        if std::mem::take(&mut self.settling) {
+            self.timers.cancel(MANAGER_SERVICE, SETTLE_TOKEN);
+            info!(target: "SYNC", "startup settle over ({why}): serving requests");
+        }
     }
 
     /// The current regular configuration, once there is one.
@@ -327,7 +357,11 @@ impl ServiceManager {
             let Some(svc) = self.services.get_mut(run.step) else {
                 info!(target: "SYNC", "sync of ring {} complete: services operational",
                     run.membership.ring_id);
+                let joined_others = run.membership.members.len() > 1;
                 self.phase = Phase::Operational;
+                if joined_others {
+                    self.settled("synchronised with the cluster");
+                }
                 return;
             };
             let id = svc.id();
@@ -393,6 +427,10 @@ impl ServiceManager {
         now_ns: i64,
     ) {
         for (service, token) in self.timers.take_expired(now_ns) {
+            if (service, token) == (MANAGER_SERVICE, SETTLE_TOKEN) {
+                self.settled("no other node found in time");
+                continue;
+            }
             if let Some(i) = self.index(service) {
                 let svc = &mut self.services[i];
                 svc.timer(

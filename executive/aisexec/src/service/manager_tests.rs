@@ -312,3 +312,48 @@ fn connection_hooks_reach_their_service() {
         .conn_closed(&mut b.wire, &mut b.link, 3, ConnId(42));
     assert_eq!(b.journal(), ["3:init 42", "3:exit 42"]);
 }
+
+/// A starting executive serves nothing from the ring it forms alone: it
+/// waits for a sync with another node, or for the settle deadline.
+#[test]
+fn startup_settle_waits_for_a_sync_with_another_node() {
+    let mut b = Bench::new(1, &[3]);
+    b.manager.settle_until(1_000);
+    b.confchg(ConfChgKind::Transitional, 4, &[1]);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    b.loop_back();
+    assert!(!b.manager.is_operational(), "alone: still settling");
+    b.request(3, 1, 10).unwrap();
+    assert_eq!(b.link.responses[0].1.error, SA_AIS_ERR_TRY_AGAIN);
+
+    // the merge with node 2, synchronised: serving
+    b.confchg(ConfChgKind::Transitional, 8, &[1]);
+    b.confchg(ConfChgKind::Regular, 8, &[1, 2]);
+    b.loop_back();
+    let barrier = Barrier {
+        ring_id: RingId { rep: 1, seq: 8 },
+        step: 0,
+    };
+    b.event(OrderingEvent::Deliver {
+        from: 2,
+        payload: exec_message::encode(MANAGER_SERVICE, KIND_BARRIER, &barrier.to_payload()),
+    });
+    assert!(b.manager.is_operational());
+    assert_eq!(b.manager.next_timer(), None, "the deadline is cancelled");
+    b.request(3, 1, 11).unwrap();
+    assert_eq!(b.link.responses[1].1.error, SA_AIS_OK);
+}
+
+#[test]
+fn startup_settle_ends_at_its_deadline_when_alone() {
+    let mut b = Bench::new(1, &[3]);
+    b.manager.settle_until(1_000);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    b.loop_back();
+    b.manager.fire_timers(&mut b.wire, &mut b.link, 999);
+    assert!(!b.manager.is_operational());
+    b.manager.fire_timers(&mut b.wire, &mut b.link, 1_000);
+    assert!(b.manager.is_operational());
+    b.request(3, 1, 10).unwrap();
+    assert_eq!(b.link.responses[0].1.error, SA_AIS_OK);
+}

@@ -10,7 +10,7 @@ mod run_dir;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use log::{error, info};
 use tokio::signal::unix::{signal, SignalKind};
@@ -100,6 +100,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+/// How long a starting executive holds requests back while it looks for
+/// the running cluster (see [`ServiceManager::settle_until`]): the time a
+/// merge with reachable members takes at most: a token loss, a
+/// consensus, a join round and a merge detection. `None` when no other node can
+/// exist: `udpu` whose only member is this node.
+fn settle_time(totem: &config::TotemConfig, local: std::net::IpAddr) -> Option<Duration> {
+    if totem.transport == config::Transport::Udpu && totem.members.iter().all(|m| *m == local) {
+        return None;
+    }
+    let t = &totem.timeouts;
+    let round = t.token + t.consensus + t.join + t.merge;
+    Some(Duration::from_millis(round))
+}
+
 /// Starts and runs the executive. Once daemonized, `readiness` holds the
 /// pipe to the waiting parent until the executive serves (or fails).
 fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), StartupError> {
@@ -139,8 +153,12 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     let net_status = NetStatus::new(RingStatus::new(node.id, node.address));
     let mut service_list = services::all(&env);
     service_list.push(Box::new(services::cfg::Cfg::new(net_status.clone())));
-    let manager = ServiceManager::new(service_list)?;
+    let mut manager = ServiceManager::new(service_list)?;
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
+    if let Some(settle) = settle_time(&env.config.totem, node.address) {
+        let settle_ns = i64::try_from(settle.as_nanos()).unwrap_or(i64::MAX);
+        manager.settle_until(now_ns().saturating_add(settle_ns));
+    }
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
