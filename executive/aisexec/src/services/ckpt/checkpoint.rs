@@ -48,6 +48,11 @@ pub struct Section {
     pub expiration: i64,
     /// SaTimeT of the last change.
     pub last_update: i64,
+    /// Created or changed since this replica was last merged with the
+    /// replicas of other nodes: what a merge after a partition keeps of
+    /// this copy where the other side did not change the section (see
+    /// `sync`).
+    pub changed: bool,
 }
 
 /// One checkpoint replica.
@@ -91,6 +96,7 @@ impl Checkpoint {
                     data: Vec::new(),
                     expiration: SA_TIME_END,
                     last_update: now,
+                    changed: false,
                 },
             );
         }
@@ -180,6 +186,7 @@ impl Checkpoint {
                 data: data.to_vec(),
                 expiration,
                 last_update: now,
+                changed: true,
             },
         );
         Ok(id)
@@ -202,6 +209,7 @@ impl Checkpoint {
             return Err(CkptError::InvalidParam);
         }
         let section = self.sections.get_mut(id).ok_or(CkptError::NotExist)?;
+        section.changed = true;
         Ok(std::mem::replace(&mut section.expiration, expiration))
     }
 
@@ -267,6 +275,7 @@ impl Checkpoint {
             }
             section.data[range].copy_from_slice(&el.data);
             section.last_update = now;
+            section.changed = true;
         }
         Ok(())
     }
@@ -293,6 +302,7 @@ impl Checkpoint {
         let section = self.sections.get_mut(id).ok_or(CkptError::NotExist)?;
         section.data = data.to_vec();
         section.last_update = now;
+        section.changed = true;
         self.bytes = self.bytes - old + data.len() as u64;
         Ok(())
     }

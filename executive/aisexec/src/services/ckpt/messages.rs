@@ -282,6 +282,7 @@ impl Payload for SyncCheckpoint {
 /// | section_id  | bytes |
 /// | expiration  | i64 |
 /// | last_update | i64 |
+/// | changed     | bool, changed since the sender's last merge |
 /// | size        | u64, the section's whole size |
 /// | offset      | u64 |
 /// | data        | bytes |
@@ -292,6 +293,7 @@ pub struct SyncSection {
     pub section_id: Vec<u8>,
     pub expiration: i64,
     pub last_update: i64,
+    pub changed: bool,
     pub size: u64,
     pub offset: u64,
     pub data: Vec<u8>,
@@ -304,6 +306,7 @@ impl Payload for SyncSection {
         put_section_id(e, &self.section_id);
         e.put_i64(self.expiration)
             .put_i64(self.last_update)
+            .put_bool(self.changed)
             .put_u64(self.size)
             .put_u64(self.offset)
             .put_bytes(&self.data);
@@ -315,6 +318,7 @@ impl Payload for SyncSection {
             section_id: get_section_id(d)?,
             expiration: d.get_i64()?,
             last_update: d.get_i64()?,
+            changed: d.get_bool()?,
             size: d.get_u64()?,
             offset: d.get_u64()?,
             data: d.get_bytes()?.to_vec(),
@@ -500,6 +504,7 @@ mod tests {
             section_id: vec![],
             expiration: i64::MAX,
             last_update: 1,
+            changed: true,
             size: 10,
             offset: 4,
             data: b"efgh".to_vec(),

@@ -242,7 +242,12 @@ impl Service for Ckpt {
         let Some(run) = self.sync.take() else {
             return;
         };
-        self.store = run.staging.merge(ctx.now_ns(), self.store.limits());
+        // Replicas that were apart meet (a merge, or a newcomer): what
+        // either side changed before is now common to all.
+        let joined_groups = !run.members.iter().all(|m| self.peers.contains(m));
+        self.store = run
+            .staging
+            .merge(ctx.now_ns(), self.store.limits(), joined_groups);
         // Every member now holds the same replicas.
         self.peers = run.members.iter().copied().collect();
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());

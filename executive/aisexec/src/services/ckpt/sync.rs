@@ -11,17 +11,28 @@
 //!   identical replicas: they form a *group*, and each member says in its
 //!   messages how large its group is and which is its lowest node id.
 //!   When copies differ (partitions that changed the checkpoint
-//!   independently), the copy of the **largest group** wins, whole: its
-//!   attributes, sections, retention state and linked flag; between
+//!   independently), the copy of the **largest group** wins: its
+//!   attributes, retention state, linked flag and sections; between
 //!   groups of equal size, the group holding the **lowest node id**. So a
 //!   node cut off alone does not undo, when it comes back, what the rest
-//!   of the cluster did meanwhile.
+//!   of the cluster did meanwhile. What a losing copy changed is not
+//!   thrown away where it conflicts with nothing: every section carries
+//!   whether it was created or changed since its replica was last merged
+//!   with others, and a section the losing side changed and the winner
+//!   did not (or created, and the winner does not have) is taken into
+//!   the winner if it fits the winner's limits. A section both sides
+//!   changed is the winner's; a section the winner deleted stays deleted.
+//!   Every changed section not taken is logged at WARNING with its size
+//!   and the partition it came from.
 //! - **Names.** Two partitions may each have created a checkpoint of the
-//!   same name (different ids). Of the linked checkpoints sharing a name,
-//!   the one whose copy wins by the same order keeps the name (ties: the
-//!   lowest checkpoint id); the others become unlinked: their openers
-//!   keep using them, new opens find the winner, and they go with their
-//!   last close.
+//!   same name (different ids) - a restarted node that opened with CREATE
+//!   before it met the cluster, for one. Of the linked checkpoints
+//!   sharing a name, the one whose copy wins by the same order keeps the
+//!   name (ties: the lowest checkpoint id); the others are folded into
+//!   it: their changed sections are taken as above (only between
+//!   checkpoints of equal creation attributes) and their openings now
+//!   refer to the winner, so no write is acknowledged into a copy the
+//!   merge discarded.
 //! - **Openings.** Each member announces only the openings of its own
 //!   library connections, so the merged table holds exactly the openings
 //!   of the members; those of departed nodes are gone. Open counts and
@@ -151,6 +162,7 @@ impl Outbound {
                 section_id: sid.clone(),
                 expiration: section.expiration,
                 last_update: section.last_update,
+                changed: section.changed,
                 size: section.data.len() as u64,
                 offset: offset as u64,
                 data: section.data[offset..end].to_vec(),
@@ -209,11 +221,28 @@ struct Staged {
     ckpt: Checkpoint,
 }
 
-/// What the members sent in one sync, merged as it arrives.
+impl Staged {
+    /// The group the copy came from (copies within a group are equal).
+    fn group(&self) -> (Reverse<u32>, NodeId) {
+        (self.rank.0, self.rank.1)
+    }
+
+    /// Names the partition a copy came from, in log lines.
+    fn origin(&self) -> String {
+        format!(
+            "node {} (a group of {} led by node {})",
+            self.source, self.rank.0 .0, self.rank.1
+        )
+    }
+}
+
+/// What the members sent in one sync: one copy of each checkpoint per
+/// group (the first member of a group to send it), merged at the end.
 #[derive(Debug)]
 pub struct Staging {
     ring: RingId,
-    ckpts: BTreeMap<CkptId, Staged>,
+    /// Copies by checkpoint id, best ranked first.
+    ckpts: BTreeMap<CkptId, Vec<Staged>>,
     openings: BTreeMap<OpeningKey, Opening>,
 }
 
@@ -226,14 +255,15 @@ impl Staging {
         }
     }
 
-    /// A member's copy of a checkpoint: kept unless a better ranked copy
-    /// is already here; replaces a worse ranked one.
+    /// A member's copy of a checkpoint: kept unless a member of the same
+    /// group already sent one.
     pub fn checkpoint(&mut self, from: NodeId, m: SyncCheckpoint) {
         if m.ring != self.ring {
             return;
         }
         let rank = (Reverse(m.group_size), m.group_low, from);
-        if self.ckpts.get(&m.id).is_some_and(|s| s.rank <= rank) {
+        let copies = self.ckpts.entry(m.id).or_default();
+        if copies.iter().any(|c| c.group() == (rank.0, rank.1)) {
             return;
         }
         let mut ckpt = Checkpoint::new(m.id, m.name, m.attributes, 0);
@@ -244,8 +274,9 @@ impl Staging {
         ckpt.unopened_since = m.unopened_since;
         ckpt.active_replica = m.active_replica;
         ckpt.next_generated = m.next_generated;
-        self.ckpts.insert(
-            m.id,
+        let at = copies.partition_point(|c| c.rank < rank);
+        copies.insert(
+            at,
             Staged {
                 source: from,
                 rank,
@@ -255,13 +286,17 @@ impl Staging {
         );
     }
 
-    /// A piece of a section of the copy `from` sent (pieces of copies that
-    /// lost to a better ranked one are dropped).
+    /// A piece of a section of the copy `from` sent (pieces of copies
+    /// another member of the sender's group sent first are dropped).
     pub fn section(&mut self, from: NodeId, m: SyncSection) {
         if m.ring != self.ring {
             return;
         }
-        let Some(staged) = self.ckpts.get_mut(&m.ckpt).filter(|s| s.source == from) else {
+        let Some(staged) = self
+            .ckpts
+            .get_mut(&m.ckpt)
+            .and_then(|copies| copies.iter_mut().find(|s| s.source == from))
+        else {
             return;
         };
         let c = &mut staged.ckpt;
@@ -278,6 +313,7 @@ impl Staging {
                     data,
                     expiration: m.expiration,
                     last_update: m.last_update,
+                    changed: m.changed,
                 },
             );
             return;
@@ -312,37 +348,123 @@ impl Staging {
         }
     }
 
-    /// The merged store (name conflicts settled as the module says).
-    pub fn merge(self, now: i64, limits: MemoryLimits) -> Store {
-        let mut winners: BTreeMap<sa_ipc::Name, (Rank, CkptId)> = BTreeMap::new();
-        for (id, s) in &self.ckpts {
-            if s.announced_sections as usize != s.ckpt.sections.len() {
-                warn!(target: "CKPT", "sync: checkpoint {id:#x} from node {} arrived with {} of {} sections",
-                    s.source, s.ckpt.sections.len(), s.announced_sections);
-            }
-            if !s.ckpt.linked {
+    /// The merged store (copies and names settled as the module says).
+    /// `joined_groups`: the sync joined replicas that were apart (a merge
+    /// or a newcomer); afterwards every section counts as unchanged.
+    pub fn merge(self, now: i64, limits: MemoryLimits, joined_groups: bool) -> Store {
+        // Copies of one checkpoint: the best ranked, with what the others
+        // changed and it did not.
+        let mut merged: BTreeMap<CkptId, Staged> = BTreeMap::new();
+        for (id, copies) in self.ckpts {
+            let mut copies = copies.into_iter();
+            let Some(mut best) = copies.next() else {
                 continue;
+            };
+            for other in copies {
+                take_changes(&mut best, &other, limits);
             }
+            if best.announced_sections as usize != best.ckpt.sections.len() {
+                warn!(target: "CKPT", "sync: checkpoint {id:#x} from node {} arrived with {} of {} sections",
+                    best.source, best.ckpt.sections.len(), best.announced_sections);
+            }
+            merged.insert(id, best);
+        }
+        // Names: of the linked checkpoints of one name, the best ranked
+        // (then the lowest id) keeps it; the others are folded into it.
+        let mut winners: BTreeMap<sa_ipc::Name, (Rank, CkptId)> = BTreeMap::new();
+        for (id, s) in merged.iter().filter(|(_, s)| s.ckpt.linked) {
             let candidate = (s.rank, *id);
             winners
                 .entry(s.ckpt.name.clone())
                 .and_modify(|w| *w = (*w).min(candidate))
                 .or_insert(candidate);
         }
-        let checkpoints = self
-            .ckpts
-            .into_iter()
-            .map(|(id, mut s)| {
-                if s.ckpt.linked && winners.get(&s.ckpt.name).map(|w| w.1) != Some(id) {
-                    warn!(target: "CKPT", "sync: two checkpoints named {:?}; {id:#x} from node {} is unlinked",
-                        String::from_utf8_lossy(s.ckpt.name.as_bytes()), s.source);
-                    s.ckpt.linked = false;
+        let mut folded: BTreeMap<CkptId, CkptId> = BTreeMap::new();
+        for (id, s) in merged.iter().filter(|(_, s)| s.ckpt.linked) {
+            if let Some(&(_, winner)) = winners.get(&s.ckpt.name).filter(|w| w.1 != *id) {
+                folded.insert(*id, winner);
+            }
+        }
+        for (loser, winner) in &folded {
+            let Some(loser) = merged.remove(loser) else {
+                continue;
+            };
+            warn!(target: "CKPT", "sync: two checkpoints named {:?}; {:#x} from {} is folded into {winner:#x}",
+                String::from_utf8_lossy(loser.ckpt.name.as_bytes()), loser.ckpt.id, loser.origin());
+            if let Some(w) = merged.get_mut(winner) {
+                take_changes(w, &loser, limits);
+            }
+        }
+        let mut openings = self.openings;
+        for o in openings.values_mut() {
+            if let Some(winner) = folded.get(&o.ckpt) {
+                o.ckpt = *winner;
+            }
+        }
+        let checkpoints = merged
+            .into_values()
+            .map(|mut s| {
+                if joined_groups {
+                    for section in s.ckpt.sections.values_mut() {
+                        section.changed = false;
+                    }
                 }
                 s.ckpt
             })
             .collect();
-        Store::from_parts(limits, checkpoints, self.openings, now)
+        Store::from_parts(limits, checkpoints, openings, now)
     }
+}
+
+/// Takes into `best` the sections `other` (a worse ranked copy, or a
+/// checkpoint of the same name folded into it) created or changed where
+/// `best` did not; logs at WARNING every changed section of `other` it
+/// cannot take (both sides changed it, or it does not fit), with its size
+/// and the partition it came from.
+fn take_changes(best: &mut Staged, other: &Staged, limits: MemoryLimits) {
+    let same_attributes = best.ckpt.attributes == other.ckpt.attributes;
+    for (sid, theirs) in other.ckpt.sections.iter().filter(|(_, s)| s.changed) {
+        let ours = best.ckpt.sections.get(sid);
+        if ours.is_some_and(|o| o.data == theirs.data && o.expiration == theirs.expiration) {
+            continue;
+        }
+        let why = match ours {
+            Some(o) if o.changed => Some("changed on both sides"),
+            _ if !same_attributes => Some("the checkpoints' attributes differ"),
+            _ => None,
+        };
+        let placed = match why {
+            Some(why) => Err(why),
+            None => place(&mut best.ckpt, sid, theirs, limits),
+        };
+        if let Err(why) = placed {
+            warn!(target: "CKPT", "sync: checkpoint {:?}: section {:?} ({} bytes) written by {} discarded: {why}",
+                String::from_utf8_lossy(best.ckpt.name.as_bytes()), String::from_utf8_lossy(sid),
+                theirs.data.len(), other.origin());
+        }
+    }
+}
+
+/// Puts a section into a checkpoint of the same attributes, replacing
+/// one of that id, if the checkpoint's limits and the executive's leave
+/// room for it.
+fn place(
+    ckpt: &mut Checkpoint,
+    sid: &[u8],
+    section: &Section,
+    limits: MemoryLimits,
+) -> Result<(), &'static str> {
+    let old = ckpt.sections.get(sid).map(|s| s.data.len() as u64);
+    if old.is_none() && ckpt.sections.len() as u64 >= u64::from(ckpt.attributes.max_sections) {
+        return Err("no section left (maxSections)");
+    }
+    let bytes = (ckpt.bytes - old.unwrap_or(0)).saturating_add(section.data.len() as u64);
+    if bytes > ckpt.attributes.checkpoint_size || bytes > limits.checkpoint {
+        return Err("no room left in the checkpoint");
+    }
+    ckpt.bytes = bytes;
+    ckpt.sections.insert(sid.to_vec(), section.clone());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -434,7 +556,7 @@ mod tests {
         let sent = send_all(1, ALONE_1, &s, &mut staging);
         // header + 4 pieces of a + b + c + openings
         assert_eq!(sent, 1 + 4 + 1 + 1 + 1);
-        let merged = staging.merge(5, MemoryLimits::default());
+        let merged = staging.merge(5, MemoryLimits::default(), true);
         let c = merged.checkpoint(10).unwrap();
         assert_eq!(c.sections[&b"a".to_vec()].data, big);
         assert_eq!(c.sections[&b"b".to_vec()].expiration, 99);
@@ -465,16 +587,103 @@ mod tests {
         let mut staging = Staging::new(RING);
         send_all(2, ALONE_2, &p2, &mut staging);
         send_all(1, ALONE_1, &p1, &mut staging);
-        let merged = staging.merge(100, MemoryLimits::default());
+        let merged = staging.merge(100, MemoryLimits::default(), true);
         let shared = merged.lookup(&Name::try_from("shared").unwrap()).unwrap();
         assert_eq!(shared.id, 5);
-        assert_eq!(shared.sections.len(), 1, "node 1's copy won");
+        assert_eq!(
+            shared.sections.len(),
+            2,
+            "node 1's copy won, with the section node 2 created"
+        );
         assert_eq!(shared.open_count, 2, "openings of both nodes");
         let dup = merged.lookup(&Name::try_from("dup").unwrap()).unwrap();
         assert_eq!(dup.id, 20, "node 1's checkpoint keeps the name");
-        let loser = merged.checkpoint(30).unwrap();
-        assert!(!loser.linked);
-        assert_eq!(loser.open_count, 1, "its opener keeps it");
+        assert!(merged.checkpoint(30).is_none(), "folded into the winner");
+        assert_eq!(dup.open_count, 2, "node 2's opener now uses the winner");
+        assert_eq!(merged.opening(&key(2, 1)).unwrap().1.id, 20);
+    }
+
+    /// A store whose sections all count as unchanged: what every member
+    /// holds after a merge.
+    fn merged_once(s: &Store) -> Store {
+        let mut staging = Staging::new(RING);
+        send_all(1, ALONE_1, s, &mut staging);
+        staging.merge(0, MemoryLimits::default(), true)
+    }
+
+    fn section<'a>(s: &'a Store, id: CkptId, sid: &[u8]) -> Option<&'a [u8]> {
+        let c = s.checkpoint(id)?;
+        c.sections.get(sid).map(|s| s.data.as_slice())
+    }
+
+    /// Item by item: the winner's changes stand; the loser's changes to
+    /// sections the winner did not touch, and its new sections, are kept;
+    /// a section the winner deleted stays deleted; a section both changed
+    /// is the winner's.
+    #[test]
+    fn a_merge_keeps_what_the_losing_side_changed_alone() {
+        let mut before = Store::default();
+        open(&mut before, key(1, 1), "c", 5);
+        for sid in [b"a", b"b", b"c", b"d"] {
+            before
+                .section_create(&key(1, 1), sid, SA_TIME_END, b"0", 0)
+                .unwrap();
+        }
+        let before = merged_once(&before);
+        let mut majority = before.clone();
+        majority.overwrite(&key(1, 1), b"a", b"A1", 1).unwrap();
+        majority.section_delete(&key(1, 1), b"c").unwrap();
+        let mut lone = before;
+        lone.overwrite(&key(1, 1), b"a", b"A2", 1).unwrap();
+        lone.overwrite(&key(1, 1), b"b", b"B2", 1).unwrap();
+        lone.section_delete(&key(1, 1), b"d").unwrap();
+
+        let pair = Group { size: 2, low: 2 };
+        let mut staging = Staging::new(RING);
+        send_all(1, ALONE_1, &lone, &mut staging);
+        send_all(2, pair, &majority, &mut staging);
+        send_all(3, pair, &majority, &mut staging);
+        let merged = staging.merge(0, MemoryLimits::default(), true);
+        assert_eq!(section(&merged, 5, b"a"), Some(&b"A1"[..]), "both changed");
+        assert_eq!(
+            section(&merged, 5, b"b"),
+            Some(&b"B2"[..]),
+            "only the loser"
+        );
+        assert_eq!(section(&merged, 5, b"c"), None, "deleted by the winner");
+        assert_eq!(section(&merged, 5, b"d"), Some(&b"0"[..]));
+        assert_eq!(merged.checkpoint(5).unwrap().bytes, 5);
+        let c = merged.checkpoint(5).unwrap();
+        assert!(c.sections.values().all(|s| !s.changed));
+    }
+
+    /// Sections the loser created that do not fit the winner are
+    /// discarded (and logged), never squeezed past its limits.
+    #[test]
+    fn a_merge_never_takes_a_section_past_the_winners_limits() {
+        let tight = MemoryLimits {
+            checkpoint: 4,
+            total: 1 << 20,
+        };
+        let mut before = Store::default();
+        open(&mut before, key(1, 1), "c", 5);
+        before
+            .section_create(&key(1, 1), b"a", SA_TIME_END, b"123", 0)
+            .unwrap();
+        let before = merged_once(&before);
+        let mut lone = before.clone();
+        lone.section_create(&key(1, 1), b"x", SA_TIME_END, b"45", 0)
+            .unwrap();
+        lone.section_create(&key(1, 1), b"y", SA_TIME_END, b"6", 0)
+            .unwrap();
+        let pair = Group { size: 2, low: 2 };
+        let mut staging = Staging::new(RING);
+        send_all(1, ALONE_1, &lone, &mut staging);
+        send_all(2, pair, &before, &mut staging);
+        let merged = staging.merge(0, tight, true);
+        assert_eq!(section(&merged, 5, b"x"), None, "3 + 2 bytes > 4");
+        assert_eq!(section(&merged, 5, b"y"), Some(&b"6"[..]));
+        assert_eq!(merged.checkpoint(5).unwrap().bytes, 4);
     }
 
     #[test]
@@ -495,7 +704,7 @@ mod tests {
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);
         send_all(3, pair, &majority.clone(), &mut staging);
-        let merged = staging.merge(0, MemoryLimits::default());
+        let merged = staging.merge(0, MemoryLimits::default(), true);
         let c = merged.checkpoint(5).unwrap();
         assert_eq!(c.sections[&b"s".to_vec()].data, b"new");
         assert_eq!(c.open_count, 2, "node 1's and node 2's openings");
@@ -508,7 +717,9 @@ mod tests {
         let mut staging = Staging::new(RingId { rep: 1, seq: 16 });
         send_all(1, ALONE_1, &s, &mut staging);
         assert_eq!(
-            staging.merge(0, MemoryLimits::default()).checkpoint_count(),
+            staging
+                .merge(0, MemoryLimits::default(), true)
+                .checkpoint_count(),
             0
         );
     }

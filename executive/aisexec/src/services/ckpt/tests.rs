@@ -602,3 +602,42 @@ fn a_write_past_the_memory_limit_is_refused_on_every_node() {
         );
     }
 }
+
+/// A node that opened a checkpoint with CREATE while it was alone (its
+/// first moment after a restart) created a second checkpoint of the name.
+/// At the merge it is folded into the cluster's: its opener writes into
+/// the winner from then on, and what it created alone is kept.
+#[test]
+fn an_opening_of_a_folded_checkpoint_writes_into_the_winner() {
+    let (mut a, mut b, mut c) = (Node::new(1), Node::new(2), Node::new(3));
+    {
+        let n = &mut [&mut a, &mut b];
+        ring(n, 4, &[]);
+        assert_eq!(
+            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+            SA_AIS_OK
+        );
+        assert_eq!(
+            call(n, 0, 10, &create_section(1, b"s", b"data")).0,
+            SA_AIS_OK
+        );
+    }
+    {
+        let n = &mut [&mut c];
+        ring(n, 4, &[]);
+        assert_eq!(
+            call(n, 0, 30, &open_msg(7, "c", CRW, Some(attrs(0)))).0,
+            SA_AIS_OK
+        );
+        assert_eq!(
+            call(n, 0, 30, &create_section(7, b"mine", b"alone")).0,
+            SA_AIS_OK
+        );
+    }
+    let n = &mut [&mut a, &mut b, &mut c];
+    ring(n, 8, &[]);
+    assert_eq!(call(n, 2, 30, &write(7, b"s", b"after")).0, SA_AIS_OK);
+    assert_eq!(read(n, 0, 10, 1, b"s"), b"after");
+    assert_eq!(read(n, 0, 10, 1, b"mine"), b"alone");
+    assert_eq!(read(n, 2, 30, 7, b"s"), b"after");
+}
