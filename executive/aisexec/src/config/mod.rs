@@ -20,6 +20,7 @@
 //! logged (`log::warn!`, target `MAIN`) and kept in [`Config::warnings`].
 
 mod error;
+mod limited;
 mod logging;
 mod nodeid;
 mod paths;
@@ -36,6 +37,7 @@ mod tests;
 use std::path::Path;
 
 pub use self::error::{ConfigError, ConfigErrorKind, ConfigWarning, WarningKind};
+pub use self::limited::{read_limited, LimitedReadError};
 pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
@@ -61,17 +63,31 @@ pub struct Config {
     pub warnings: Vec<ConfigWarning>,
 }
 
+/// The largest configuration file read: openais's own are a few KiB, and
+/// a path pointing at `/dev/zero` must not grow the executive.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Reads and checks the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
+    match read_text(path, MAX_CONFIG_BYTES) {
         Ok(text) => parse(&text, &file),
-        Err(e) => Err(ConfigError {
+        Err(kind) => Err(ConfigError {
             file,
             line: 0,
-            kind: ConfigErrorKind::Io(e),
+            kind,
         }),
     }
+}
+
+/// The text of a configuration file of at most `limit` bytes.
+fn read_text(path: &Path, limit: u64) -> Result<String, ConfigErrorKind> {
+    let bytes = read_limited(path, limit).map_err(|e| match e {
+        LimitedReadError::Io(e) => ConfigErrorKind::Io(e),
+        LimitedReadError::TooLarge { limit } => ConfigErrorKind::TooLarge { limit },
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|e| ConfigErrorKind::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Checks configuration `text`; `file` names it in errors and warnings.
