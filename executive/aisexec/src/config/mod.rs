@@ -10,7 +10,8 @@
 //! * `timeout { }`: the older flat form of the totem timeouts
 //!   ([`Timeouts`]); `totem` wins where both set a key;
 //! * `logging { }`: [`LoggingConfig`];
-//! * `aisexec { user group }`: [`AisexecConfig`];
+//! * `aisexec { user group max_connections max_queued_bytes }`:
+//!   [`AisexecConfig`];
 //! * `amf { mode }`: [`AmfConfig`];
 //! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`].
 //!
@@ -41,7 +42,10 @@ pub use self::limited::{read_limited, LimitedReadError};
 pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
-pub use self::services::{AisexecConfig, AmfConfig, AmfMode, EventConfig};
+pub use self::services::{
+    AisexecConfig, AmfConfig, AmfMode, EventConfig, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
+};
 pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
 pub use self::totem::{
     InlineKey, Interface, KeySource, RrpMode, TotemConfig, Transport, DEFAULT_MCASTPORT,

@@ -124,6 +124,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     run_dir::enter(&paths.run_dir)?;
     realtime::apply();
     let policy = access::policy(&config.aisexec);
+    let ipc_limits = IpcLimits::from_config(&config.aisexec);
     let ring_seq = RingStore::new(&paths.run_dir, node.address).load()?;
     let net_config = NetConfig::new(&config.totem, &node, ring_seq);
 
@@ -149,13 +150,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     runtime.block_on(async move {
         let shutdown = shutdown_signal()?;
         let services = manager.service_ids().into_iter().collect();
-        let (ipc, events) = IpcServer::start(
-            socket_name,
-            listener,
-            policy,
-            services,
-            IpcLimits::default(),
-        )?;
+        let (ipc, events) = IpcServer::start(socket_name, listener, policy, services, ipc_limits)?;
         let ordering = TotemOrdering::start(
             net_config,
             security,
