@@ -564,4 +564,121 @@ mod tests {
         assert_eq!(outbox.queued(), 0);
         task.abort();
     }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_read_buffer_grows_for_a_frame_and_is_released_when_idle() {
+        use std::time::Duration;
+        use tokio::time::timeout;
+        let idle = Duration::from_millis(50);
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        let mut reader = FrameReader::default();
+        assert_eq!(reader.capacity(), 0);
+
+        // a frame larger than a read: the buffer grows to hold it whole
+        let big = Frame::request(1, 2, 3, vec![7; 100_000]);
+        b.write_all(&big.to_bytes().unwrap()).await.unwrap();
+        assert_eq!(reader.next(&ra).await.unwrap(), big);
+        assert!(reader.capacity() >= 100_000 + HEADER_LEN);
+        // drained, nothing more: nothing held while waiting
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert_eq!(reader.capacity(), 0);
+
+        // frames written back to back: small buffer, every frame
+        let small: Vec<Frame> = (0..50)
+            .map(|i| Frame::request(1, 2, i, vec![i as u8; 100]))
+            .collect();
+        let wire: Vec<u8> = small.iter().flat_map(|f| f.to_bytes().unwrap()).collect();
+        b.write_all(&wire).await.unwrap();
+        for f in &small {
+            assert_eq!(&reader.next(&ra).await.unwrap(), f);
+            assert!(reader.capacity() <= READ_BUFFER);
+        }
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert_eq!(reader.capacity(), 0);
+
+        // half a frame: kept while waiting for the rest, and no more room
+        // than the frame needs
+        let half = Frame::request(1, 2, 3, vec![9; 50_000]);
+        let bytes = half.to_bytes().unwrap();
+        b.write_all(&bytes[..25_000]).await.unwrap();
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert!(reader.capacity() >= 25_000 && reader.capacity() <= READ_BUFFER);
+        b.write_all(&bytes[25_000..]).await.unwrap();
+        assert_eq!(reader.next(&ra).await.unwrap(), half);
+
+        // the end of the stream: clean between frames, truncated within
+        b.write_all(&bytes[..10]).await.unwrap();
+        drop(b);
+        assert!(matches!(
+            reader.next(&ra).await,
+            Err(FrameError::Truncated { got: 10, .. })
+        ));
+        let (a, b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        drop(b);
+        assert!(matches!(
+            FrameReader::default().next(&ra).await,
+            Err(FrameError::Closed)
+        ));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_frame_past_the_maximum_is_refused_before_its_payload() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        let mut head = Frame::request(1, 2, 3, vec![]).to_bytes().unwrap();
+        head[0..4].copy_from_slice(&((MAX_FRAME + 1) as u32).to_le_bytes());
+        b.write_all(&head).await.unwrap();
+        let mut reader = FrameReader::default();
+        assert!(matches!(
+            reader.next(&ra).await,
+            Err(FrameError::TooLarge(_))
+        ));
+        assert!(reader.capacity() <= READ_BUFFER);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn all_queues_together_are_bounded_and_a_dropped_one_frees_its_share() {
+        let frame = Frame::callback(1, 0x81, 1, vec![7; 100]);
+        let size = frame.to_bytes().unwrap().len();
+        let budget = QueueBudget::new(size * 3);
+        let (events, _rx) = mpsc::channel(4);
+        // Peers that never read; the writers do not run before this task
+        // yields, so what is pushed stays queued.
+        let mut peers = Vec::new();
+        let mut open = |conn| {
+            let (a, b) = UnixStream::pair().unwrap();
+            peers.push(b);
+            let (_r, w) = a.into_split();
+            let socket = SocketId {
+                conn: ConnId(conn),
+                role: Role::Dispatch,
+            };
+            spawn_writer(socket, w, size * 10, budget.clone(), events.clone())
+        };
+        let (first, first_task) = open(1);
+        let (second, second_task) = open(2);
+        first.push(&frame).unwrap();
+        first.push(&frame).unwrap();
+        second.push(&frame).unwrap();
+        assert_eq!(budget.total(), size * 3);
+        assert!(matches!(
+            second.push(&frame),
+            Err(OutboxError::TotalOverflow { total, limit }) if total == size * 3 && limit == size * 3
+        ));
+        assert_eq!(second.queued(), size, "a refused frame is not counted");
+        // the first socket goes: its bytes leave the total at once
+        first_task.abort();
+        drop(first);
+        assert_eq!(budget.total(), size);
+        second.push(&frame).unwrap();
+        assert_eq!(budget.total(), size * 2);
+        // written to the peer: nothing counted any more
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(second.queued(), 0);
+        assert_eq!(budget.total(), 0);
+        second_task.abort();
+    }
 }
