@@ -8,19 +8,34 @@ use std::io::Write;
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
-use sa_abi::ais::{SA_AIS_ERR_LIBRARY, SA_AIS_ERR_NOT_SUPPORTED, SA_AIS_ERR_VERSION, SA_AIS_OK};
+use sa_abi::ais::{
+    SA_AIS_ERR_LIBRARY, SA_AIS_ERR_NOT_SUPPORTED, SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_VERSION,
+    SA_AIS_OK,
+};
+use sa_abi::cpg::{CPG_ERR_TRY_AGAIN, CPG_OK};
 use sa_ipc::frame::{Frame, HEADER_LEN, KIND_HELLO, MAX_FRAME};
 use sa_ipc::hello::{Hello, Role};
 use sa_ipc::proto::clm::{kind, NodeGet, NodeGetAsync, LOCAL_NODE_ID};
 use sa_ipc::proto::{service, Payload};
 use sa_ipc::Connection;
 
-use common::{closed_by_peer, hello_frame, raw_socket, recv, send, Aisexec, RawClient};
+use common::{
+    closed_by_peer, config_with, hello_frame, raise_nofile, raw_socket, recv, send, vm_bytes,
+    Aisexec, RawClient, WAIT,
+};
 
 /// A well-behaved client is still served.
 fn still_serves(exec: &mut Aisexec) {
     assert!(exec.alive(), "aisexec died; log:\n{}", exec.log());
-    let conn = Connection::connect_to(&exec.address(), service::CLM).expect("connect");
+    // Connections just closed may not be noticed yet by a full executive.
+    let deadline = Instant::now() + WAIT;
+    let conn = loop {
+        match Connection::connect_to(&exec.address(), service::CLM) {
+            Ok(c) => break c,
+            Err(e) if Instant::now() >= deadline => panic!("connect: {e:?}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    };
     let node = conn
         .call(&NodeGet {
             node_id: LOCAL_NODE_ID,
@@ -257,5 +272,190 @@ fn a_client_that_never_reads_its_callbacks_is_dropped() {
     };
     assert!(dropped, "still connected after {sent} unread callbacks");
     assert!(exec.wait_for_log("it does not read"));
+    still_serves(&mut exec);
+}
+
+fn node_get(c: &mut RawClient) {
+    let request = NodeGet {
+        node_id: LOCAL_NODE_ID,
+        timeout: 1_000_000_000,
+    };
+    let reply = c.call(service::CLM, kind::NODE_GET, request.to_payload());
+    assert_eq!(reply.error, SA_AIS_OK);
+}
+
+/// Thousands of established, idle connections cost the executive little
+/// memory each (its socket buffers are released while a socket is idle),
+/// and past `max_connections` a set-up is refused with
+/// SA_AIS_ERR_NO_RESOURCES.
+#[test]
+fn many_idle_connections_are_cheap_and_limited() {
+    const N: usize = 2000;
+    let limit = raise_nofile(8192);
+    assert!(
+        limit >= 2 * 2 * N as u64 + 100,
+        "RLIMIT_NOFILE {limit} too low"
+    );
+    let started = Instant::now();
+    let mut exec = Aisexec::start_with(&config_with("root", &format!("\tmax_connections: {N}\n")));
+    let addr = exec.address();
+    // One connection first: what the executive allocates once (maps,
+    // service state) is not charged to the others.
+    let mut first = RawClient::connect(&addr, service::CLM).expect("first connection");
+    node_get(&mut first);
+    let before = vm_bytes(exec.pid(), "VmRSS");
+    let mut clients = Vec::with_capacity(N);
+    for i in 1..N {
+        let mut c = RawClient::connect(&addr, service::CLM)
+            .unwrap_or_else(|e| panic!("connection {i} refused with {e}"));
+        // used once: its buffers grew for the call and must shrink back
+        node_get(&mut c);
+        clients.push(c);
+        assert!(
+            started.elapsed() < 10 * WAIT,
+            "{i} connections took too long"
+        );
+    }
+    let after = vm_bytes(exec.pid(), "VmRSS");
+    let per_connection = after.saturating_sub(before) / (N as u64 - 1);
+    eprintln!(
+        "aisexec RSS {before} -> {after} bytes for {} connections: {per_connection} bytes each",
+        N - 1
+    );
+    assert!(
+        per_connection <= 64 * 1024,
+        "{per_connection} bytes per idle connection"
+    );
+
+    // the limit: the next set-up is refused with the executive's code
+    assert_eq!(
+        RawClient::connect(&addr, service::CLM).err(),
+        Some(SA_AIS_ERR_NO_RESOURCES)
+    );
+    assert!(
+        exec.wait_for_log("connection limit"),
+        "log:\n{}",
+        exec.log()
+    );
+    // the established ones are still served
+    node_get(&mut clients[N / 2]);
+    // one leaves: there is room for one again
+    drop(first);
+    let deadline = Instant::now() + WAIT;
+    let again = loop {
+        match RawClient::connect(&addr, service::CLM) {
+            Ok(c) => break c,
+            Err(e) => {
+                assert_eq!(e, SA_AIS_ERR_NO_RESOURCES);
+                assert!(Instant::now() < deadline, "no room after a close");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
+    drop(again);
+    drop(clients);
+    still_serves(&mut exec);
+}
+
+/// Group members that never read their callbacks, under a flood of large
+/// multicasts: all their unread callbacks together stay within
+/// `max_queued_bytes` (the executive drops the largest reader-less queue
+/// instead of growing), while the member that reads is still served.
+#[test]
+fn non_reading_members_under_a_flood_stay_within_the_global_cap() {
+    use sa_ipc::proto::cpg::{self, GroupName, Join, Mcast};
+    use sa_ipc::proto::Message;
+
+    const CAP: u64 = 16 * 1024 * 1024;
+    const SILENT: usize = 12;
+    const MESSAGE: usize = 60_000;
+    const MESSAGES: usize = 200;
+    let mut exec = Aisexec::start_with(&config_with(
+        "root",
+        &format!("\tmax_queued_bytes: {CAP}\n"),
+    ));
+    let addr = exec.address();
+    let group = GroupName::new(b"flood").unwrap();
+    let join = |c: &mut RawClient| {
+        let reply = c.call(
+            service::CPG,
+            Join::KIND,
+            Join {
+                group: group.clone(),
+            }
+            .to_payload(),
+        );
+        assert_eq!(reply.error, CPG_OK);
+    };
+    let mut silent = Vec::new();
+    for _ in 0..SILENT {
+        let mut c = RawClient::connect(&addr, service::CPG).expect("connect");
+        join(&mut c);
+        silent.push(c);
+    }
+    let mut sender = RawClient::connect(&addr, service::CPG).expect("connect");
+    join(&mut sender);
+    // The sender reads its own callbacks, on a thread, until its socket
+    // is shut down at the end (or a read times out).
+    let mut dispatch = sender.dispatch.try_clone().unwrap();
+    let drain = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0usize;
+        loop {
+            match std::io::Read::read(&mut dispatch, &mut buf) {
+                Ok(0) | Err(_) => return total,
+                Ok(n) => total += n,
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let before = vm_bytes(exec.pid(), "VmRSS");
+    let payload = Mcast {
+        guarantee: cpg::Guarantee::Agreed,
+        data: vec![0x5a; MESSAGE],
+    }
+    .to_payload();
+    let deadline = Instant::now() + 6 * WAIT;
+    let mut sent = 0;
+    while sent < MESSAGES {
+        assert!(Instant::now() < deadline, "only {sent} multicasts in time");
+        let reply = sender.call(service::CPG, Mcast::KIND, payload.clone());
+        match reply.error {
+            CPG_OK => sent += 1,
+            CPG_ERR_TRY_AGAIN => std::thread::sleep(Duration::from_millis(2)),
+            e => panic!("mcast: error {e}"),
+        }
+    }
+    // let the last deliveries be queued
+    std::thread::sleep(Duration::from_millis(500));
+    let peak = vm_bytes(exec.pid(), "VmHWM");
+    let growth = peak.saturating_sub(before);
+    eprintln!("aisexec RSS {before} before the flood, peak {peak}: {growth} bytes more, cap {CAP}");
+    assert!(
+        exec.wait_for_log("it does not read"),
+        "log:\n{}",
+        exec.log()
+    );
+    // the cap, plus what is in flight beyond the client queues (Totem,
+    // the delivery being copied to each member, the writers' batches)
+    assert!(
+        growth <= CAP + 8 * 1024 * 1024,
+        "the executive grew by {growth} bytes under a cap of {CAP}"
+    );
+    // the reading member was not the one dropped
+    let reply = sender.call(
+        service::CPG,
+        cpg::MembershipGet::KIND,
+        cpg::MembershipGet {
+            group: group.clone(),
+        }
+        .to_payload(),
+    );
+    assert_eq!(reply.error, CPG_OK);
+    sender.dispatch.shutdown(Shutdown::Both).unwrap();
+    assert!(drain.join().unwrap() >= MESSAGES * MESSAGE);
+    for c in &mut silent {
+        assert!(closed_by_peer(&mut c.request), "a silent member kept");
+    }
     still_serves(&mut exec);
 }

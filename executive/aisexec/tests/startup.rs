@@ -12,6 +12,17 @@ use common::{config, Aisexec, WAIT};
 
 /// Runs `aisexec` with `args` on `conf`, bounded in time.
 fn run(dir: &std::path::Path, conf: &str, socket: &str, args: &[&str]) -> Output {
+    run_env(dir, conf, socket, args, &[])
+}
+
+/// [`run`] with more environment variables (later ones win).
+fn run_env(
+    dir: &std::path::Path,
+    conf: &str,
+    socket: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let path = dir.join("openais.conf");
     fs::write(&path, conf).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_aisexec"))
@@ -19,6 +30,7 @@ fn run(dir: &std::path::Path, conf: &str, socket: &str, args: &[&str]) -> Output
         .env("OPENAIS_MAIN_CONFIG_FILE", &path)
         .env("OPENAIS_RUN_DIR", dir.join("run"))
         .env("OPENAIS_IPC_SOCKET", socket)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -64,6 +76,43 @@ fn missing_configuration_file_fails() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("absent.conf"));
+}
+
+/// A configuration or key path naming an endless file is refused at
+/// once (bounded read), not read until memory runs out.
+#[test]
+fn endless_configuration_or_authkey_is_refused_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = run_env(
+        dir.path(),
+        "",
+        "@aisexec-it-zeroconf",
+        &["-f"],
+        &[("OPENAIS_MAIN_CONFIG_FILE", "/dev/zero")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/dev/zero: too large (limit 1048576 bytes)"),
+        "stderr: {stderr}"
+    );
+    // secauth on (the default) with the authkey at /dev/zero
+    let conf = config("root").replace("\tsecauth: off\n", "");
+    let out = run_env(
+        dir.path(),
+        &conf,
+        "@aisexec-it-zerokey",
+        &["-f"],
+        &[("OPENAIS_TOTEM_AUTHKEY_FILE", "/dev/zero")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the authkey /dev/zero is longer than"),
+        "stderr: {stderr}"
+    );
+    assert!(started.elapsed() < WAIT);
 }
 
 #[test]

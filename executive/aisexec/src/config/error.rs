@@ -49,6 +49,11 @@ pub enum ConfigErrorKind {
     /// The file could not be read.
     #[error("cannot read the configuration file: {0}")]
     Io(#[source] io::Error),
+    /// The file holds more than any configuration needs
+    /// ([`super::MAX_CONFIG_BYTES`]); it may be a device or a pipe that
+    /// never ends.
+    #[error("too large (limit {limit} bytes)")]
+    TooLarge { limit: u64 },
 
     // --- syntax -------------------------------------------------------
     /// A line that is neither a comment, `key: value`, `name {` nor `}`.

@@ -10,7 +10,8 @@
 //! * `timeout { }`: the older flat form of the totem timeouts
 //!   ([`Timeouts`]); `totem` wins where both set a key;
 //! * `logging { }`: [`LoggingConfig`];
-//! * `aisexec { user group }`: [`AisexecConfig`];
+//! * `aisexec { user group max_connections max_queued_bytes }`:
+//!   [`AisexecConfig`];
 //! * `amf { mode }`: [`AmfConfig`];
 //! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`];
 //! * `checkpoint { max_checkpoint_size max_total_size }`: [`CheckpointConfig`].
@@ -21,6 +22,7 @@
 //! logged (`log::warn!`, target `MAIN`) and kept in [`Config::warnings`].
 
 mod error;
+mod limited;
 mod logging;
 mod nodeid;
 mod paths;
@@ -37,11 +39,13 @@ mod tests;
 use std::path::Path;
 
 pub use self::error::{ConfigError, ConfigErrorKind, ConfigWarning, WarningKind};
+pub use self::limited::{read_limited, LimitedReadError};
 pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
 pub use self::services::{
     AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, CHECKPOINT_SIZE_LIMIT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
 };
 pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
 pub use self::totem::{
@@ -65,17 +69,31 @@ pub struct Config {
     pub warnings: Vec<ConfigWarning>,
 }
 
+/// The largest configuration file read: openais's own are a few KiB, and
+/// a path pointing at `/dev/zero` must not grow the executive.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Reads and checks the configuration file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
+    match read_text(path, MAX_CONFIG_BYTES) {
         Ok(text) => parse(&text, &file),
-        Err(e) => Err(ConfigError {
+        Err(kind) => Err(ConfigError {
             file,
             line: 0,
-            kind: ConfigErrorKind::Io(e),
+            kind,
         }),
     }
+}
+
+/// The text of a configuration file of at most `limit` bytes.
+fn read_text(path: &Path, limit: u64) -> Result<String, ConfigErrorKind> {
+    let bytes = read_limited(path, limit).map_err(|e| match e {
+        LimitedReadError::Io(e) => ConfigErrorKind::Io(e),
+        LimitedReadError::TooLarge { limit } => ConfigErrorKind::TooLarge { limit },
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|e| ConfigErrorKind::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Checks configuration `text`; `file` names it in errors and warnings.

@@ -6,21 +6,43 @@ use super::reader::{check_subsections, Ctx, Keys};
 use super::syntax::{Entry, Section};
 use super::value;
 
-/// `aisexec { user group }`: the identity library clients are checked
-/// against. Both default to `ais`, as in openais. Whether they exist on
-/// this system is checked when the executive starts, not here.
+/// `aisexec { user group max_connections max_queued_bytes }`: the
+/// identity library clients are checked against, and how much of the
+/// executive they may occupy. `user` and `group` default to `ais`, as in
+/// openais. Whether they exist on this system is checked when the
+/// executive starts, not here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AisexecConfig {
     pub user: String,
     /// Members of this group (and root) may connect.
     pub group: String,
+    /// Library connections (a request socket and its dispatch socket)
+    /// served at once; a set-up past this is refused with
+    /// `SA_AIS_ERR_NO_RESOURCES`. Not an openais key.
+    pub max_connections: u32,
+    /// Bytes (responses and callbacks) queued for all clients together
+    /// that they have not read yet; past this the connection with the most
+    /// unread bytes is dropped. Not an openais key.
+    pub max_queued_bytes: u64,
 }
+
+/// Default of `aisexec { max_connections }`: far above what a node's
+/// applications open (two sockets each), far below what would exhaust the
+/// executive.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 4096;
+/// Default of `aisexec { max_queued_bytes }`: 64 MiB, room for several
+/// clients at their own limit of 8 frames of the largest size.
+pub const DEFAULT_MAX_QUEUED_BYTES: u64 = 64 * 1024 * 1024;
+/// The least `max_queued_bytes`: one frame of the largest size must fit.
+pub const MIN_MAX_QUEUED_BYTES: u64 = sa_ipc::frame::MAX_FRAME as u64;
 
 impl Default for AisexecConfig {
     fn default() -> Self {
         AisexecConfig {
             user: "ais".to_string(),
             group: "ais".to_string(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 }
@@ -106,6 +128,14 @@ pub(crate) fn read_aisexec(
     }
     if let Some(e) = keys.get(ctx, "group") {
         config.group = e.value.clone();
+    }
+    if let Some(e) = keys.get(ctx, "max_connections") {
+        config.max_connections =
+            value::number_u32(e, 1, 1_000_000).map_err(|k| ctx.error(e.line, k))?;
+    }
+    if let Some(e) = keys.get(ctx, "max_queued_bytes") {
+        config.max_queued_bytes =
+            value::number(e, MIN_MAX_QUEUED_BYTES, 1 << 40).map_err(|k| ctx.error(e.line, k))?;
     }
     keys.finish(ctx);
     Ok(config)

@@ -1,9 +1,12 @@
 //! Library connections: the unix socket server, peer-credential
-//! authentication, framing, per-connection bounded outbound queues.
+//! authentication, framing, outbound queues bounded per socket and in all,
+//! a bounded number of connections.
 //!
 //! - [`endpoint`]: the listening socket (abstract or path);
 //! - [`peer`]: peer credentials and who may connect;
-//! - [`socket`]: the per-socket reader and writer tasks, [`Outbox`];
+//! - [`socket`]: the per-socket reader and writer tasks, their buffers
+//!   (held only while there is something to move), [`Outbox`] and the
+//!   shared [`socket::QueueBudget`];
 //! - [`server`]: the [`IpcServer`]: set-up, pairing, dropping clients;
 //! - [`stats`], [`rate_limit`]: counters and quiet logs.
 

@@ -29,7 +29,8 @@ use super::endpoint::{EndpointError, SocketName};
 use super::peer::{AccessPolicy, PeerCred};
 use super::rate_limit::RateLimit;
 use super::socket::{
-    read_frame_limited, spawn_reader, spawn_writer, ConnId, IpcEvent, Outbox, OutboxError, SocketId,
+    read_frame_limited, spawn_reader, spawn_writer, ConnId, IpcEvent, Outbox, OutboxError,
+    QueueBudget, SocketId,
 };
 use super::stats::{IpcStats, IpcStatsSnapshot};
 use crate::service::{ConnInfo, LibraryLink};
@@ -46,6 +47,13 @@ pub struct IpcLimits {
     /// Events the socket tasks may queue for the executive before they
     /// wait (back-pressure on reading clients).
     pub event_queue: usize,
+    /// Library connections (established, or a request socket waiting for
+    /// its dispatch socket) served at once; the next request socket's
+    /// set-up is refused with `SA_AIS_ERR_NO_RESOURCES`.
+    pub max_connections: usize,
+    /// Bytes queued for all sockets together that their clients have not
+    /// read; past this the connection with the most is dropped.
+    pub total_queue_limit: usize,
 }
 
 impl Default for IpcLimits {
@@ -54,6 +62,19 @@ impl Default for IpcLimits {
             setup_timeout: Duration::from_secs(5),
             queue_limit: 8 * sa_ipc::frame::MAX_FRAME,
             event_queue: 256,
+            max_connections: crate::config::DEFAULT_MAX_CONNECTIONS as usize,
+            total_queue_limit: crate::config::DEFAULT_MAX_QUEUED_BYTES as usize,
+        }
+    }
+}
+
+impl IpcLimits {
+    /// The defaults with the bounds `aisexec { }` sets.
+    pub fn from_config(config: &crate::config::AisexecConfig) -> IpcLimits {
+        IpcLimits {
+            max_connections: config.max_connections as usize,
+            total_queue_limit: usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX),
+            ..IpcLimits::default()
         }
     }
 }
@@ -132,6 +153,7 @@ pub struct IpcServer {
     conns: HashMap<ConnId, Connection>,
     out: VecDeque<ConnEvent>,
     stats: Arc<IpcStats>,
+    budget: Arc<QueueBudget>,
     protocol_log: RateLimit,
     refusal_log: RateLimit,
     accept: JoinHandle<()>,
@@ -171,6 +193,7 @@ impl IpcServer {
             conns: HashMap::new(),
             out: VecDeque::new(),
             stats,
+            budget: QueueBudget::new(limits.total_queue_limit),
             protocol_log: RateLimit::new(Duration::from_secs(10), 10),
             refusal_log: RateLimit::new(Duration::from_secs(10), 10),
             accept,
@@ -191,6 +214,11 @@ impl IpcServer {
     /// Established connections.
     pub fn connection_count(&self) -> usize {
         self.conns.len()
+    }
+
+    /// Bytes queued for all clients and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.budget.total()
     }
 
     /// Processes one event of the socket tasks.
@@ -278,6 +306,13 @@ impl IpcServer {
     }
 
     fn request_hello(&mut self, stream: UnixStream, cred: PeerCred, frame: &Frame, hello: Hello) {
+        // Counted at the request socket: a dispatch socket only completes
+        // a connection already counted.
+        let limit = self.limits.max_connections;
+        if self.conns.len() + self.pending.len() >= limit {
+            self.refuse(stream, frame, SA_AIS_ERR_NO_RESOURCES);
+            return self.log_refusal(&cred, &format!("connection limit {limit} reached"));
+        }
         let conn = self.fresh_conn_id();
         let request = self.start_half(
             SocketId {
@@ -292,8 +327,9 @@ impl IpcServer {
             HelloReply { conn_id: conn.0 }.to_payload(),
         );
         if let Err(e) = request.outbox.push(&reply) {
-            warn!(target: "IPC", "cannot answer the hello of {cred}: {e}");
-            return;
+            // The clients' total is full: answerable again once the
+            // largest non-reader is dropped.
+            return self.log_refusal(&cred, &format!("cannot answer its hello: {e}"));
         }
         debug!(target: "IPC", "request connection {conn} for {} from {cred}",
             service::name(hello.service));
@@ -341,8 +377,7 @@ impl IpcServer {
         );
         let ok = hello_answer(frame, SA_AIS_OK, Vec::new());
         if let Err(e) = dispatch.outbox.push(&ok) {
-            warn!(target: "IPC", "cannot answer the dispatch hello of {cred}: {e}");
-            return;
+            return self.log_refusal(&cred, &format!("cannot answer its dispatch hello: {e}"));
         }
         IpcStats::bump(&self.stats.established);
         debug!(target: "IPC", "connection {conn} for {} established ({cred})",
@@ -480,8 +515,13 @@ impl IpcServer {
     fn start_half(&self, socket: SocketId, stream: UnixStream) -> Half {
         let (read, write) = stream.into_split();
         let reader = spawn_reader(socket, read, self.events.clone());
-        let (outbox, writer) =
-            spawn_writer(socket, write, self.limits.queue_limit, self.events.clone());
+        let (outbox, writer) = spawn_writer(
+            socket,
+            write,
+            self.limits.queue_limit,
+            self.budget.clone(),
+            self.events.clone(),
+        );
         Half {
             outbox,
             reader,
@@ -501,21 +541,28 @@ impl IpcServer {
     }
 
     fn queue(&mut self, conn: ConnId, role: Role, frame: Frame) {
-        let Some(c) = self.conns.get(&conn) else {
-            IpcStats::bump(&self.stats.dropped_frames);
-            return;
+        let error = loop {
+            let Some(half) = self.half(conn, role) else {
+                IpcStats::bump(&self.stats.dropped_frames);
+                return;
+            };
+            match half.outbox.push(&frame) {
+                Ok(()) => return,
+                Err(OutboxError::TotalOverflow { total, limit }) => {
+                    if !self.drop_largest(conn, total, limit) {
+                        return;
+                    }
+                    // Room was made by dropping another: try again.
+                }
+                Err(e) => break e,
+            }
         };
-        let half = match role {
-            Role::Request => &c.request,
-            Role::Dispatch => &c.dispatch,
-        };
-        match half.outbox.push(&frame) {
-            Ok(()) => {}
-            Err(OutboxError::Overflow { queued, limit }) => {
+        match error {
+            OutboxError::Overflow { queued, limit } => {
                 let what = format!("{queued} bytes unread on its {role:?} socket, limit {limit}");
                 self.drop_conn(conn, DropReason::Overflow(what));
             }
-            Err(OutboxError::Frame(e)) => {
+            OutboxError::Frame(e) => {
                 // A service built a frame past MAX_FRAME: a bug of ours,
                 // not of the client. Answer a request anyway so the call
                 // returns; a callback is lost.
@@ -526,14 +573,51 @@ impl IpcServer {
                     let mut substitute = frame;
                     substitute.error = SA_AIS_ERR_NO_RESOURCES;
                     substitute.payload.clear();
-                    let _ = half.outbox.push(&substitute);
+                    // Should the clients' total be full, the call ends
+                    // in the library's timeout instead.
+                    if let Some(half) = self.half(conn, role) {
+                        let _ = half.outbox.push(&substitute);
+                    }
                 }
             }
-            Err(OutboxError::Closed) => {
+            OutboxError::Closed | OutboxError::TotalOverflow { .. } => {
                 // The writer stopped; its Closed event is on its way.
                 IpcStats::bump(&self.stats.dropped_frames);
             }
         }
+    }
+
+    fn half(&self, conn: ConnId, role: Role) -> Option<&Half> {
+        let c = self.conns.get(&conn)?;
+        Some(match role {
+            Role::Request => &c.request,
+            Role::Dispatch => &c.dispatch,
+        })
+    }
+
+    /// All clients' unread bytes reached their limit while queueing for
+    /// `conn`: drops the connection with the most unread bytes, the one
+    /// most likely not reading at all and whose drop frees the most.
+    /// Dropping the connection being queued for instead would punish a
+    /// client that reads for the others' backlog (a multicast reaches
+    /// readers and non-readers alike). The search is linear in the
+    /// connections, and each drop frees at least the average backlog.
+    /// `false` when the one dropped is `conn` itself.
+    fn drop_largest(&mut self, conn: ConnId, total: usize, limit: usize) -> bool {
+        let unread = |c: &Connection| c.request.outbox.queued() + c.dispatch.outbox.queued();
+        let (bytes, victim) = self
+            .conns
+            .iter()
+            .map(|(id, c)| (unread(c), *id))
+            .max()
+            .filter(|&(bytes, _)| bytes > 0)
+            .unwrap_or((0, conn));
+        let what = format!(
+            "{bytes} bytes unread, the most of any connection, while all clients \
+             together have {total} unread, limit {limit}"
+        );
+        self.drop_conn(victim, DropReason::Overflow(what));
+        victim != conn
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sa_ipc::frame::{Frame, FrameError, Header, HEADER_LEN, MAX_FRAME};
 use sa_ipc::hello::Role;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
@@ -109,11 +109,142 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Result<us
     Ok(got)
 }
 
-/// Bytes a socket's reader takes from the kernel at once: a frame's header
-/// and payload, and frames a client wrote back to back, in one read.
+/// The most a socket's reader asks the kernel for at once, unless a frame
+/// being read is larger: a frame's header and payload, and frames a client
+/// wrote back to back, in one read.
 const READ_BUFFER: usize = 64 * 1024;
+/// What a socket's reader asks for first; doubled up to [`READ_BUFFER`]
+/// while reads fill the buffer, halved while they use little of it.
+const MIN_READ: usize = 4 * 1024;
 /// Most bytes a socket's writer gathers from its queue into one write.
 const WRITE_BATCH: usize = 64 * 1024;
+
+/// The read buffer of one socket. It holds memory only while there is
+/// something to read: it grows on demand (up to the frame being read,
+/// [`MAX_FRAME`] at most) and is released whenever it is drained and the
+/// socket has nothing more, so an idle connection costs no buffer.
+#[derive(Debug)]
+pub struct FrameReader {
+    buf: Vec<u8>,
+    /// Where the unparsed bytes of `buf` start.
+    start: usize,
+    /// How much the next read asks for (adapted to the client's pace).
+    hint: usize,
+    /// Whether the last read filled all it asked for: more is probably
+    /// waiting, so the buffer is kept.
+    busy: bool,
+}
+
+impl Default for FrameReader {
+    fn default() -> Self {
+        FrameReader {
+            buf: Vec::new(),
+            start: 0,
+            hint: MIN_READ,
+            busy: false,
+        }
+    }
+}
+
+impl FrameReader {
+    /// Bytes allocated for reading now.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The next whole frame from `read`; `Err(FrameError::Closed)` at a
+    /// clean end of stream (between frames). Cancel-safe: everything read
+    /// is kept in `self` across awaits.
+    pub async fn next(&mut self, read: &OwnedReadHalf) -> Result<Frame, FrameError> {
+        loop {
+            if let Some(frame) = self.parse()? {
+                return Ok(frame);
+            }
+            if self.start == self.buf.len() && !self.busy {
+                // Nothing buffered and nothing waiting: hold no memory
+                // while the client is idle.
+                self.buf = Vec::new();
+                self.start = 0;
+            }
+            read.readable().await?;
+            let asked = self.prepare();
+            match read.try_read_buf(&mut self.buf) {
+                Ok(0) => {
+                    let left = self.buf.len() - self.start;
+                    self.busy = false;
+                    return Err(if left == 0 {
+                        FrameError::Closed
+                    } else {
+                        FrameError::Truncated {
+                            got: left,
+                            want: self.needed(),
+                        }
+                    });
+                }
+                Ok(n) => self.adapt(n, asked),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    self.busy = false;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// A whole frame from the buffer, if one is there.
+    fn parse(&mut self) -> Result<Option<Frame>, FrameError> {
+        let Some((frame, used)) = Frame::parse(&self.buf[self.start..])? else {
+            return Ok(None);
+        };
+        self.start += used;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        Ok(Some(frame))
+    }
+
+    /// Bytes the frame being read needs in all (its header's size, or a
+    /// header's length while the header is incomplete).
+    fn needed(&self) -> usize {
+        self.buf[self.start..]
+            .first_chunk::<HEADER_LEN>()
+            .and_then(|h| Header::parse(h).ok())
+            .map_or(HEADER_LEN, |h| h.size as usize)
+    }
+
+    /// Makes room for the next read and says how many bytes it asks for:
+    /// the whole frame being read (so header and payload come in one
+    /// read), and at least `hint` (so frames written back to back do).
+    fn prepare(&mut self) -> usize {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        let goal = self.needed().max(self.hint);
+        if self.buf.capacity() > 2 * goal {
+            // A large frame went through; what is left is small.
+            self.buf.shrink_to(goal);
+        }
+        if self.buf.capacity() < goal {
+            self.buf.reserve_exact(goal - self.buf.len());
+        }
+        self.buf.capacity() - self.buf.len()
+    }
+
+    fn adapt(&mut self, got: usize, asked: usize) {
+        self.busy = got == asked;
+        if self.busy {
+            self.hint = (self.hint * 2).min(READ_BUFFER);
+        } else if got < asked / 4 {
+            self.hint = (self.hint / 2).max(MIN_READ);
+        }
+    }
+}
 
 /// Forwards every frame read from `read` until the stream ends or fails.
 pub fn spawn_reader(
@@ -122,9 +253,9 @@ pub fn spawn_reader(
     events: mpsc::Sender<IpcEvent>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut read = BufReader::with_capacity(READ_BUFFER, read);
+        let mut reader = FrameReader::default();
         loop {
-            match read_frame(&mut read).await {
+            match reader.next(&read).await {
                 Ok(frame) => {
                     if events
                         .send(IpcEvent::Frame { socket, frame })
@@ -152,20 +283,92 @@ pub fn spawn_reader(
 pub enum OutboxError {
     #[error("{queued} bytes already queued, limit {limit}")]
     Overflow { queued: usize, limit: usize },
+    /// The bytes queued for all clients together would pass their limit.
+    #[error("{total} bytes queued for all clients, limit {limit}")]
+    TotalOverflow { total: usize, limit: usize },
     #[error(transparent)]
     Frame(#[from] FrameError),
     #[error("the socket's writer has stopped")]
     Closed,
 }
 
+/// The bytes queued for all clients together, and their limit. Shared by
+/// every [`Outbox`].
+#[derive(Debug)]
+pub struct QueueBudget {
+    total: AtomicUsize,
+    limit: usize,
+}
+
+impl QueueBudget {
+    pub fn new(limit: usize) -> Arc<QueueBudget> {
+        Arc::new(QueueBudget {
+            total: AtomicUsize::new(0),
+            limit,
+        })
+    }
+
+    /// Bytes queued and not yet written, all sockets together.
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn try_add(&self, n: usize) -> Result<(), OutboxError> {
+        self.total
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                (t + n <= self.limit).then_some(t + n)
+            })
+            .map(|_| ())
+            .map_err(|total| OutboxError::TotalOverflow {
+                total,
+                limit: self.limit,
+            })
+    }
+}
+
+/// One socket's queued bytes, counted in its own total and in the
+/// [`QueueBudget`].
+#[derive(Debug)]
+struct Account {
+    queued: AtomicUsize,
+    budget: Arc<QueueBudget>,
+}
+
+impl Account {
+    /// `n` bytes left the queue (written, or never queued).
+    fn sub(&self, n: usize) {
+        // Saturating: after `release` the writer may still report bytes
+        // that are no longer counted.
+        let prev = self
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
+                Some(q.saturating_sub(n))
+            })
+            .unwrap_or(0);
+        self.budget.total.fetch_sub(prev.min(n), Ordering::Relaxed);
+    }
+
+    /// The socket is gone: its bytes no longer count. Its writer task is
+    /// aborted with it, which frees them.
+    fn release(&self) {
+        let left = self.queued.swap(0, Ordering::Relaxed);
+        self.budget.total.fetch_sub(left, Ordering::Relaxed);
+    }
+}
+
 /// The bounded outbound queue of one socket. The executive never waits
 /// for a client: it queues, and the socket's writer task drains the queue
 /// as fast as the client reads. A client that stops reading makes the
-/// queue grow up to `limit` bytes, and no further.
+/// queue grow up to `limit` bytes, and no further; all queues together
+/// grow up to their [`QueueBudget`].
 #[derive(Debug)]
 pub struct Outbox {
     tx: mpsc::UnboundedSender<Vec<u8>>,
-    queued: Arc<AtomicUsize>,
+    account: Arc<Account>,
     limit: usize,
 }
 
@@ -173,20 +376,31 @@ impl Outbox {
     /// Queues `frame`. On `Err` nothing was queued.
     pub fn push(&self, frame: &Frame) -> Result<(), OutboxError> {
         let bytes = frame.to_bytes()?;
-        let queued = self.queued.load(Ordering::Relaxed);
-        if queued + bytes.len() > self.limit {
+        let n = bytes.len();
+        let queued = self.queued();
+        if queued + n > self.limit {
             return Err(OutboxError::Overflow {
                 queued,
                 limit: self.limit,
             });
         }
-        self.queued.fetch_add(bytes.len(), Ordering::Relaxed);
-        self.tx.send(bytes).map_err(|_| OutboxError::Closed)
+        self.account.budget.try_add(n)?;
+        self.account.queued.fetch_add(n, Ordering::Relaxed);
+        self.tx.send(bytes).map_err(|_| {
+            self.account.sub(n);
+            OutboxError::Closed
+        })
     }
 
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
-        self.queued.load(Ordering::Relaxed)
+        self.account.queued.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.account.release();
     }
 }
 
@@ -196,18 +410,30 @@ pub fn spawn_writer(
     socket: SocketId,
     mut write: OwnedWriteHalf,
     limit: usize,
+    budget: Arc<QueueBudget>,
     events: mpsc::Sender<IpcEvent>,
 ) -> (Outbox, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let queued = Arc::new(AtomicUsize::new(0));
+    let account = Arc::new(Account {
+        queued: AtomicUsize::new(0),
+        budget,
+    });
     let outbox = Outbox {
         tx,
-        queued: queued.clone(),
+        account: account.clone(),
         limit,
     };
     let task = tokio::spawn(async move {
-        let mut batch = Vec::with_capacity(WRITE_BATCH);
-        while let Some(first) = rx.recv().await {
+        // Grows while frames queue up faster than they are written, and
+        // is released when the queue is empty: an idle socket holds none.
+        let mut batch = Vec::new();
+        loop {
+            if rx.is_empty() {
+                batch = Vec::new();
+            }
+            let Some(first) = rx.recv().await else {
+                return;
+            };
             // Frames queued while the previous write was under way go out
             // together: one system call, one wake-up of the client.
             let bytes: &[u8] = match rx.try_recv() {
@@ -230,7 +456,7 @@ pub fn spawn_writer(
                 let _ = events.send(IpcEvent::Closed { socket, error }).await;
                 return;
             }
-            queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+            account.sub(bytes.len());
         }
     });
     (outbox, task)
@@ -292,7 +518,7 @@ mod tests {
         };
         let frame = Frame::callback(1, 0x81, 1, vec![7; 100]);
         let size = frame.to_bytes().unwrap().len();
-        let (outbox, task) = spawn_writer(socket, wa, size * 3, events);
+        let (outbox, task) = spawn_writer(socket, wa, size * 3, QueueBudget::new(1 << 30), events);
         for _ in 0..3 {
             outbox.push(&frame).unwrap();
         }
@@ -321,7 +547,7 @@ mod tests {
             conn: ConnId(1),
             role: Role::Dispatch,
         };
-        let (outbox, task) = spawn_writer(socket, wa, 1 << 24, events);
+        let (outbox, task) = spawn_writer(socket, wa, 1 << 24, QueueBudget::new(1 << 30), events);
         // Queued before the writer runs: written in batches of at most
         // WRITE_BATCH bytes, some frames larger than a batch.
         let frames: Vec<Frame> = (0..300u32)
@@ -337,5 +563,122 @@ mod tests {
         tokio::task::yield_now().await;
         assert_eq!(outbox.queued(), 0);
         task.abort();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_read_buffer_grows_for_a_frame_and_is_released_when_idle() {
+        use std::time::Duration;
+        use tokio::time::timeout;
+        let idle = Duration::from_millis(50);
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        let mut reader = FrameReader::default();
+        assert_eq!(reader.capacity(), 0);
+
+        // a frame larger than a read: the buffer grows to hold it whole
+        let big = Frame::request(1, 2, 3, vec![7; 100_000]);
+        b.write_all(&big.to_bytes().unwrap()).await.unwrap();
+        assert_eq!(reader.next(&ra).await.unwrap(), big);
+        assert!(reader.capacity() >= 100_000 + HEADER_LEN);
+        // drained, nothing more: nothing held while waiting
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert_eq!(reader.capacity(), 0);
+
+        // frames written back to back: small buffer, every frame
+        let small: Vec<Frame> = (0..50)
+            .map(|i| Frame::request(1, 2, i, vec![i as u8; 100]))
+            .collect();
+        let wire: Vec<u8> = small.iter().flat_map(|f| f.to_bytes().unwrap()).collect();
+        b.write_all(&wire).await.unwrap();
+        for f in &small {
+            assert_eq!(&reader.next(&ra).await.unwrap(), f);
+            assert!(reader.capacity() <= READ_BUFFER);
+        }
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert_eq!(reader.capacity(), 0);
+
+        // half a frame: kept while waiting for the rest, and no more room
+        // than the frame needs
+        let half = Frame::request(1, 2, 3, vec![9; 50_000]);
+        let bytes = half.to_bytes().unwrap();
+        b.write_all(&bytes[..25_000]).await.unwrap();
+        assert!(timeout(idle, reader.next(&ra)).await.is_err());
+        assert!(reader.capacity() >= 25_000 && reader.capacity() <= READ_BUFFER);
+        b.write_all(&bytes[25_000..]).await.unwrap();
+        assert_eq!(reader.next(&ra).await.unwrap(), half);
+
+        // the end of the stream: clean between frames, truncated within
+        b.write_all(&bytes[..10]).await.unwrap();
+        drop(b);
+        assert!(matches!(
+            reader.next(&ra).await,
+            Err(FrameError::Truncated { got: 10, .. })
+        ));
+        let (a, b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        drop(b);
+        assert!(matches!(
+            FrameReader::default().next(&ra).await,
+            Err(FrameError::Closed)
+        ));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_frame_past_the_maximum_is_refused_before_its_payload() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let (ra, _wa) = a.into_split();
+        let mut head = Frame::request(1, 2, 3, vec![]).to_bytes().unwrap();
+        head[0..4].copy_from_slice(&((MAX_FRAME + 1) as u32).to_le_bytes());
+        b.write_all(&head).await.unwrap();
+        let mut reader = FrameReader::default();
+        assert!(matches!(
+            reader.next(&ra).await,
+            Err(FrameError::TooLarge(_))
+        ));
+        assert!(reader.capacity() <= READ_BUFFER);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn all_queues_together_are_bounded_and_a_dropped_one_frees_its_share() {
+        let frame = Frame::callback(1, 0x81, 1, vec![7; 100]);
+        let size = frame.to_bytes().unwrap().len();
+        let budget = QueueBudget::new(size * 3);
+        let (events, _rx) = mpsc::channel(4);
+        // Peers that never read; the writers do not run before this task
+        // yields, so what is pushed stays queued.
+        let mut peers = Vec::new();
+        let mut open = |conn| {
+            let (a, b) = UnixStream::pair().unwrap();
+            peers.push(b);
+            let (_r, w) = a.into_split();
+            let socket = SocketId {
+                conn: ConnId(conn),
+                role: Role::Dispatch,
+            };
+            spawn_writer(socket, w, size * 10, budget.clone(), events.clone())
+        };
+        let (first, first_task) = open(1);
+        let (second, second_task) = open(2);
+        first.push(&frame).unwrap();
+        first.push(&frame).unwrap();
+        second.push(&frame).unwrap();
+        assert_eq!(budget.total(), size * 3);
+        assert!(matches!(
+            second.push(&frame),
+            Err(OutboxError::TotalOverflow { total, limit }) if total == size * 3 && limit == size * 3
+        ));
+        assert_eq!(second.queued(), size, "a refused frame is not counted");
+        // the first socket goes: its bytes leave the total at once
+        first_task.abort();
+        drop(first);
+        assert_eq!(budget.total(), size);
+        second.push(&frame).unwrap();
+        assert_eq!(budget.total(), size * 2);
+        // written to the peer: nothing counted any more
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(second.queued(), 0);
+        assert_eq!(budget.total(), 0);
+        second_task.abort();
     }
 }

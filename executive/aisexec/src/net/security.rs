@@ -5,7 +5,6 @@
 //! receipt. Datagrams that fail are counted and dropped; `invalid digest`
 //! is logged at most once per [`DIGEST_LOG_WINDOW`], with a count.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -13,7 +12,7 @@ use std::time::{Duration, Instant};
 use log::warn;
 use totem::crypto::{OpenError, PacketSecurity, AUTHKEY_LEN, NONCE_LEN, OVERHEAD};
 
-use crate::config::{KeySource, TotemConfig};
+use crate::config::{read_limited, KeySource, LimitedReadError, TotemConfig};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::NodeId;
 
@@ -41,6 +40,13 @@ pub enum KeyLoadError {
          (generate one with ais-keygen)"
     )]
     FileLength { path: PathBuf, len: usize },
+    /// Only the key's length is read: a longer file (or a device that
+    /// never ends) is refused without reading the rest.
+    #[error(
+        "the authkey {path} is longer than the {AUTHKEY_LEN} bytes required \
+         (generate one with ais-keygen)"
+    )]
+    FileTooLong { path: PathBuf },
     #[error("totem key: is {len} bytes long, {AUTHKEY_LEN} are required")]
     InlineLength { len: usize },
 }
@@ -57,11 +63,20 @@ pub fn load_security(
         Some(KeySource::Inline(key)) => PacketSecurity::from_authkey(key)
             .map_err(|_| KeyLoadError::InlineLength { len: key.len() }),
         Some(KeySource::File(path)) => {
-            let key =
-                zeroize::Zeroizing::new(fs::read(path).map_err(|source| KeyLoadError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?);
+            let key = match read_limited(path, AUTHKEY_LEN as u64) {
+                Ok(key) => zeroize::Zeroizing::new(key),
+                Err(LimitedReadError::Io(source)) => {
+                    return Err(KeyLoadError::Read {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
+                Err(LimitedReadError::TooLarge { .. }) => {
+                    return Err(KeyLoadError::FileTooLong {
+                        path: path.to_path_buf(),
+                    })
+                }
+            };
             PacketSecurity::from_authkey(&key).map_err(|_| KeyLoadError::FileLength {
                 path: path.to_path_buf(),
                 len: key.len(),
@@ -192,6 +207,7 @@ impl Framing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
     use std::net::SocketAddr;
 
     fn addr() -> SocketAddr {
@@ -268,6 +284,17 @@ mod tests {
         let good = dir.path().join("authkey");
         fs::write(&good, [5u8; AUTHKEY_LEN]).unwrap();
         let sec = load_security(&totem, &good).unwrap();
+        // one byte too many, or a device without end: refused, promptly
+        let long = dir.path().join("long");
+        fs::write(&long, [5u8; AUTHKEY_LEN + 1]).unwrap();
+        assert!(matches!(
+            load_security(&totem, &long),
+            Err(KeyLoadError::FileTooLong { .. })
+        ));
+        let started = Instant::now();
+        let err = load_security(&totem, Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(err, KeyLoadError::FileTooLong { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(sec.mode(), totem::crypto::SecAuth::On);
         let off = crate::config::parse(
             &text.replace("version: 2", "version: 2\n secauth: off"),

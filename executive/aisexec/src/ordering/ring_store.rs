@@ -22,6 +22,8 @@ pub enum RingStoreError {
     },
     #[error("{path}: holds {len} bytes, not an 8-byte ring sequence number")]
     Corrupt { path: PathBuf, len: usize },
+    #[error("{path}: holds more than an 8-byte ring sequence number")]
+    TooLarge { path: PathBuf },
 }
 
 /// The ring sequence file of one bind address.
@@ -43,7 +45,9 @@ impl RingStore {
 
     /// The highest sequence number stored, 0 when none was.
     pub fn load(&self) -> Result<u64, RingStoreError> {
-        match fs::read(&self.path) {
+        // One byte more than a sequence number tells a corrupt file; the
+        // rest of it (a device, a huge file) is never read.
+        match crate::config::read_limited(&self.path, 9) {
             Ok(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
                 Ok(b) => Ok(u64::from_le_bytes(b)),
                 Err(_) => Err(RingStoreError::Corrupt {
@@ -51,8 +55,15 @@ impl RingStore {
                     len: bytes.len(),
                 }),
             },
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
-            Err(source) => Err(self.io(source)),
+            Err(crate::config::LimitedReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+                Ok(0)
+            }
+            Err(crate::config::LimitedReadError::Io(source)) => Err(self.io(source)),
+            Err(crate::config::LimitedReadError::TooLarge { .. }) => {
+                Err(RingStoreError::TooLarge {
+                    path: self.path.clone(),
+                })
+            }
         }
     }
 

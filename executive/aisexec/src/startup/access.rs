@@ -53,11 +53,13 @@ mod tests {
         let root = policy(&AisexecConfig {
             user: "root".into(),
             group: "root".into(),
+            ..AisexecConfig::default()
         });
         assert_eq!(root.group_gid, Some(0));
         let missing = policy(&AisexecConfig {
             user: "no-such-user-aisexec".into(),
             group: "no-such-group-aisexec".into(),
+            ..AisexecConfig::default()
         });
         assert_eq!(missing.group_gid, None);
     }

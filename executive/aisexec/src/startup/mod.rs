@@ -138,6 +138,8 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     run_dir::enter(&paths.run_dir)?;
     realtime::apply();
     let policy = access::policy(&config.aisexec);
+    let ipc_limits = IpcLimits::from_config(&config.aisexec);
+    warn_if_descriptors_short(ipc_limits.max_connections);
     let ring_seq = RingStore::new(&paths.run_dir, node.address).load()?;
     let net_config = NetConfig::new(&config.totem, &node, ring_seq);
 
@@ -167,13 +169,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     runtime.block_on(async move {
         let shutdown = shutdown_signal()?;
         let services = manager.service_ids().into_iter().collect();
-        let (ipc, events) = IpcServer::start(
-            socket_name,
-            listener,
-            policy,
-            services,
-            IpcLimits::default(),
-        )?;
+        let (ipc, events) = IpcServer::start(socket_name, listener, policy, services, ipc_limits)?;
         let ordering = TotemOrdering::start(
             net_config,
             security,
@@ -189,6 +185,28 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         info!(target: "MAIN", "aisexec exiting");
         Ok(())
     })
+}
+
+/// Each library connection is two sockets: with fewer descriptors than
+/// that, set-ups below `max_connections` would fail at accept instead of
+/// being refused with a code. Worth a warning, not a refusal to start.
+fn warn_if_descriptors_short(max_connections: usize) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2) writes only into the rlimit it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return;
+    }
+    // Totem's sockets, the log file, the listener and some slack.
+    let needed = 2 * max_connections as u64 + 64;
+    if lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < needed {
+        log::warn!(target: "MAIN",
+            "open files limit {} is below the {needed} that max_connections {max_connections} needs; \
+             raise it (ulimit -n) or lower max_connections",
+            lim.rlim_cur);
+    }
 }
 
 /// Completes on the first SIGINT or SIGTERM.

@@ -36,11 +36,16 @@ impl Aisexec {
     /// `aisexec { group }` is `group`, and waits until it accepts
     /// connections.
     pub fn start(group: &str) -> Aisexec {
+        Aisexec::start_with(&config(group))
+    }
+
+    /// Starts `aisexec -f` on the configuration `text`.
+    pub fn start_with(text: &str) -> Aisexec {
         let dir = tempfile::tempdir().expect("temp dir");
         let n = INSTANCE.fetch_add(1, Ordering::Relaxed);
         let socket = format!("@aisexec-it-{}-{n}", std::process::id());
         let conf = dir.path().join("openais.conf");
-        fs::write(&conf, config(group)).expect("write config");
+        fs::write(&conf, text).expect("write config");
         let log = dir.path().join("aisexec.log");
         let log_file = fs::File::create(&log).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_aisexec"))
@@ -150,13 +155,18 @@ pub fn free_udp_port() -> u16 {
 
 /// The single-node configuration of the tests.
 pub fn config(group: &str) -> String {
+    config_with(group, "")
+}
+
+/// [`config`] with more `aisexec { }` keys (`extra`, whole lines).
+pub fn config_with(group: &str, extra: &str) -> String {
     let port = free_udp_port();
     format!(
         "totem {{\n\tversion: 2\n\tsecauth: off\n\ttransport: udpu\n\
          \tinterface {{\n\t\tringnumber: 0\n\t\tbindnetaddr: 127.0.0.1\n\t\tmcastport: {port}\n\t}}\n\
          \tmember {{\n\t\tmemberaddr: 127.0.0.1\n\t}}\n}}\n\
          logging {{\n\tto_stderr: yes\n\ttimestamp: off\n\tdebug: off\n}}\n\
-         aisexec {{\n\tuser: root\n\tgroup: {group}\n}}\n"
+         aisexec {{\n\tuser: root\n\tgroup: {group}\n{extra}}}\n"
     )
 }
 
@@ -251,4 +261,41 @@ impl RawClient {
         assert_eq!(response.seq, self.seq, "response to another request");
         response
     }
+}
+
+/// The resident set of process `pid`, in bytes (`VmRSS`), or its peak
+/// (`VmHWM`), from /proc.
+pub fn vm_bytes(pid: u32, field: &str) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .expect("field in /proc status");
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("a number of kB");
+    kib * 1024
+}
+
+/// Raises this process's soft RLIMIT_NOFILE to at least `want` (within
+/// the hard limit); executives started afterwards inherit it. The limit
+/// reached.
+pub fn raise_nofile(want: u64) -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit(2)/setrlimit(2) with a valid, owned rlimit.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        if lim.rlim_cur < want {
+            lim.rlim_cur = want.min(lim.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+    lim.rlim_cur
 }

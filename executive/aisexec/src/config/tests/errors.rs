@@ -380,3 +380,30 @@ fn unreadable_file_is_an_error_without_line() {
         "{e}"
     );
 }
+
+/// A path to an endless file (a device, a pipe) must not grow the
+/// executive: reading stops one byte past the limit.
+#[test]
+fn endless_file_is_too_large() {
+    let started = std::time::Instant::now();
+    let e = load(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(e.line, 0);
+    assert!(
+        matches!(e.kind, ConfigErrorKind::TooLarge { limit } if limit == MAX_CONFIG_BYTES),
+        "{e}"
+    );
+    assert_eq!(e.to_string(), "/dev/zero: too large (limit 1048576 bytes)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_file_just_over_the_limit_is_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.conf");
+    // a valid file padded with comments past the limit
+    let mut text = "# padding\n".repeat((MAX_CONFIG_BYTES / 10) as usize + 1);
+    text.push_str("totem {\n\tversion: 2\n}\n");
+    std::fs::write(&path, text).unwrap();
+    let e = load(&path).unwrap_err();
+    assert!(matches!(e.kind, ConfigErrorKind::TooLarge { .. }), "{e}");
+}

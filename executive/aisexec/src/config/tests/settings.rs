@@ -382,6 +382,8 @@ fn small_sections() {
     ));
     assert_eq!(c.aisexec.user, "root");
     assert_eq!(c.aisexec.group, "haclient");
+    assert_eq!(c.aisexec.max_connections, DEFAULT_MAX_CONNECTIONS);
+    assert_eq!(c.aisexec.max_queued_bytes, 64 * 1024 * 1024);
     assert_eq!(c.amf.mode, AmfMode::Enabled);
     assert_eq!(c.event.delivery_queue_size, 2000);
     assert_eq!(c.event.delivery_queue_resume, 2000);
@@ -446,4 +448,23 @@ fn describe_lists_the_timeouts_in_force() {
         "Token Timeout (1000 ms) retransmit timeout (238 ms)"
     );
     assert!(lines.iter().any(|l| l.contains("consensus (800 ms)")));
+}
+
+#[test]
+fn ipc_bounds() {
+    let c = ok(&format!(
+        "{}aisexec {{\n\tmax_connections: 10\n\tmax_queued_bytes: 16777216\n}}\n",
+        totem("")
+    ));
+    assert_eq!(c.aisexec.max_connections, 10);
+    assert_eq!(c.aisexec.max_queued_bytes, 16 * 1024 * 1024);
+    for bad in [
+        "max_connections: 0",
+        "max_connections: many",
+        "max_queued_bytes: 1000",
+    ] {
+        let text = format!("{}aisexec {{\n\t{bad}\n}}\n", totem(""));
+        let e = parse(&text, "test.conf").unwrap_err();
+        assert!(e.line > 0, "{bad}: {e}");
+    }
 }
