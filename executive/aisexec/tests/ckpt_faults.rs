@@ -231,5 +231,10 @@ fn writes_acknowledged_right_after_a_restart_are_kept() {
         "{} of 120 writes acknowledged on node 3, {lost} lost",
         acknowledged.len()
     );
-    assert_eq!(lost, 0, "acknowledged writes lost; node 3's log:\n{}", nodes[2].log());
+    assert_eq!(
+        lost,
+        0,
+        "acknowledged writes lost; node 3's log:\n{}",
+        nodes[2].log()
+    );
 }

@@ -26,8 +26,12 @@ use sa_ipc::frame::Frame;
 use crate::ipc::{ConnId, PeerCred};
 use crate::ordering::{ConfChg, Guarantee, McastError, McastSink, NodeId, RingId};
 
-use super::exec_message;
-use super::timers::{self, Timers};
+use super::exec_message::{self, MANAGER_SERVICE};
+use super::runtime::{Runtime, OUTBOX_RETRY_NS};
+
+/// The manager's own timer (under [`MANAGER_SERVICE`]) that retries the
+/// outbox.
+pub(super) const OUTBOX_TOKEN: u64 = 2;
 
 /// Where library frames go; implemented by the IPC server.
 pub trait LibraryLink {
@@ -112,14 +116,14 @@ pub enum SyncStep {
     Pending,
 }
 
-/// What a handler may do: multicast exec messages of its own service and
-/// send frames to library connections.
+/// What a handler may do: multicast exec messages of its own service, send
+/// frames to library connections, arm timers, and read the clock and the
+/// random source the manager supplies (services read no other clock).
 pub struct Context<'a> {
     service: u16,
     ordering: &'a mut dyn McastSink,
     link: &'a mut dyn LibraryLink,
-    /// The executive's timers; absent in handler tests that use none.
-    timers: Option<&'a mut Timers>,
+    runtime: &'a mut Runtime,
 }
 
 impl<'a> Context<'a> {
@@ -127,52 +131,37 @@ impl<'a> Context<'a> {
         service: u16,
         ordering: &'a mut dyn McastSink,
         link: &'a mut dyn LibraryLink,
+        runtime: &'a mut Runtime,
     ) -> Context<'a> {
         Context {
             service,
             ordering,
             link,
-            timers: None,
+            runtime,
         }
     }
 
-    /// A context whose handlers may also arm timers
-    /// ([`Context::set_timer`]); the service manager always gives one.
-    pub fn with_timers(
-        service: u16,
-        ordering: &'a mut dyn McastSink,
-        link: &'a mut dyn LibraryLink,
-        timers: &'a mut Timers,
-    ) -> Context<'a> {
-        Context {
-            service,
-            ordering,
-            link,
-            timers: Some(timers),
-        }
-    }
-
-    /// The wall clock, SaTimeT nanoseconds since the epoch.
+    /// The time, SaTimeT nanoseconds since the epoch: the wall clock in
+    /// the executive, a virtual clock in tests.
     pub fn now_ns(&self) -> i64 {
-        timers::now_ns()
+        self.runtime.clock.now_ns()
+    }
+
+    /// A random number (fresh ids): the operating system's in the
+    /// executive, a seeded sequence in tests.
+    pub fn random_u64(&mut self) -> u64 {
+        self.runtime.entropy.next_u64()
     }
 
     /// Arms (or moves) this service's timer `token`: [`Service::timer`]
-    /// runs with it once the wall clock reaches `at_ns`.
+    /// runs with it once the clock reaches `at_ns`.
     pub fn set_timer(&mut self, token: u64, at_ns: i64) {
-        match self.timers.as_deref_mut() {
-            Some(t) => t.set(self.service, token, at_ns),
-            None => {
-                log::error!(target: "SERV", "service {} armed timer {token} outside the executive", self.service)
-            }
-        }
+        self.runtime.timers.set(self.service, token, at_ns);
     }
 
     /// Disarms this service's timer `token` if it is armed.
     pub fn cancel_timer(&mut self, token: u64) {
-        if let Some(t) = self.timers.as_deref_mut() {
-            t.cancel(self.service, token);
-        }
+        self.runtime.timers.cancel(self.service, token);
     }
 
     /// This node's id.
@@ -182,8 +171,9 @@ impl<'a> Context<'a> {
 
     /// Multicasts an exec message of this service in agreed order; it is
     /// delivered to [`Service::exec_deliver`] on every member, this node
-    /// included. On `Err(McastError::QueueFull)` nothing was sent: answer
-    /// SA_AIS_ERR_TRY_AGAIN.
+    /// included. On `Err(McastError::QueueFull)` nothing was sent: a lib
+    /// handler answers SA_AIS_ERR_TRY_AGAIN. What has no caller to answer
+    /// goes through [`Context::mcast_queued`].
     pub fn mcast(&mut self, kind: u16, payload: &[u8]) -> Result<(), McastError> {
         self.mcast_with(kind, payload, Guarantee::Agreed)
     }
@@ -197,6 +187,34 @@ impl<'a> Context<'a> {
     ) -> Result<(), McastError> {
         let message = exec_message::encode(self.service, kind, payload);
         self.ordering.mcast(message, guarantee)
+    }
+
+    /// Multicasts an exec message of this service in agreed order now,
+    /// or, when the ordering layer is full or a sync runs, as soon as it
+    /// can: the manager's outbox keeps such messages, in the order they
+    /// were given, and retries on its own timer. For messages nobody can
+    /// be asked to send again (a connection's end, an expiry).
+    pub fn mcast_queued(&mut self, kind: u16, payload: &[u8]) {
+        let runtime = &mut *self.runtime;
+        if runtime.outbox.is_empty() && !runtime.outbox_paused {
+            let message = exec_message::encode(self.service, kind, payload);
+            match self.ordering.mcast(message, Guarantee::Agreed) {
+                Ok(()) => return,
+                Err(McastError::TooLarge) => {
+                    log::warn!(target: "SERV", "service {}: exec message {kind} of {} bytes refused as too large; dropped",
+                        self.service, payload.len());
+                    return;
+                }
+                Err(McastError::QueueFull) => {}
+            }
+        }
+        // Encoded again: the ordering layer kept the refused copy.
+        let message = exec_message::encode(self.service, kind, payload);
+        runtime.outbox.push(message, Guarantee::Agreed);
+        if !runtime.outbox_paused {
+            let at = runtime.clock.now_ns().saturating_add(OUTBOX_RETRY_NS);
+            runtime.timers.set(MANAGER_SERVICE, OUTBOX_TOKEN, at);
+        }
     }
 
     /// Answers `req` at once.
@@ -257,7 +275,7 @@ impl<'a> Context<'a> {
 /// has a default that does nothing, for services with no state of that
 /// kind. Handlers never block: whatever waits is a message still to be
 /// delivered or a callback still to be sent.
-pub trait Service {
+pub trait Service: std::any::Any {
     /// The service id of the IPC contract (`sa_ipc::service::*`).
     fn id(&self) -> u16;
 
@@ -281,6 +299,15 @@ pub trait Service {
     /// (only those that touch no replicated state); the others get
     /// SA_AIS_ERR_TRY_AGAIN.
     fn served_during_sync(&self, _kind: u16) -> bool {
+        false
+    }
+
+    /// Whether exec messages of `kind` are delivered while this service's
+    /// sync runs (its own sync messages, or a service whose sync needs
+    /// them). The manager holds the others and delivers them, in order,
+    /// once the service's merged state is in place (or the sync was
+    /// abandoned), so the state a member sent for the merge does not move.
+    fn delivered_during_sync(&self, _kind: u16) -> bool {
         false
     }
 

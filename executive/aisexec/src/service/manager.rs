@@ -7,12 +7,13 @@ use sa_abi::ais::{SA_AIS_ERR_TOO_BIG, SA_AIS_ERR_TRY_AGAIN};
 use sa_ipc::codec::DecodeError;
 use sa_ipc::proto::Payload;
 
+use super::api::OUTBOX_TOKEN;
 use super::api::{
     ConnInfo, Context, ExecMessage, LibraryLink, Membership, Request, Service, SyncStep,
 };
 use super::exec_message::{self, MANAGER_SERVICE};
+use super::runtime::{Flushed, Runtime, OUTBOX_RETRY_NS};
 use super::sync::{Barrier, SyncRun, KIND_BARRIER};
-use super::timers::Timers;
 use crate::ipc::ConnId;
 use crate::ordering::{
     ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent,
@@ -64,7 +65,11 @@ pub struct ServiceManager {
     phase: Phase,
     membership: Option<Membership>,
     stats: ManagerStats,
-    timers: Timers,
+    runtime: Runtime,
+    /// Exec messages of services still synchronising, delivered to them
+    /// once their step of the sync completes (or the sync is abandoned):
+    /// (service, sender, kind, payload), in delivery order.
+    held: Vec<(u16, NodeId, u16, Vec<u8>)>,
     /// Startup settle: requests are refused (SA_AIS_ERR_TRY_AGAIN) until
     /// a sync with another node completed or the settle time ran out.
     settling: bool,
@@ -81,7 +86,18 @@ impl std::fmt::Debug for ServiceManager {
 }
 
 impl ServiceManager {
-    pub fn new(mut services: Vec<Box<dyn Service>>) -> Result<ServiceManager, DuplicateService> {
+    /// A manager whose services run on the wall clock and the operating
+    /// system's random numbers.
+    pub fn new(services: Vec<Box<dyn Service>>) -> Result<ServiceManager, DuplicateService> {
+        ServiceManager::with_runtime(services, Runtime::system())
+    }
+
+    /// A manager whose services see the clock and random source of
+    /// `runtime` (the test cluster's virtual ones).
+    pub fn with_runtime(
+        mut services: Vec<Box<dyn Service>>,
+        runtime: Runtime,
+    ) -> Result<ServiceManager, DuplicateService> {
         services.sort_by_key(|s| s.id());
         if let Some(w) = services.windows(2).find(|w| w[0].id() == w[1].id()) {
             return Err(DuplicateService(w[0].id()));
@@ -91,7 +107,8 @@ impl ServiceManager {
             phase: Phase::Reconfiguring,
             membership: None,
             stats: ManagerStats::default(),
-            timers: Timers::default(),
+            runtime,
+            held: Vec::new(),
             settling: false,
         })
     }
@@ -104,6 +121,14 @@ impl ServiceManager {
     /// Names of the registered services, in id order.
     pub fn service_names(&self) -> Vec<&'static str> {
         self.services.iter().map(|s| s.name()).collect()
+    }
+
+    /// The service of type `T`, for tests that look at its state.
+    #[cfg(test)]
+    pub fn service<T: Service>(&self) -> Option<&T> {
+        self.services
+            .iter()
+            .find_map(|s| (s.as_ref() as &dyn std::any::Any).downcast_ref::<T>())
     }
 
     pub fn has_service(&self, id: u16) -> bool {
@@ -127,12 +152,14 @@ impl ServiceManager {
     /// deadline bounds the wait of an executive that is alone.
     pub fn settle_until(&mut self, deadline_ns: i64) {
         self.settling = true;
-        self.timers.set(MANAGER_SERVICE, SETTLE_TOKEN, deadline_ns);
+        self.runtime
+            .timers
+            .set(MANAGER_SERVICE, SETTLE_TOKEN, deadline_ns);
     }
 
     fn settled(&mut self, why: &str) {
         if std::mem::take(&mut self.settling) {
-            self.timers.cancel(MANAGER_SERVICE, SETTLE_TOKEN);
+            self.runtime.timers.cancel(MANAGER_SERVICE, SETTLE_TOKEN);
             info!(target: "SYNC", "startup settle over ({why}): serving requests");
         }
     }
@@ -161,7 +188,7 @@ impl ServiceManager {
         if let Some(i) = self.index(service) {
             let svc = &mut self.services[i];
             svc.conn_init(
-                &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                &mut Context::new(service, ordering, link, &mut self.runtime),
                 info,
             );
         }
@@ -178,7 +205,7 @@ impl ServiceManager {
         if let Some(i) = self.index(service) {
             let svc = &mut self.services[i];
             svc.conn_exit(
-                &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                &mut Context::new(service, ordering, link, &mut self.runtime),
                 conn,
             );
         }
@@ -199,13 +226,16 @@ impl ServiceManager {
             .ok_or(RequestError::UnknownService(service))?;
         let operational = self.is_operational();
         let svc = &mut self.services[i];
-        let mut ctx = Context::with_timers(service, ordering, link, &mut self.timers);
+        let mut ctx = Context::new(service, ordering, link, &mut self.runtime);
         if !operational && !svc.served_during_sync(req.kind) {
             self.stats.refused_during_sync += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
             return Ok(());
         }
-        svc.lib_request(&mut ctx, req)?;
+        let result = svc.lib_request(&mut ctx, req);
+        // A request is a good moment to retry what waits.
+        self.flush_outbox(ordering);
+        result?;
         Ok(())
     }
 
@@ -221,6 +251,43 @@ impl ServiceManager {
                 self.deliver_message(ordering, link, *from, payload)
             }
             OrderingEvent::ConfChg(chg) => self.configuration_change(ordering, link, chg),
+        }
+        self.flush_outbox(ordering);
+    }
+
+    /// Sends what waits in the outbox, unless a sync runs; retries on the
+    /// manager's timer while the ordering layer stays full.
+    fn flush_outbox(&mut self, ordering: &mut dyn McastSink) {
+        let runtime = &mut self.runtime;
+        if runtime.outbox_paused || runtime.outbox.is_empty() {
+            return;
+        }
+        match runtime.outbox.flush(ordering) {
+            Flushed::Empty => runtime.timers.cancel(MANAGER_SERVICE, OUTBOX_TOKEN),
+            Flushed::Blocked => {
+                let at = runtime.clock.now_ns().saturating_add(OUTBOX_RETRY_NS);
+                runtime.timers.set(MANAGER_SERVICE, OUTBOX_TOKEN, at);
+            }
+        }
+    }
+
+    /// Hands a service the exec messages held for it during its sync,
+    /// in their delivery order.
+    fn release_held(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        service: u16,
+    ) {
+        if !self.held.iter().any(|h| h.0 == service) {
+            return;
+        }
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.0 == service);
+        self.held = others;
+        for (_, from, kind, payload) in mine {
+            self.deliver_to_service(ordering, link, service, from, kind, &payload);
         }
     }
 
@@ -248,6 +315,29 @@ impl ServiceManager {
             warn!(target: "SERV", "dropped a message from node {from} for unknown service {service}");
             return;
         };
+        // A service still synchronising gets its other messages once its
+        // merged state is in place: the snapshot it sent must not move.
+        if let Phase::Syncing(run) = &self.phase {
+            if i >= run.step && !self.services[i].delivered_during_sync(kind) {
+                self.held.push((service, from, kind, payload.to_vec()));
+                return;
+            }
+        }
+        self.deliver_to_service(ordering, link, service, from, kind, payload);
+    }
+
+    fn deliver_to_service(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        service: u16,
+        from: NodeId,
+        kind: u16,
+        payload: &[u8],
+    ) {
+        let Some(i) = self.index(service) else {
+            return;
+        };
         let svc = &mut self.services[i];
         let msg = ExecMessage {
             from,
@@ -255,7 +345,7 @@ impl ServiceManager {
             payload,
         };
         if let Err(e) = svc.exec_deliver(
-            &mut Context::with_timers(service, ordering, link, &mut self.timers),
+            &mut Context::new(service, ordering, link, &mut self.runtime),
             &msg,
         ) {
             self.stats.exec_dropped += 1;
@@ -305,21 +395,25 @@ impl ServiceManager {
         if let Phase::Syncing(run) = &self.phase {
             info!(target: "SYNC", "sync of ring {} interrupted by a configuration change",
                 run.membership.ring_id);
-            for svc in &mut self.services {
-                let id = svc.id();
-                svc.sync_abort(&mut Context::with_timers(
+            let ids = self.service_ids();
+            for (i, id) in ids.into_iter().enumerate() {
+                self.services[i].sync_abort(&mut Context::new(
                     id,
                     ordering,
                     link,
-                    &mut self.timers,
+                    &mut self.runtime,
                 ));
+                // What was held applies to the state the next sync starts
+                // from: every member held the same messages.
+                self.release_held(ordering, link, id);
             }
         }
         self.phase = Phase::Reconfiguring;
+        self.runtime.outbox_paused = false;
         for svc in &mut self.services {
             let id = svc.id();
             svc.confchg(
-                &mut Context::with_timers(id, ordering, link, &mut self.timers),
+                &mut Context::new(id, ordering, link, &mut self.runtime),
                 chg,
             );
         }
@@ -336,11 +430,12 @@ impl ServiceManager {
         for svc in &mut self.services {
             let id = svc.id();
             svc.sync_init(
-                &mut Context::with_timers(id, ordering, link, &mut self.timers),
+                &mut Context::new(id, ordering, link, &mut self.runtime),
                 &membership,
             );
         }
         self.phase = Phase::Syncing(SyncRun::new(membership));
+        self.runtime.outbox_paused = true;
         self.advance_sync(ordering, link);
     }
 
@@ -359,6 +454,7 @@ impl ServiceManager {
                     run.membership.ring_id);
                 let joined_others = run.membership.members.len() > 1;
                 self.phase = Phase::Operational;
+                self.runtime.outbox_paused = false;
                 if joined_others {
                     self.settled("synchronised with the cluster");
                 }
@@ -366,12 +462,7 @@ impl ServiceManager {
             };
             let id = svc.id();
             if !run.processed {
-                match svc.sync_process(&mut Context::with_timers(
-                    id,
-                    ordering,
-                    link,
-                    &mut self.timers,
-                )) {
+                match svc.sync_process(&mut Context::new(id, ordering, link, &mut self.runtime)) {
                     SyncStep::Done => run.processed = true,
                     SyncStep::Pending => return,
                 }
@@ -397,13 +488,9 @@ impl ServiceManager {
                 return;
             }
             debug!(target: "SYNC", "{} synchronised for ring {}", svc.name(), run.membership.ring_id);
-            svc.sync_activate(&mut Context::with_timers(
-                id,
-                ordering,
-                link,
-                &mut self.timers,
-            ));
+            svc.sync_activate(&mut Context::new(id, ordering, link, &mut self.runtime));
             run.next_step();
+            self.release_held(ordering, link, id);
         }
     }
 
@@ -412,11 +499,12 @@ impl ServiceManager {
         if matches!(&self.phase, Phase::Syncing(run) if !run.barrier_sent) {
             self.advance_sync(ordering, link);
         }
+        self.flush_outbox(ordering);
     }
 
     /// The earliest service timer deadline (wall clock, ns).
     pub fn next_timer(&self) -> Option<i64> {
-        self.timers.next_deadline()
+        self.runtime.timers.next_deadline()
     }
 
     /// Runs the service timers due at `now_ns`.
@@ -426,31 +514,34 @@ impl ServiceManager {
         link: &mut dyn LibraryLink,
         now_ns: i64,
     ) {
-        for (service, token) in self.timers.take_expired(now_ns) {
-            if (service, token) == (MANAGER_SERVICE, SETTLE_TOKEN) {
-                self.settled("no other node found in time");
-                continue;
+        for (service, token) in self.runtime.timers.take_expired(now_ns) {
+            match (service, token) {
+                (MANAGER_SERVICE, SETTLE_TOKEN) => {
+                    self.settled("no other node found in time");
+                    continue;
+                }
+                (MANAGER_SERVICE, OUTBOX_TOKEN) => {
+                    self.flush_outbox(ordering);
+                    continue;
+                }
+                _ => {}
             }
             if let Some(i) = self.index(service) {
                 let svc = &mut self.services[i];
                 svc.timer(
-                    &mut Context::with_timers(service, ordering, link, &mut self.timers),
+                    &mut Context::new(service, ordering, link, &mut self.runtime),
                     token,
                 );
             }
         }
+        self.flush_outbox(ordering);
     }
 
     /// Tells every service the executive is stopping.
     pub fn shutdown(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
         for svc in &mut self.services {
             let id = svc.id();
-            svc.shutdown(&mut Context::with_timers(
-                id,
-                ordering,
-                link,
-                &mut self.timers,
-            ));
+            svc.shutdown(&mut Context::new(id, ordering, link, &mut self.runtime));
         }
     }
 }

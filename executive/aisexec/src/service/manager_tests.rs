@@ -58,12 +58,20 @@ impl Service for Recorder {
         self.note("request");
         Ok(())
     }
+    /// Kind 7 is its sync message; the others wait for the sync's end.
+    fn delivered_during_sync(&self, kind: u16) -> bool {
+        kind == 7
+    }
     fn exec_deliver(
         &mut self,
-        _ctx: &mut Context<'_>,
+        ctx: &mut Context<'_>,
         msg: &ExecMessage<'_>,
     ) -> Result<(), DecodeError> {
         self.note(format!("exec {} from {}", msg.kind, msg.from));
+        // Kind 9 asks for a message that must not be lost.
+        if msg.kind == 9 {
+            ctx.mcast_queued(10, b"queued");
+        }
         Ok(())
     }
     fn confchg(&mut self, _ctx: &mut Context<'_>, chg: &ConfChg) {
@@ -356,4 +364,102 @@ fn startup_settle_ends_at_its_deadline_when_alone() {
     assert!(b.manager.is_operational());
     b.request(3, 1, 10).unwrap();
     assert_eq!(b.link.responses[0].1.error, SA_AIS_OK);
+}
+
+/// Messages of a service still synchronising wait until its merged state
+/// is in place; those of a service already synchronised do not.
+#[test]
+fn exec_messages_wait_for_their_service_sync() {
+    let mut b = Bench::new(1, &[2, 8]);
+    b.confchg(ConfChgKind::Regular, 8, &[1, 5]);
+    b.loop_back();
+    // node 5's messages for both services, before its state and barrier
+    for svc in [2, 8] {
+        b.event(OrderingEvent::Deliver {
+            from: 5,
+            payload: exec_message::encode(svc, 3, b"op"),
+        });
+    }
+    assert!(!b.journal().iter().any(|l| l.contains("exec 3")));
+    let barrier = |step| Barrier {
+        ring_id: RingId { rep: 1, seq: 8 },
+        step,
+    };
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(2, 7, b"state"),
+    });
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(MANAGER_SERVICE, KIND_BARRIER, &barrier(0).to_payload()),
+    });
+    b.loop_back();
+    let j = b.journal();
+    let activated = j.iter().position(|l| l == "2:sync_activate").unwrap();
+    let applied = j.iter().position(|l| l == "2:exec 3 from 5").unwrap();
+    assert!(applied > activated, "{j:?}");
+    assert!(
+        !j.contains(&"8:exec 3 from 5".to_string()),
+        "service 8 still syncs"
+    );
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(8, 7, b"state"),
+    });
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(MANAGER_SERVICE, KIND_BARRIER, &barrier(1).to_payload()),
+    });
+    assert!(b.manager.is_operational());
+    assert_eq!(b.journal().last().unwrap(), "8:exec 3 from 5");
+}
+
+/// A held message goes to the service after an interrupted sync too.
+#[test]
+fn an_interrupted_sync_releases_what_it_held() {
+    let mut b = Bench::new(1, &[2]);
+    b.confchg(ConfChgKind::Regular, 8, &[1, 5]);
+    b.event(OrderingEvent::Deliver {
+        from: 5,
+        payload: exec_message::encode(2, 3, b"op"),
+    });
+    b.confchg(ConfChgKind::Transitional, 12, &[1]);
+    let j = b.journal();
+    let aborted = j.iter().position(|l| l == "2:sync_abort").unwrap();
+    assert_eq!(j[aborted + 1], "2:exec 3 from 5");
+}
+
+/// What a handler queues is sent in order when the ordering layer has
+/// room again, on the manager's own timer, and never during a sync.
+#[test]
+fn queued_messages_wait_for_room_and_for_the_sync() {
+    let mut b = Bench::new(1, &[2]);
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    b.loop_back();
+    b.wire.full = true;
+    for _ in 0..2 {
+        b.event(OrderingEvent::Deliver {
+            from: 1,
+            payload: exec_message::encode(2, 9, b"ask"),
+        });
+    }
+    assert!(b.wire.sent.is_empty());
+    let retry = b.manager.next_timer().expect("a retry is armed");
+    b.manager.fire_timers(&mut b.wire, &mut b.link, retry);
+    assert!(b.wire.sent.is_empty(), "still full");
+    let retry = b.manager.next_timer().expect("the retry is armed again");
+    // a sync starts: the outbox waits for it
+    b.wire.full = false;
+    b.confchg(ConfChgKind::Regular, 8, &[1]);
+    b.manager.fire_timers(&mut b.wire, &mut b.link, retry);
+    let queued = exec_message::encode(2, 10, b"queued");
+    assert!(!b.wire.sent.contains(&queued));
+    b.loop_back();
+    assert!(b.manager.is_operational());
+    let sent: Vec<_> = b
+        .journal()
+        .into_iter()
+        .filter(|l| l == "2:exec 10 from 1")
+        .collect();
+    assert_eq!(sent.len(), 2, "both sent once the sync ended");
 }

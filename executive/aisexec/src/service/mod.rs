@@ -5,11 +5,14 @@
 //!   runs the sync after each regular configuration;
 //! - [`exec_message`]: the envelope of every multicast message;
 //! - [`sync`]: the barrier protocol of the sync;
-//! - [`timers`]: deadlines services arm and the executive loop waits on.
+//! - [`timers`]: deadlines services arm and the executive loop waits on;
+//! - [`runtime`]: the clock, random source, timers and outbox behind every
+//!   [`Context`].
 
 pub mod api;
 pub mod exec_message;
 pub mod manager;
+pub mod runtime;
 pub mod sync;
 pub mod timers;
 

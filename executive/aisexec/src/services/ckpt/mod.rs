@@ -30,7 +30,7 @@ mod sync;
 
 pub use self::checkpoint::MAX_ROOM;
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet};
 
 use log::{debug, info, warn};
 use sa_ipc::codec::DecodeError;
@@ -45,12 +45,6 @@ use crate::ipc::ConnId;
 use crate::ordering::{ConfChg, ConfChgKind, McastError, NodeId};
 use crate::service::{Context, ExecMessage, Membership, Request, Service, SyncStep};
 
-/// The timer token of the retry of messages the ordering layer refused.
-const OUTBOX_TOKEN: u64 = 2;
-
-/// How soon a refused message is tried again.
-const OUTBOX_RETRY_NS: i64 = 50_000_000;
-
 /// A sync in progress.
 #[derive(Debug)]
 struct SyncRun {
@@ -60,8 +54,6 @@ struct SyncRun {
     /// A message the ordering layer refused; it goes first next time.
     retry: Option<(u16, Vec<u8>)>,
     staging: Staging,
-    /// Exec messages delivered during the sync, applied after it.
-    deferred: Vec<(NodeId, u16, Vec<u8>)>,
 }
 
 /// The CKPT service.
@@ -71,9 +63,6 @@ pub struct Ckpt {
     /// Library connections of this node that asked for openings: their
     /// end is announced to every node.
     openers: HashSet<ConnId>,
-    /// Exec messages waiting for room in the ordering layer (connection
-    /// ends, which have no library to answer TRY_AGAIN to).
-    outbox: VecDeque<(u16, Vec<u8>)>,
     sync: Option<SyncRun>,
     expiry: Expiry,
     /// The nodes known to hold the same replicas as this one: the members
@@ -91,40 +80,8 @@ impl Ckpt {
                 total: env.config.checkpoint.max_total_size,
             }),
             openers: HashSet::new(),
-            outbox: VecDeque::new(),
             sync: None,
             expiry: Expiry::default(),
-        }
-    }
-
-    /// Sends what waits in the outbox, as far as the ordering layer takes
-    /// it; retries later when it is full.
-    fn flush_outbox(&mut self, ctx: &mut Context<'_>) {
-        while let Some((k, payload)) = self.outbox.front() {
-            match ctx.mcast(*k, payload) {
-                Ok(()) => {
-                    self.outbox.pop_front();
-                }
-                Err(McastError::QueueFull) => {
-                    let at = ctx.now_ns().saturating_add(OUTBOX_RETRY_NS);
-                    ctx.set_timer(OUTBOX_TOKEN, at);
-                    return;
-                }
-                Err(McastError::TooLarge) => {
-                    warn!(target: "CKPT", "exec message {k} refused as too large; dropped");
-                    self.outbox.pop_front();
-                }
-            }
-        }
-    }
-
-    /// Applies the messages delivered during a sync, in their order.
-    fn apply_deferred(&mut self, ctx: &mut Context<'_>, deferred: Vec<(NodeId, u16, Vec<u8>)>) {
-        for (from, k, payload) in deferred {
-            match ExecMsg::decode(k, &payload) {
-                Ok(msg) => self.apply(ctx, from, msg),
-                Err(e) => warn!(target: "CKPT", "deferred message {k} from node {from}: {e}"),
-            }
         }
     }
 }
@@ -144,18 +101,24 @@ impl Service for Ckpt {
                 conn: conn.0,
                 now: ctx.now_ns(),
             };
-            self.outbox.push_back((kind::CONN_EXIT, exit.to_payload()));
-            self.flush_outbox(ctx);
+            // No library waits for it: it must go whenever there is room.
+            ctx.mcast_queued(kind::CONN_EXIT, &exit.to_payload());
         }
     }
 
     fn lib_request(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) -> Result<(), DecodeError> {
-        self.flush_outbox(ctx);
         self.handle_request(ctx, req)
     }
 
     fn served_during_sync(&self, kind: u16) -> bool {
         requests::is_local_read(kind)
+    }
+
+    fn delivered_during_sync(&self, k: u16) -> bool {
+        matches!(
+            k,
+            kind::SYNC_CHECKPOINT | kind::SYNC_SECTION | kind::SYNC_OPENINGS
+        )
     }
 
     fn exec_deliver(
@@ -164,19 +127,16 @@ impl Service for Ckpt {
         msg: &ExecMessage<'_>,
     ) -> Result<(), DecodeError> {
         let decoded = ExecMsg::decode(msg.kind, msg.payload)?;
+        // The manager holds every other message while the sync runs.
         match (&mut self.sync, decoded) {
             (Some(run), ExecMsg::SyncCheckpoint(m)) => run.staging.checkpoint(msg.from, m),
             (Some(run), ExecMsg::SyncSection(m)) => run.staging.section(msg.from, m),
             (Some(run), ExecMsg::SyncOpenings(m)) => run.staging.openings(msg.from, m),
-            (Some(run), _) => run
-                .deferred
-                .push((msg.from, msg.kind, msg.payload.to_vec())),
-            (None, decoded) => {
+            (_, decoded) => {
                 self.apply(ctx, msg.from, decoded);
                 self.expiry.rearm(ctx, &self.store);
             }
         }
-        self.flush_outbox(ctx);
         Ok(())
     }
 
@@ -211,7 +171,6 @@ impl Service for Ckpt {
             outbound: Outbound::new(ring, local, group, &self.store),
             retry: None,
             staging: Staging::new(ring),
-            deferred: Vec::new(),
         });
         debug!(target: "CKPT", "sync of ring {ring}: {} checkpoint(s) to send", self.store.checkpoint_count());
     }
@@ -251,14 +210,11 @@ impl Service for Ckpt {
         // Every member now holds the same replicas.
         self.peers = run.members.iter().copied().collect();
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());
-        self.apply_deferred(ctx, run.deferred);
         self.expiry.rearm(ctx, &self.store);
-        self.flush_outbox(ctx);
     }
 
     fn sync_abort(&mut self, ctx: &mut Context<'_>) {
-        if let Some(run) = self.sync.take() {
-            self.apply_deferred(ctx, run.deferred);
+        if self.sync.take().is_some() {
             self.expiry.rearm(ctx, &self.store);
         }
     }
@@ -266,7 +222,6 @@ impl Service for Ckpt {
     fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
         match token {
             expiry::TOKEN => self.expiry.fire(ctx, &self.store),
-            OUTBOX_TOKEN => self.flush_outbox(ctx),
             _ => warn!(target: "CKPT", "unknown timer {token}"),
         }
     }

@@ -109,7 +109,7 @@ impl Ckpt {
                 }
                 // Its end must close whatever it opened.
                 self.openers.insert(req.conn);
-                let new_id = sa_ipc::random_u64();
+                let new_id = ctx.random_u64();
                 if forward(ctx, req, new_id, Guarantee::Agreed) && req.kind == kind::OPEN_ASYNC {
                     ctx.respond(req, SA_AIS_OK, Vec::new());
                 }

@@ -1,7 +1,7 @@
-//! CKPT on a simulated cluster: each node has its own service manager
-//! with every service, joined by an agreed-order "network" that delivers
-//! every node's multicasts to every member in one order. Requests go in
-//! as library frames; answers come out as response and callback frames.
+//! CKPT on the test cluster: nodes running every service behind their
+//! service managers, an agreed-order network and virtual time. Requests
+//! go in as library frames; answers come out as response and callback
+//! frames.
 
 use sa_abi::ais::{
     SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN,
@@ -11,150 +11,25 @@ use sa_abi::ckpt::{
     SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
     SA_CKPT_WR_ALL_REPLICAS,
 };
-use sa_ipc::frame::Frame;
 use sa_ipc::proto::ckpt::{
     kind, Close, CreationAttributes, Iterate, IterateReply, Open, OpenAsync, OpenCallback, Read,
     ReadElement, ReadReply, SectionCreate, StatusGet, StatusReply, Write, WriteElement,
 };
-use sa_ipc::proto::{Message, Payload};
+use sa_ipc::proto::{service, Payload};
 use sa_ipc::Name;
 
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, ConfChgKind, NodeId, OrderingEvent, RingId};
-use crate::service::testing::{Link, Wire};
-use crate::service::timers::now_ns;
-use crate::service::{Request, ServiceManager};
-use crate::services::{self, ServiceEnv};
-
-const CONF: &str = "totem {\n version: 2\n secauth: off\n transport: udpu\n \
-    interface {\n ringnumber: 0\n bindnetaddr: 10.0.0.0\n }\n \
-    member {\n memberaddr: 10.0.0.1\n }\n}\n";
+use crate::ordering::NodeId;
+use crate::service::testing::TestCluster;
 
 const CRW: u32 = SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE;
 const RW: u32 = SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE;
 
-struct Node {
-    manager: ServiceManager,
-    wire: Wire,
-    link: Link,
-    seq: u32,
-}
-
-impl Node {
-    fn new(id: NodeId) -> Node {
-        let env = ServiceEnv {
-            node_id: id,
-            address: format!("10.0.0.{id}").parse().unwrap(),
-            hostname: format!("node{id}"),
-            boot_timestamp: 1,
-            config: crate::config::parse(CONF, "test.conf").unwrap(),
-        };
-        Node {
-            manager: ServiceManager::new(services::all(&env)).unwrap(),
-            wire: Wire {
-                node: id,
-                ..Wire::default()
-            },
-            link: Link::default(),
-            seq: 0,
-        }
-    }
-
-    fn id(&self) -> NodeId {
-        self.wire.node
-    }
-
-    fn deliver(&mut self, event: &OrderingEvent) {
-        self.manager.deliver(&mut self.wire, &mut self.link, event);
-    }
-
-    /// Sends a request; its answer is looked for with [`Node::response`].
-    fn send<M: Message>(&mut self, conn: u64, msg: &M) -> u32 {
-        self.seq += 1;
-        let payload = msg.to_payload();
-        let req = Request {
-            conn: ConnId(conn),
-            kind: M::KIND,
-            seq: self.seq,
-            payload: &payload,
-        };
-        self.manager
-            .lib_request(&mut self.wire, &mut self.link, M::SERVICE, &req)
-            .unwrap();
-        self.seq
-    }
-
-    /// The response to request `seq`, if it came.
-    fn response(&mut self, seq: u32) -> Option<Frame> {
-        let i = self.link.responses.iter().position(|(_, f)| f.seq == seq)?;
-        Some(self.link.responses.remove(i).1)
-    }
-
-    fn conn_closed(&mut self, conn: u64) {
-        self.manager.conn_closed(
-            &mut self.wire,
-            &mut self.link,
-            sa_ipc::service::CKPT,
-            ConnId(conn),
-        );
-    }
-
-    fn fire_timers(&mut self) {
-        self.manager
-            .fire_timers(&mut self.wire, &mut self.link, now_ns());
-    }
-}
-
-/// Delivers every message the nodes multicast (in node order, each to
-/// every node) until all is quiet.
-fn pump(nodes: &mut [&mut Node]) {
-    loop {
-        let mut messages = Vec::new();
-        for n in nodes.iter_mut() {
-            let from = n.id();
-            messages.extend(
-                std::mem::take(&mut n.wire.sent)
-                    .into_iter()
-                    .map(|payload| OrderingEvent::Deliver { from, payload }),
-            );
-        }
-        if messages.is_empty() {
-            return;
-        }
-        for m in &messages {
-            for n in nodes.iter_mut() {
-                n.deliver(m);
-            }
-        }
-    }
-}
-
-/// A configuration change of `kind` to the nodes given, with `left`.
-fn confchg(nodes: &mut [&mut Node], seq: u64, kind: ConfChgKind, left: &[NodeId]) {
-    let mut members: Vec<NodeId> = nodes.iter().map(|n| n.id()).collect();
-    members.sort_unstable();
-    let chg = OrderingEvent::ConfChg(ConfChg {
-        kind,
-        ring_id: RingId {
-            rep: members[0],
-            seq,
-        },
-        members,
-        left: left.to_vec(),
-        joined: vec![],
-    });
-    for n in nodes.iter_mut() {
-        n.deliver(&chg);
-    }
-}
-
-/// A new ring of the nodes given (transitional and regular
-/// configuration), synchronised.
-fn ring(nodes: &mut [&mut Node], seq: u64, left: &[NodeId]) {
-    confchg(nodes, seq, ConfChgKind::Transitional, left);
-    confchg(nodes, seq, ConfChgKind::Regular, left);
-    pump(nodes);
-    assert!(nodes.iter().all(|n| n.manager.is_operational()));
+/// Nodes `ids` of a cluster, in one ring.
+fn cluster(ids: &[NodeId]) -> TestCluster {
+    let mut c = TestCluster::new(ids);
+    c.partition(&[ids]);
+    c
 }
 
 fn attrs(retention: i64) -> CreationAttributes {
@@ -177,19 +52,9 @@ fn open_msg(open_id: u64, name: &str, flags: u32, attributes: Option<CreationAtt
     }
 }
 
-/// Sends a request, runs the network, and returns the answer's error and
-/// payload.
-fn call<M: Message>(nodes: &mut [&mut Node], at: usize, conn: u64, msg: &M) -> (u32, Vec<u8>) {
-    let seq = nodes[at].send(conn, msg);
-    pump(nodes);
-    let f = nodes[at].response(seq).expect("an answer");
-    (f.error, f.payload)
-}
-
-fn read(nodes: &mut [&mut Node], at: usize, conn: u64, open_id: u64, section: &[u8]) -> Vec<u8> {
-    let (error, payload) = call(
-        nodes,
-        at,
+fn read(c: &mut TestCluster, node: NodeId, conn: u64, open_id: u64, section: &[u8]) -> Vec<u8> {
+    let (error, payload) = c.call(
+        node,
         conn,
         &Read {
             open_id,
@@ -226,42 +91,36 @@ fn create_section(open_id: u64, id: &[u8], data: &[u8]) -> SectionCreate {
 
 #[test]
 fn changes_are_replicated_and_answered_by_the_receiving_node() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    let n = &mut [&mut a, &mut b];
-    ring(n, 4, &[]);
-    let (e, _) = call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(1_000))));
+    let c = &mut cluster(&[1, 2]);
+    let (e, _) = c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(1_000))));
     assert_eq!(e, SA_AIS_OK);
-    assert!(n[1].link.responses.is_empty(), "node 2 answers nobody");
-    assert_eq!(
-        call(n, 0, 10, &create_section(1, b"s", b"one")).0,
-        SA_AIS_OK
-    );
-    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    assert_eq!(read(n, 1, 20, 1, b"s"), b"one");
-    assert_eq!(call(n, 1, 20, &write(1, b"s", b"TWO")).0, SA_AIS_OK);
-    assert_eq!(read(n, 0, 10, 1, b"s"), b"TWO");
+    assert!(c.node(2).link.responses.is_empty(), "node 2 answers nobody");
+    assert_eq!(c.call(1, 10, &create_section(1, b"s", b"one")).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(c, 2, 20, 1, b"s"), b"one");
+    assert_eq!(c.call(2, 20, &write(1, b"s", b"TWO")).0, SA_AIS_OK);
+    assert_eq!(read(c, 1, 10, 1, b"s"), b"TWO");
     // an opening belongs to its connection
     assert_eq!(
-        call(n, 1, 21, &write(1, b"s", b"x")).0,
+        c.call(2, 21, &write(1, b"s", b"x")).0,
         SA_AIS_ERR_BAD_HANDLE
     );
 }
 
 #[test]
 fn asynchronous_open_answers_with_a_callback() {
-    let mut a = Node::new(1);
-    let n = &mut [&mut a];
-    ring(n, 4, &[]);
-    let seq = n[0].send(
+    let c = &mut cluster(&[1]);
+    let seq = c.send(
+        1,
         7,
         &OpenAsync {
             invocation: 99,
             open: open_msg(3, "c", CRW, Some(attrs(0))),
         },
     );
-    assert_eq!(n[0].response(seq).unwrap().error, SA_AIS_OK);
-    pump(n);
-    let (conn, f) = n[0].link.callbacks.pop().unwrap();
+    assert_eq!(c.response(1, seq).unwrap().error, SA_AIS_OK);
+    c.run();
+    let (conn, f) = c.node(1).link.callbacks.pop().unwrap();
     assert_eq!(
         (conn, f.kind, f.error),
         (ConnId(7), kind::OPEN_CALLBACK, SA_AIS_OK)
@@ -273,184 +132,138 @@ fn asynchronous_open_answers_with_a_callback() {
 
 #[test]
 fn a_connection_end_closes_its_openings_on_every_node() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    let n = &mut [&mut a, &mut b];
-    ring(n, 4, &[]);
+    let c = &mut cluster(&[1, 2]);
     // retention 0: deleted when its last opening closes
     assert_eq!(
-        call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
         SA_AIS_OK
     );
-    assert_eq!(call(n, 0, 10, &open_msg(2, "c", RW, None)).0, SA_AIS_OK);
-    n[0].conn_closed(10);
-    pump(n);
-    let (e, _) = call(n, 1, 20, &open_msg(1, "c", RW, None));
+    assert_eq!(c.call(1, 10, &open_msg(2, "c", RW, None)).0, SA_AIS_OK);
+    c.close(1, service::CKPT, 10);
+    c.run();
+    let (e, _) = c.call(2, 20, &open_msg(1, "c", RW, None));
     assert_eq!(e, SA_AIS_ERR_NOT_EXIST);
 }
 
 #[test]
 fn a_departed_node_openings_are_dropped() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    {
-        let n = &mut [&mut a, &mut b];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 10, &open_msg(1, "gone", CRW, Some(attrs(0)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(
-                n,
-                0,
-                10,
-                &open_msg(2, "kept", CRW, Some(attrs(60_000_000_000)))
-            )
-            .0,
-            SA_AIS_OK
-        );
-    }
-    // node 1 fails
-    let n = &mut [&mut b];
-    ring(n, 8, &[1]);
+    let c = &mut cluster(&[1, 2]);
     assert_eq!(
-        call(n, 0, 20, &open_msg(1, "gone", RW, None)).0,
+        c.call(1, 10, &open_msg(1, "gone", CRW, Some(attrs(0)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(
+            1,
+            10,
+            &open_msg(2, "kept", CRW, Some(attrs(60_000_000_000)))
+        )
+        .0,
+        SA_AIS_OK
+    );
+    // node 1 fails
+    c.crash(1);
+    c.partition(&[&[2]]);
+    assert_eq!(
+        c.call(2, 20, &open_msg(1, "gone", RW, None)).0,
         SA_AIS_ERR_NOT_EXIST
     );
-    assert_eq!(call(n, 0, 20, &open_msg(2, "kept", RW, None)).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &open_msg(2, "kept", RW, None)).0, SA_AIS_OK);
 }
 
 #[test]
 fn a_joining_node_receives_every_checkpoint() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    {
-        let n = &mut [&mut a];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 10, &create_section(1, b"s", b"before")).0,
-            SA_AIS_OK
-        );
-    }
-    let n = &mut [&mut a, &mut b];
-    ring(n, 8, &[]);
-    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    assert_eq!(read(n, 1, 20, 1, b"s"), b"before");
+    let c = &mut TestCluster::new(&[1, 2]);
+    c.partition(&[&[1]]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(1, 10, &create_section(1, b"s", b"before")).0,
+        SA_AIS_OK
+    );
+    c.partition(&[&[1, 2]]);
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(c, 2, 20, 1, b"s"), b"before");
     // node 1's opening made before the join still counts on node 2: the
     // checkpoint outlives node 2's close
-    assert_eq!(call(n, 1, 20, &Close { open_id: 1 }).0, SA_AIS_OK);
-    assert_eq!(call(n, 1, 21, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &Close { open_id: 1 }).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 21, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
 }
 
 #[test]
 fn changes_delivered_during_a_sync_apply_after_it() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    {
-        let n = &mut [&mut a];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 10, &create_section(1, b"s", b"old")).0,
-            SA_AIS_OK
-        );
-    }
+    let c = &mut TestCluster::new(&[1, 2]);
+    c.partition(&[&[1]]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(c.call(1, 10, &create_section(1, b"s", b"old")).0, SA_AIS_OK);
     // a write forwarded just before the configuration changes is delivered
     // in the new ring, in the middle of the sync
-    let seq = a.send(10, &write(1, b"s", b"new"));
-    let n = &mut [&mut a, &mut b];
-    confchg(n, 8, ConfChgKind::Transitional, &[]);
-    confchg(n, 8, ConfChgKind::Regular, &[]);
+    let seq = c.send(1, 10, &write(1, b"s", b"new"));
+    c.reconfigure(&[&[1, 2]]);
     // requests are refused until the sync is done
-    let refused = n[1].send(20, &open_msg(1, "c", RW, None));
-    assert_eq!(n[1].response(refused).unwrap().error, SA_AIS_ERR_TRY_AGAIN);
-    pump(n);
-    assert_eq!(n[0].response(seq).unwrap().error, SA_AIS_OK);
-    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    assert_eq!(read(n, 1, 20, 1, b"s"), b"new");
-    assert_eq!(read(n, 0, 10, 1, b"s"), b"new");
+    let refused = c.send(2, 20, &open_msg(1, "c", RW, None));
+    assert_eq!(c.response(2, refused).unwrap().error, SA_AIS_ERR_TRY_AGAIN);
+    c.run();
+    assert_eq!(c.response(1, seq).unwrap().error, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(c, 2, 20, 1, b"s"), b"new");
+    assert_eq!(read(c, 1, 10, 1, b"s"), b"new");
 }
 
 #[test]
 fn after_a_partition_the_larger_side_wins() {
-    let (mut a, mut b, mut c) = (Node::new(1), Node::new(2), Node::new(3));
-    {
-        let n = &mut [&mut a, &mut b, &mut c];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(
-                n,
-                0,
-                10,
-                &open_msg(1, "c", CRW, Some(attrs(60_000_000_000)))
-            )
+    let c = &mut cluster(&[1, 2, 3]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(60_000_000_000))))
             .0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 10, &create_section(1, b"s", b"old")).0,
-            SA_AIS_OK
-        );
-        assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    }
+        SA_AIS_OK
+    );
+    assert_eq!(c.call(1, 10, &create_section(1, b"s", b"old")).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
     // node 1 is cut off; nodes 2 and 3 go on writing
-    ring(&mut [&mut a], 8, &[2, 3]);
-    {
-        let n = &mut [&mut b, &mut c];
-        ring(n, 8, &[1]);
-        assert_eq!(call(n, 0, 20, &write(1, b"s", b"NEW")).0, SA_AIS_OK);
-    }
+    c.partition(&[&[1], &[2, 3]]);
+    assert_eq!(c.call(2, 20, &write(1, b"s", b"NEW")).0, SA_AIS_OK);
     // they meet again
-    let n = &mut [&mut a, &mut b, &mut c];
-    ring(n, 12, &[]);
-    for at in 0..3 {
+    c.partition(&[&[1, 2, 3]]);
+    for node in 1..=3 {
+        let open_id = u64::from(node) + 9;
         assert_eq!(
-            call(n, at, 30, &open_msg(at as u64 + 10, "c", RW, None)).0,
+            c.call(node, 30, &open_msg(open_id, "c", RW, None)).0,
             SA_AIS_OK
         );
-        assert_eq!(
-            read(n, at, 30, at as u64 + 10, b"s"),
-            b"NEW",
-            "node {}",
-            at + 1
-        );
+        assert_eq!(read(c, node, 30, open_id, b"s"), b"NEW", "node {node}");
     }
     // node 1's opening survived the merge on every node
-    assert_eq!(read(n, 0, 10, 1, b"s"), b"NEW");
+    assert_eq!(read(c, 1, 10, 1, b"s"), b"NEW");
 }
 
 #[test]
 fn expired_sections_go_on_every_node() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    let n = &mut [&mut a, &mut b];
-    ring(n, 4, &[]);
+    let c = &mut cluster(&[1, 2]);
     assert_eq!(
-        call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(1_000)))).0,
         SA_AIS_OK
     );
     let soon = SectionCreate {
-        expiration: now_ns() + 30_000_000,
+        expiration: c.now() + 30_000_000,
         ..create_section(1, b"soon", b"x")
     };
-    assert_eq!(call(n, 0, 10, &soon).0, SA_AIS_OK);
+    assert_eq!(c.call(1, 10, &soon).0, SA_AIS_OK);
     assert_eq!(
-        call(n, 0, 10, &create_section(1, b"kept", b"y")).0,
+        c.call(1, 10, &create_section(1, b"kept", b"y")).0,
         SA_AIS_OK
     );
-    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    std::thread::sleep(std::time::Duration::from_millis(60));
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
     // both nodes notice; the second request is a harmless duplicate
-    n[0].fire_timers();
-    n[1].fire_timers();
-    pump(n);
-    for (at, conn) in [(0, 10), (1, 20)] {
-        let (e, payload) = call(
-            n,
-            at,
+    c.advance(60_000_000);
+    for (node, conn) in [(1, 10), (2, 20)] {
+        let (e, payload) = c.call(
+            node,
             conn,
             &Iterate {
                 open_id: 1,
@@ -463,75 +276,64 @@ fn expired_sections_go_on_every_node() {
         assert_eq!(e, SA_AIS_OK);
         let page = IterateReply::from_payload(&payload).unwrap();
         let ids: Vec<_> = page.sections.iter().map(|s| s.section_id.clone()).collect();
-        assert_eq!(ids, vec![b"kept".to_vec()], "node {}", at + 1);
+        assert_eq!(ids, vec![b"kept".to_vec()], "node {node}");
     }
 }
 
 #[test]
 fn a_close_sent_before_its_open_was_answered_closes_it() {
-    let mut a = Node::new(1);
-    let n = &mut [&mut a];
-    ring(n, 4, &[]);
+    let c = &mut cluster(&[1]);
     // the library gave up waiting for the open and closes what it may make
-    let open = n[0].send(10, &open_msg(1, "c", CRW, Some(attrs(0))));
-    let close = n[0].send(10, &Close { open_id: 1 });
-    pump(n);
-    assert_eq!(n[0].response(open).unwrap().error, SA_AIS_OK);
-    assert_eq!(n[0].response(close).unwrap().error, SA_AIS_OK);
+    let open = c.send(1, 10, &open_msg(1, "c", CRW, Some(attrs(0))));
+    let close = c.send(1, 10, &Close { open_id: 1 });
+    c.run();
+    assert_eq!(c.response(1, open).unwrap().error, SA_AIS_OK);
+    assert_eq!(c.response(1, close).unwrap().error, SA_AIS_OK);
     // retention 0: the checkpoint went with that close
     assert_eq!(
-        call(n, 0, 11, &open_msg(1, "c", RW, None)).0,
+        c.call(1, 11, &open_msg(1, "c", RW, None)).0,
         SA_AIS_ERR_NOT_EXIST
     );
     // closing twice: the opening is unknown
     assert_eq!(
-        call(n, 0, 10, &Close { open_id: 1 }).0,
+        c.call(1, 10, &Close { open_id: 1 }).0,
         SA_AIS_ERR_BAD_HANDLE
     );
 }
 
 #[test]
 fn a_full_ordering_queue_delays_the_sync_and_connection_ends() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    {
-        let n = &mut [&mut a];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 10, &create_section(1, b"s", b"data")).0,
-            SA_AIS_OK
-        );
-    }
+    let c = &mut TestCluster::new(&[1, 2]);
+    c.partition(&[&[1]]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(1, 10, &create_section(1, b"s", b"data")).0,
+        SA_AIS_OK
+    );
     // the sync waits while the queue is full ...
-    a.wire.full = true;
-    let n = &mut [&mut a, &mut b];
-    confchg(n, 8, ConfChgKind::Transitional, &[]);
-    confchg(n, 8, ConfChgKind::Regular, &[]);
-    pump(n);
-    assert!(!n[0].manager.is_operational());
+    c.node(1).wire.full = true;
+    c.partition(&[&[1, 2]]);
+    assert!(!c.peek(1).manager.is_operational());
     // ... and goes on when there is room
-    n[0].wire.full = false;
-    n[0].manager.retry_pending(&mut n[0].wire, &mut n[0].link);
-    pump(n);
-    assert!(n.iter().all(|x| x.manager.is_operational()));
-    assert_eq!(call(n, 1, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
-    assert_eq!(read(n, 1, 20, 1, b"s"), b"data");
+    c.node(1).wire.full = false;
+    c.advance(0);
+    assert!(c.nodes.iter().all(|x| x.manager.is_operational()));
+    assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(c, 2, 20, 1, b"s"), b"data");
 
     // a connection end that finds the queue full is announced later
-    n[0].wire.full = true;
-    n[0].conn_closed(10);
-    pump(n);
-    n[0].wire.full = false;
-    std::thread::sleep(std::time::Duration::from_millis(60));
-    n[0].fire_timers();
-    pump(n);
+    c.node(1).wire.full = true;
+    c.close(1, service::CKPT, 10);
+    c.run();
+    c.node(1).wire.full = false;
+    c.advance(60_000_000);
     // node 2's opening keeps it; once closed too, it goes (retention 0)
-    assert_eq!(call(n, 1, 20, &Close { open_id: 1 }).0, SA_AIS_OK);
+    assert_eq!(c.call(2, 20, &Close { open_id: 1 }).0, SA_AIS_OK);
     assert_eq!(
-        call(n, 1, 21, &open_msg(1, "c", RW, None)).0,
+        c.call(2, 21, &open_msg(1, "c", RW, None)).0,
         SA_AIS_ERR_NOT_EXIST
     );
 }
@@ -541,9 +343,7 @@ fn a_full_ordering_queue_delays_the_sync_and_connection_ends() {
 /// refuses it with the same error and holds nothing more.
 #[test]
 fn a_write_past_the_memory_limit_is_refused_on_every_node() {
-    let (mut a, mut b) = (Node::new(1), Node::new(2));
-    let n = &mut [&mut a, &mut b];
-    ring(n, 4, &[]);
+    let c = &mut cluster(&[1, 2]);
     let unbounded = CreationAttributes {
         checkpoint_size: u64::MAX,
         max_sections: 2,
@@ -551,13 +351,13 @@ fn a_write_past_the_memory_limit_is_refused_on_every_node() {
         ..attrs(1_000)
     };
     assert_eq!(
-        call(n, 0, 10, &open_msg(1, "huge", CRW, Some(unbounded))).0,
+        c.call(1, 10, &open_msg(1, "huge", CRW, Some(unbounded))).0,
         SA_AIS_OK
     );
-    assert_eq!(call(n, 0, 10, &create_section(1, b"s", b"")).0, SA_AIS_OK);
+    assert_eq!(c.call(1, 10, &create_section(1, b"s", b"")).0, SA_AIS_OK);
     for offset in [0xffff_ffff_ffff_ff00, 1 << 42, 1 << 30] {
         let w = Write {
-            open_id: 1,
+            open_id: offset,
             elements: vec![WriteElement {
                 section_id: b"s".to_vec(),
                 offset,
@@ -565,20 +365,11 @@ fn a_write_past_the_memory_limit_is_refused_on_every_node() {
             }],
         };
         assert_eq!(
-            call(n, 1, 20, &open_msg(offset, "huge", RW, None)).0,
+            c.call(2, 20, &open_msg(offset, "huge", RW, None)).0,
             SA_AIS_OK
         );
         assert_eq!(
-            call(
-                n,
-                1,
-                20,
-                &Write {
-                    open_id: offset,
-                    ..w
-                }
-            )
-            .0,
+            c.call(2, 20, &w).0,
             SA_AIS_ERR_NO_RESOURCES,
             "offset {offset:#x}"
         );
@@ -592,9 +383,9 @@ fn a_write_past_the_memory_limit_is_refused_on_every_node() {
             data: b"end".to_vec(),
         }],
     };
-    assert_eq!(call(n, 0, 10, &near).0, SA_AIS_OK);
-    for (at, conn, open_id) in [(0, 10, 1), (1, 20, 1 << 30)] {
-        let (e, payload) = call(n, at, conn, &StatusGet { open_id });
+    assert_eq!(c.call(1, 10, &near).0, SA_AIS_OK);
+    for (node, conn, open_id) in [(1, 10, 1), (2, 20, 1 << 30)] {
+        let (e, payload) = c.call(node, conn, &StatusGet { open_id });
         assert_eq!(e, SA_AIS_OK);
         assert_eq!(
             StatusReply::from_payload(&payload).unwrap().memory_used,
@@ -609,35 +400,27 @@ fn a_write_past_the_memory_limit_is_refused_on_every_node() {
 /// the winner from then on, and what it created alone is kept.
 #[test]
 fn an_opening_of_a_folded_checkpoint_writes_into_the_winner() {
-    let (mut a, mut b, mut c) = (Node::new(1), Node::new(2), Node::new(3));
-    {
-        let n = &mut [&mut a, &mut b];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 10, &create_section(1, b"s", b"data")).0,
-            SA_AIS_OK
-        );
-    }
-    {
-        let n = &mut [&mut c];
-        ring(n, 4, &[]);
-        assert_eq!(
-            call(n, 0, 30, &open_msg(7, "c", CRW, Some(attrs(0)))).0,
-            SA_AIS_OK
-        );
-        assert_eq!(
-            call(n, 0, 30, &create_section(7, b"mine", b"alone")).0,
-            SA_AIS_OK
-        );
-    }
-    let n = &mut [&mut a, &mut b, &mut c];
-    ring(n, 8, &[]);
-    assert_eq!(call(n, 2, 30, &write(7, b"s", b"after")).0, SA_AIS_OK);
-    assert_eq!(read(n, 0, 10, 1, b"s"), b"after");
-    assert_eq!(read(n, 0, 10, 1, b"mine"), b"alone");
-    assert_eq!(read(n, 2, 30, 7, b"s"), b"after");
+    let c = &mut TestCluster::new(&[1, 2, 3]);
+    c.partition(&[&[1, 2], &[3]]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(1, 10, &create_section(1, b"s", b"data")).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(3, 30, &open_msg(7, "c", CRW, Some(attrs(0)))).0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(3, 30, &create_section(7, b"mine", b"alone")).0,
+        SA_AIS_OK
+    );
+    c.partition(&[&[1, 2, 3]]);
+    assert_eq!(c.call(3, 30, &write(7, b"s", b"after")).0, SA_AIS_OK);
+    assert_eq!(read(c, 1, 10, 1, b"s"), b"after");
+    assert_eq!(read(c, 1, 10, 1, b"mine"), b"alone");
+    assert_eq!(read(c, 3, 30, 7, b"s"), b"after");
 }

@@ -174,6 +174,11 @@ impl Service for Clm {
         kind == kind::TRACK_STOP
     }
 
+    /// Node announcements are the sync itself.
+    fn delivered_during_sync(&self, kind: u16) -> bool {
+        kind == exec_kind::NODE_ANNOUNCE
+    }
+
     fn exec_deliver(
         &mut self,
         _ctx: &mut Context<'_>,

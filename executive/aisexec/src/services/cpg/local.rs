@@ -2,7 +2,7 @@
 //! it is in (as far as this node has asked the cluster), and the exec
 //! messages this node still has to send for them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use sa_ipc::proto::cpg::GroupName;
 
@@ -62,26 +62,5 @@ impl LocalConns {
         self.conns
             .iter()
             .filter_map(|(id, c)| c.group.as_ref().map(|g| (*id, c, g)))
-    }
-}
-
-/// Exec messages that the ordering layer refused (its queue was full) or
-/// that must wait for the end of a sync, in the order they were made.
-#[derive(Debug, Default)]
-pub struct Held {
-    queue: VecDeque<(u16, Vec<u8>)>,
-}
-
-impl Held {
-    pub fn push(&mut self, kind: u16, payload: Vec<u8>) {
-        self.queue.push_back((kind, payload));
-    }
-
-    pub fn front(&self) -> Option<&(u16, Vec<u8>)> {
-        self.queue.front()
-    }
-
-    pub fn pop(&mut self) {
-        self.queue.pop_front();
     }
 }

@@ -30,7 +30,7 @@ use sa_ipc::proto::cpg::{
 use sa_ipc::proto::{service, Payload};
 
 use self::groups::{Change, Groups, Member};
-use self::local::{Held, LocalConns};
+use self::local::LocalConns;
 use self::message::{exec_kind, JoinList, MemberOp, Multicast};
 use self::sync::SyncRound;
 use super::ServiceEnv;
@@ -38,20 +38,12 @@ use crate::ipc::ConnId;
 use crate::ordering::{Guarantee, McastError, NodeId};
 use crate::service::{ConnInfo, Context, ExecMessage, Membership, Request, Service, SyncStep};
 
-/// The timer that retries held-back exec messages.
-const RETRY_TIMER: u64 = 1;
-/// How long to wait before offering a refused message again.
-const RETRY_AFTER_NS: i64 = 20_000_000;
-
 /// The CPG service.
 #[derive(Debug)]
 pub struct Cpg {
     local: NodeId,
     conns: LocalConns,
     groups: Groups,
-    /// Exec messages still to multicast (PROCDOWNs of closed connections).
-    held: Held,
-    retry_armed: bool,
     sync: Option<SyncRound>,
     /// Members of the configuration of the last completed sync.
     previous_members: Vec<NodeId>,
@@ -63,8 +55,6 @@ impl Cpg {
             local: env.node_id,
             conns: LocalConns::default(),
             groups: Groups::default(),
-            held: Held::default(),
-            retry_armed: false,
             sync: None,
             previous_members: Vec::new(),
         }
@@ -159,34 +149,6 @@ impl Cpg {
                 std::mem::take(&mut payload)
             };
             ctx.callback(*conn, kind::DELIVER_CALLBACK, CPG_OK, frame_payload);
-        }
-    }
-
-    /// Multicasts held-back messages while the ordering layer takes them.
-    /// Nothing is sent during a sync: the node's share must not be
-    /// interleaved with messages that change it (see [`sync`]).
-    fn flush(&mut self, ctx: &mut Context<'_>) {
-        if self.sync.is_some() {
-            return;
-        }
-        while let Some((kind, payload)) = self.held.front() {
-            match ctx.mcast(*kind, payload) {
-                Ok(()) => self.held.pop(),
-                Err(McastError::QueueFull) => {
-                    if !self.retry_armed {
-                        self.retry_armed = true;
-                        let at = ctx.now_ns().saturating_add(RETRY_AFTER_NS);
-                        ctx.set_timer(RETRY_TIMER, at);
-                    }
-                    return;
-                }
-                Err(McastError::TooLarge) => {
-                    // A member operation is a few hundred bytes at most.
-                    warn!(target: "CPG", "the ordering layer refused a {}-byte message as too large",
-                        payload.len());
-                    self.held.pop();
-                }
-            }
         }
     }
 
@@ -328,9 +290,9 @@ impl Service for Cpg {
         };
         if let Some(group) = &c.group {
             debug!(target: "CPG", "process {} left group {} by closing its connection", c.pid, group);
-            self.held
-                .push(exec_kind::PROCDOWN, c.op(conn, group).to_payload());
-            self.flush(ctx);
+            // No library waits for it: it goes whenever there is room
+            // (after a sync that runs: the share sent must not move).
+            ctx.mcast_queued(exec_kind::PROCDOWN, &c.op(conn, group).to_payload());
         }
     }
 
@@ -357,8 +319,13 @@ impl Service for Cpg {
                 ctx.respond(req, CPG_OK, reply.to_payload());
             }
         }
-        self.flush(ctx);
         Ok(())
+    }
+
+    /// The sync rebuilds the group table from the members' lists and the
+    /// joins and leaves delivered meanwhile (see [`sync`]): it needs them.
+    fn delivered_during_sync(&self, _kind: u16) -> bool {
+        true
     }
 
     fn served_during_sync(&self, kind: u16) -> bool {
@@ -397,7 +364,6 @@ impl Service for Cpg {
                 })
             }
         }
-        self.flush(ctx);
         Ok(())
     }
 
@@ -465,22 +431,12 @@ impl Service for Cpg {
         for change in &changes {
             self.notify(ctx, change);
         }
-        self.flush(ctx);
     }
 
     fn sync_abort(&mut self, _ctx: &mut Context<'_>) {
         self.sync = None;
     }
-
-    fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
-        if token == RETRY_TIMER {
-            self.retry_armed = false;
-            self.flush(ctx);
-        }
-    }
 }
 
-#[cfg(test)]
-pub(crate) mod sim_cluster;
 #[cfg(test)]
 mod tests;

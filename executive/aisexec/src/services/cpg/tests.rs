@@ -9,9 +9,9 @@ use sa_ipc::proto::cpg::{
 };
 use sa_ipc::proto::{service, Message, Payload};
 
-use super::sim_cluster::SimCluster;
 use super::Cpg;
 use crate::ordering::NodeId;
+use crate::service::testing::TestCluster;
 use crate::service::Service;
 use crate::services::ServiceEnv;
 
@@ -19,8 +19,8 @@ fn cpg_only(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
     vec![Box::new(Cpg::new(env))]
 }
 
-fn cluster(ids: &[NodeId]) -> SimCluster {
-    let mut c = SimCluster::new(ids, cpg_only);
+fn cluster(ids: &[NodeId]) -> TestCluster {
+    let mut c = TestCluster::with_services(ids, cpg_only);
     c.partition(&[ids]);
     c
 }
@@ -29,19 +29,19 @@ fn g(s: &str) -> GroupName {
     GroupName::new(s.as_bytes()).unwrap()
 }
 
-fn call<M: Message>(c: &mut SimCluster, node: NodeId, conn: u64, m: &M) -> (u32, Vec<u8>) {
+fn call<M: Message>(c: &mut TestCluster, node: NodeId, conn: u64, m: &M) -> (u32, Vec<u8>) {
     let f = c.request(node, service::CPG, conn, M::KIND, &m.to_payload());
     (f.error, f.payload)
 }
 
 /// Opens connection `conn` (process `conn as pid`) and joins `group`.
-fn join(c: &mut SimCluster, node: NodeId, conn: u64, group: &str) {
+fn join(c: &mut TestCluster, node: NodeId, conn: u64, group: &str) {
     c.open(node, service::CPG, conn, conn as i32);
     let (error, _) = call(c, node, conn, &Join { group: g(group) });
     assert_eq!(error, CPG_OK);
 }
 
-fn send(c: &mut SimCluster, node: NodeId, conn: u64, text: &str) -> u32 {
+fn send(c: &mut TestCluster, node: NodeId, conn: u64, text: &str) -> u32 {
     call(
         c,
         node,
@@ -54,7 +54,7 @@ fn send(c: &mut SimCluster, node: NodeId, conn: u64, text: &str) -> u32 {
     .0
 }
 
-fn confchgs(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
+fn confchgs(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
     c.callbacks(node, conn)
         .into_iter()
         .filter(|f| f.kind == kind::CONFCHG_CALLBACK)
@@ -62,7 +62,7 @@ fn confchgs(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback>
         .collect()
 }
 
-fn delivered(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<DeliverCallback> {
+fn delivered(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<DeliverCallback> {
     c.callbacks(node, conn)
         .into_iter()
         .filter(|f| f.kind == kind::DELIVER_CALLBACK)
@@ -76,7 +76,7 @@ fn texts(d: &[DeliverCallback]) -> Vec<String> {
         .collect()
 }
 
-fn members(c: &mut SimCluster, node: NodeId, group: &str) -> Vec<(u32, u32)> {
+fn members(c: &mut TestCluster, node: NodeId, group: &str) -> Vec<(u32, u32)> {
     c.open(node, service::CPG, 999, 999);
     let (error, payload) = call(c, node, 999, &MembershipGet { group: g(group) });
     c.close(node, service::CPG, 999);
@@ -353,7 +353,7 @@ fn changes_in_flight_across_a_configuration_change_stay_consistent() {
 
 #[test]
 fn requests_during_sync_are_refused_but_local_get() {
-    let mut c = SimCluster::new(&[1, 2], cpg_only);
+    let mut c = TestCluster::with_services(&[1, 2], cpg_only);
     c.partition(&[&[1]]);
     c.open(2, service::CPG, 20, 20);
     // node 2 has never completed a sync

@@ -161,6 +161,11 @@ impl Service for Evs {
         true
     }
 
+    /// EVS keeps no replicated state: nothing waits for a sync.
+    fn delivered_during_sync(&self, _kind: u16) -> bool {
+        true
+    }
+
     fn exec_deliver(
         &mut self,
         ctx: &mut Context<'_>,

@@ -10,16 +10,16 @@ use sa_ipc::proto::{service, Message, Payload};
 
 use super::Evs;
 use crate::ordering::NodeId;
+use crate::service::testing::TestCluster;
 use crate::service::Service;
-use crate::services::cpg::sim_cluster::SimCluster;
 use crate::services::ServiceEnv;
 
 fn evs_only(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
     vec![Box::new(Evs::new(env))]
 }
 
-fn cluster(ids: &[NodeId]) -> SimCluster {
-    let mut c = SimCluster::new(ids, evs_only);
+fn cluster(ids: &[NodeId]) -> TestCluster {
+    let mut c = TestCluster::with_services(ids, evs_only);
     c.partition(&[ids]);
     c
 }
@@ -31,16 +31,16 @@ fn key(tag: u8) -> GroupKey {
     GroupKey(k)
 }
 
-fn call<M: Message>(c: &mut SimCluster, node: NodeId, conn: u64, m: &M) -> (u32, Vec<u8>) {
+fn call<M: Message>(c: &mut TestCluster, node: NodeId, conn: u64, m: &M) -> (u32, Vec<u8>) {
     let f = c.request(node, service::EVS, conn, M::KIND, &m.to_payload());
     (f.error, f.payload)
 }
 
-fn open(c: &mut SimCluster, node: NodeId, conn: u64) {
+fn open(c: &mut TestCluster, node: NodeId, conn: u64) {
     c.open(node, service::EVS, conn, conn as i32);
 }
 
-fn join(c: &mut SimCluster, node: NodeId, conn: u64, groups: &[GroupKey]) -> u32 {
+fn join(c: &mut TestCluster, node: NodeId, conn: u64, groups: &[GroupKey]) -> u32 {
     call(
         c,
         node,
@@ -52,7 +52,7 @@ fn join(c: &mut SimCluster, node: NodeId, conn: u64, groups: &[GroupKey]) -> u32
     .0
 }
 
-fn send(c: &mut SimCluster, node: NodeId, conn: u64, text: &str) -> u32 {
+fn send(c: &mut TestCluster, node: NodeId, conn: u64, text: &str) -> u32 {
     call(
         c,
         node,
@@ -65,7 +65,7 @@ fn send(c: &mut SimCluster, node: NodeId, conn: u64, text: &str) -> u32 {
     .0
 }
 
-fn received(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<(u32, String)> {
+fn received(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<(u32, String)> {
     c.callbacks(node, conn)
         .into_iter()
         .filter(|f| f.kind == kind::DELIVER_CALLBACK)
@@ -76,7 +76,7 @@ fn received(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<(u32, String)> {
         .collect()
 }
 
-fn confchgs(c: &mut SimCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
+fn confchgs(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
     c.callbacks(node, conn)
         .into_iter()
         .filter(|f| f.kind == kind::CONFCHG_CALLBACK)

@@ -179,13 +179,6 @@ impl Evt {
         );
     }
 
-    /// Applies what was delivered during a sync.
-    pub(super) fn apply_deferred(&mut self, ctx: &mut Context<'_>) {
-        for (from, msg) in std::mem::take(&mut self.deferred) {
-            self.apply(ctx, from, msg);
-        }
-    }
-
     /// Installs the merged state of a completed sync.
     pub(super) fn activate(&mut self, ctx: &mut Context<'_>, merge: Merge) {
         let merged = merge.finish();

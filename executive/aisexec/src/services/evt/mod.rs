@@ -15,9 +15,9 @@
 //!
 //! Retention expiry is noticed by timers, but applied only when the
 //! "retention expired" message is delivered (see [`retention`]).
-//! Messages that cannot be multicast now (queue full, or a sync running)
-//! wait in an outbox retried by a timer. After each configuration change
-//! the state is merged as [`sync`] describes.
+//! Messages no library waits for (a connection's end, an expiry notice)
+//! go through the manager's outbox ([`Context::mcast_queued`]). After
+//! each configuration change the state is merged as [`sync`] describes.
 
 mod apply;
 mod channels;
@@ -33,7 +33,7 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
@@ -58,10 +58,6 @@ use super::ServiceEnv;
 
 /// Timer token: the next retention expiry notice is due.
 const TIMER_EXPIRY: u64 = 1;
-/// Timer token: retry the outbox after the ordering layer was full.
-const TIMER_OUTBOX: u64 = 2;
-/// How soon a full ordering layer is tried again.
-const OUTBOX_RETRY_NS: i64 = 20_000_000;
 /// Longest a timer is set ahead: a retention of years is re-armed daily
 /// rather than handed to the clock as a far-off instant.
 const MAX_TIMER_AHEAD_NS: i64 = 24 * 3600 * 1_000_000_000;
@@ -79,10 +75,6 @@ pub struct Evt {
     /// Members of the current regular configuration, ascending.
     members: Vec<NodeId>,
     sync: Option<SyncRun>,
-    /// Exec messages delivered while a sync ran: applied after it.
-    deferred: Vec<(NodeId, ExecMsg)>,
-    /// Messages waiting to be multicast.
-    outbox: VecDeque<ExecMsg>,
     lost_log: RateLimit,
 }
 
@@ -109,8 +101,6 @@ impl Evt {
             local: LocalConns::default(),
             members: Vec::new(),
             sync: None,
-            deferred: Vec::new(),
-            outbox: VecDeque::new(),
             lost_log: RateLimit::new(Duration::from_secs(10), 5),
         }
     }
@@ -150,31 +140,8 @@ impl Evt {
 
     /// Multicasts `msg` now, or as soon as the ordering layer takes it.
     fn send(&mut self, ctx: &mut Context<'_>, msg: ExecMsg) {
-        self.outbox.push_back(msg);
-        self.flush_outbox(ctx);
-    }
-
-    fn flush_outbox(&mut self, ctx: &mut Context<'_>) {
-        // During a sync the state being merged must not move.
-        if self.sync.is_some() {
-            return;
-        }
-        while let Some(msg) = self.outbox.front() {
-            let (kind, payload) = msg.encode();
-            match ctx.mcast(kind, &payload) {
-                Ok(()) => {
-                    self.outbox.pop_front();
-                }
-                Err(McastError::QueueFull) => {
-                    ctx.set_timer(TIMER_OUTBOX, ctx.now_ns().saturating_add(OUTBOX_RETRY_NS));
-                    return;
-                }
-                Err(McastError::TooLarge) => {
-                    warn!(target: "EVT", "exec message of kind {kind} refused as too large; dropped");
-                    self.outbox.pop_front();
-                }
-            }
-        }
+        let (kind, payload) = msg.encode();
+        ctx.mcast_queued(kind, &payload);
     }
 
     /// Sets the expiry timer for the next notice due, if any.
@@ -198,12 +165,9 @@ impl Evt {
             .due_notices(ctx.now_ns(), self.lowest_member());
         for event_id in due {
             debug!(target: "EVT", "retention of event {event_id:#x} expired");
-            self.outbox
-                .push_back(ExecMsg::RetentionExpired(messages::RetentionExpired {
-                    event_id,
-                }));
+            let notice = ExecMsg::RetentionExpired(messages::RetentionExpired { event_id });
+            self.send(ctx, notice);
         }
-        self.flush_outbox(ctx);
         self.arm_expiry(ctx);
     }
 
@@ -245,10 +209,6 @@ impl Service for Evt {
         if let Err(error) = self.handle_request(ctx, req, request) {
             ctx.respond(req, error, Vec::new());
         }
-        // A request is a good moment to retry what waits.
-        if !self.outbox.is_empty() {
-            self.flush_outbox(ctx);
-        }
         Ok(())
     }
 
@@ -262,13 +222,14 @@ impl Service for Evt {
         ctx: &mut Context<'_>,
         msg: &ExecMessage<'_>,
     ) -> Result<(), DecodeError> {
+        // The manager holds every other message while the sync runs.
         let decoded = ExecMsg::decode(msg.kind, msg.payload)?;
-        if self.sync.is_some() && !matches!(decoded, ExecMsg::SyncState(_)) {
-            self.deferred.push((msg.from, decoded));
-            return Ok(());
-        }
         self.apply(ctx, msg.from, decoded);
         Ok(())
+    }
+
+    fn delivered_during_sync(&self, kind: u16) -> bool {
+        kind == messages::kind::SYNC_STATE
     }
 
     fn sync_init(&mut self, _ctx: &mut Context<'_>, membership: &Membership) {
@@ -311,23 +272,16 @@ impl Service for Evt {
             return;
         };
         self.activate(ctx, run.merge);
-        self.apply_deferred(ctx);
         self.arm_expiry(ctx);
-        self.flush_outbox(ctx);
     }
 
-    fn sync_abort(&mut self, ctx: &mut Context<'_>) {
-        // Every member of the interrupted configuration saw the same
-        // deferred messages; they apply to the state the next sync starts
-        // from.
+    fn sync_abort(&mut self, _ctx: &mut Context<'_>) {
         self.sync = None;
-        self.apply_deferred(ctx);
     }
 
     fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
         match token {
             TIMER_EXPIRY => self.expire(ctx),
-            TIMER_OUTBOX => self.flush_outbox(ctx),
             other => debug!(target: "EVT", "unknown timer {other}"),
         }
     }

@@ -1,15 +1,21 @@
-//! A simulated cluster for service tests: every node has its own service
-//! manager and services; a partition of nodes shares one ring whose
+//! A cluster for service tests: every node has its own service manager
+//! with real services; the nodes of one partition share a ring whose
 //! "network" delivers every member's multicasts to every member in one
 //! agreed order (the members' messages interleaved one by one), with
-//! transitional and regular configurations as Totem reports them.
+//! transitional and regular configurations as Totem reports them. Time is
+//! virtual: it moves only by [`TestCluster::advance`], which fires the
+//! timers that came due, so no service test sleeps.
+
+use std::collections::VecDeque;
 
 use sa_ipc::frame::Frame;
+use sa_ipc::proto::Message;
 
+use super::{Link, SeededEntropy, VirtualClock, Wire};
 use crate::config::Config;
 use crate::ipc::{ConnId, PeerCred};
 use crate::ordering::{ConfChg, ConfChgKind, NodeId, OrderingEvent, RingId};
-use crate::service::testing::{Link, Wire};
+use crate::service::runtime::Runtime;
 use crate::service::{ConnInfo, Request, Service, ServiceManager};
 use crate::services::ServiceEnv;
 
@@ -17,83 +23,145 @@ const CONF: &str = "totem {\n version: 2\n secauth: off\n transport: udpu\n \
     interface {\n ringnumber: 0\n bindnetaddr: 10.0.0.0\n }\n \
     member {\n memberaddr: 10.0.0.1\n }\n}\n";
 
-/// Builds the services of one node.
+/// When the virtual clock starts (2023-11-14, any plausible SaTimeT).
+pub const START_NS: i64 = 1_700_000_000_000_000_000;
+
+/// Builds the services of one node from its environment.
 pub type MakeServices = fn(&ServiceEnv) -> Vec<Box<dyn Service>>;
 
 /// One executive.
-pub struct SimNode {
+pub struct TestNode {
     pub id: NodeId,
     pub manager: ServiceManager,
     pub wire: Wire,
     pub link: Link,
     /// The members of the node's current regular configuration.
     members: Vec<NodeId>,
+    /// Sequence numbers of the requests sent through the cluster.
+    seq: u32,
 }
 
-impl SimNode {
-    fn new(id: NodeId, make: MakeServices) -> SimNode {
-        let env = ServiceEnv {
-            node_id: id,
-            address: format!("10.0.0.{}", id % 250 + 1).parse().unwrap(),
-            hostname: format!("node{id}"),
-            boot_timestamp: 1_700_000_000_000_000_000,
-            config: config(),
-        };
-        SimNode {
-            id,
-            manager: ServiceManager::new(make(&env)).unwrap(),
+impl TestNode {
+    fn new(env: &ServiceEnv, make: MakeServices, clock: &VirtualClock) -> TestNode {
+        let runtime = Runtime::new(
+            Box::new(clock.clone()),
+            Box::new(SeededEntropy::new(u64::from(env.node_id))),
+        );
+        TestNode {
+            id: env.node_id,
+            manager: ServiceManager::with_runtime(make(env), runtime).unwrap(),
             wire: Wire {
-                node: id,
+                node: env.node_id,
                 ..Wire::default()
             },
             link: Link::default(),
             members: Vec::new(),
-        }
-    }
-
-    fn deliver(&mut self, event: &OrderingEvent) {
-        self.manager.deliver(&mut self.wire, &mut self.link, event);
-        self.manager.retry_pending(&mut self.wire, &mut self.link);
-    }
-}
-
-fn config() -> Config {
-    crate::config::parse(CONF, "test.conf").unwrap()
-}
-
-/// Nodes and the rings they form.
-pub struct SimCluster {
-    pub nodes: Vec<SimNode>,
-    make: MakeServices,
-    seq: u64,
-}
-
-impl SimCluster {
-    /// Nodes `ids`, not yet in any ring.
-    pub fn new(ids: &[NodeId], make: MakeServices) -> SimCluster {
-        SimCluster {
-            nodes: ids.iter().map(|&id| SimNode::new(id, make)).collect(),
-            make,
             seq: 0,
         }
     }
 
-    pub fn node(&mut self, id: NodeId) -> &mut SimNode {
+    /// An ordering event, then a retry of whatever the manager could not
+    /// send, as the executive's loop does after every event.
+    pub fn deliver(&mut self, event: &OrderingEvent) {
+        self.manager.deliver(&mut self.wire, &mut self.link, event);
+        self.manager.retry_pending(&mut self.wire, &mut self.link);
+    }
+
+    /// Whether this node is in a ring now.
+    pub fn in_ring(&self) -> bool {
+        !self.members.is_empty()
+    }
+}
+
+/// The environment of node `id` in the test cluster: address
+/// 10.0.0.(id % 250 + 1), host name `node<id>`, a minimal udpu
+/// configuration.
+pub fn test_env(id: NodeId) -> ServiceEnv {
+    ServiceEnv {
+        node_id: id,
+        address: format!("10.0.0.{}", id % 250 + 1).parse().unwrap(),
+        hostname: format!("node{id}"),
+        boot_timestamp: START_NS,
+        config: test_config(),
+    }
+}
+
+/// The configuration every test node runs with.
+fn test_config() -> Config {
+    crate::config::parse(CONF, "test.conf").unwrap()
+}
+
+/// Nodes, the rings they form, and the time.
+pub struct TestCluster {
+    pub nodes: Vec<TestNode>,
+    make: MakeServices,
+    envs: Vec<ServiceEnv>,
+    seq: u64,
+    pub clock: VirtualClock,
+}
+
+impl TestCluster {
+    /// Nodes `ids` running every service of the executive, not yet in any
+    /// ring.
+    pub fn new(ids: &[NodeId]) -> TestCluster {
+        TestCluster::with_services(ids, crate::services::all)
+    }
+
+    /// Nodes `ids` running the services `make` builds.
+    pub fn with_services(ids: &[NodeId], make: MakeServices) -> TestCluster {
+        TestCluster::with_envs(ids.iter().map(|&id| test_env(id)).collect(), make)
+    }
+
+    /// Nodes with the environments given (their own addresses, host
+    /// names or configuration).
+    pub fn with_envs(envs: Vec<ServiceEnv>, make: MakeServices) -> TestCluster {
+        let clock = VirtualClock::at(START_NS);
+        TestCluster {
+            nodes: envs
+                .iter()
+                .map(|env| TestNode::new(env, make, &clock))
+                .collect(),
+            make,
+            envs,
+            seq: 0,
+            clock,
+        }
+    }
+
+    pub fn node(&mut self, id: NodeId) -> &mut TestNode {
         self.nodes
             .iter_mut()
             .find(|n| n.id == id)
             .expect("a node of the cluster")
     }
 
+    /// Node `id`, to look at.
+    pub fn peek(&self, id: NodeId) -> &TestNode {
+        self.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .expect("a node of the cluster")
+    }
+
+    /// The time now.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
     /// Replaces node `id` by a fresh executive (a crash and restart); it is
-    /// in no ring until the next [`SimCluster::partition`].
+    /// in no ring until the next [`TestCluster::partition`].
     pub fn restart(&mut self, id: NodeId) {
-        let make = self.make;
-        *self.node(id) = SimNode::new(id, make);
+        let env = self
+            .envs
+            .iter()
+            .find(|e| e.node_id == id)
+            .expect("a node of the cluster");
+        let fresh = TestNode::new(env, self.make, &self.clock);
+        *self.node(id) = fresh;
     }
 
     /// Node `id` stops: what it had not yet multicast is lost and it is in
-    /// no ring (the others notice at the next [`SimCluster::partition`]).
+    /// no ring (the others notice at the next [`TestCluster::partition`]).
     pub fn crash(&mut self, id: NodeId) {
         let node = self.node(id);
         node.members.clear();
@@ -108,7 +176,7 @@ impl SimCluster {
         self.run();
     }
 
-    /// [`SimCluster::partition`] without running the rings afterwards:
+    /// [`TestCluster::partition`] without running the rings afterwards:
     /// what the nodes multicast for the new configuration waits in their
     /// queues.
     pub fn reconfigure(&mut self, parts: &[&[NodeId]]) {
@@ -167,14 +235,14 @@ impl SimCluster {
             let mut rings: Vec<Vec<NodeId>> = self
                 .nodes
                 .iter()
-                .filter(|n| !n.members.is_empty())
+                .filter(|n| n.in_ring())
                 .map(|n| n.members.clone())
                 .collect();
             rings.sort();
             rings.dedup();
             let mut moved = false;
             for ring in rings {
-                let mut queues: Vec<(NodeId, std::collections::VecDeque<Vec<u8>>)> = ring
+                let mut queues: Vec<(NodeId, VecDeque<Vec<u8>>)> = ring
                     .iter()
                     .map(|&id| (id, std::mem::take(&mut self.node(id).wire.sent).into()))
                     .collect();
@@ -202,7 +270,21 @@ impl SimCluster {
                 return;
             }
         }
-        panic!("the simulated cluster never went quiet");
+        panic!("the test cluster never went quiet");
+    }
+
+    /// Lets `ns` nanoseconds of virtual time pass: every node's timers
+    /// that come due fire, and the rings run until quiet.
+    pub fn advance(&mut self, ns: i64) {
+        self.clock.advance(ns);
+        let now = self.clock.now();
+        for n in &mut self.nodes {
+            n.manager.fire_timers(&mut n.wire, &mut n.link, now);
+            // The executive's housekeeping: a sync stopped by a full
+            // ordering layer goes on.
+            n.manager.retry_pending(&mut n.wire, &mut n.link);
+        }
+        self.run();
     }
 
     /// Opens library connection `conn` of process `pid` to `service`.
@@ -227,7 +309,52 @@ impl SimCluster {
             .conn_closed(&mut n.wire, &mut n.link, service, ConnId(conn));
     }
 
-    /// Sends a request and returns its response (answered at once).
+    /// Sends a request frame; returns its seq, to find the answer with
+    /// [`TestCluster::response`].
+    pub fn send_raw(
+        &mut self,
+        node: NodeId,
+        service: u16,
+        conn: u64,
+        kind: u16,
+        payload: &[u8],
+    ) -> u32 {
+        let n = self.node(node);
+        n.seq += 1;
+        let req = Request {
+            conn: ConnId(conn),
+            kind,
+            seq: n.seq,
+            payload,
+        };
+        n.manager
+            .lib_request(&mut n.wire, &mut n.link, service, &req)
+            .unwrap();
+        n.seq
+    }
+
+    /// Sends request `msg` on connection `conn` of `node`; returns its seq.
+    pub fn send<M: Message>(&mut self, node: NodeId, conn: u64, msg: &M) -> u32 {
+        self.send_raw(node, M::SERVICE, conn, M::KIND, &msg.to_payload())
+    }
+
+    /// The response to request `seq` of `node`, if it came.
+    pub fn response(&mut self, node: NodeId, seq: u32) -> Option<Frame> {
+        let n = self.node(node);
+        let i = n.link.responses.iter().position(|(_, f)| f.seq == seq)?;
+        Some(n.link.responses.remove(i).1)
+    }
+
+    /// Sends a request, runs the rings, and returns the answer's error and
+    /// payload.
+    pub fn call<M: Message>(&mut self, node: NodeId, conn: u64, msg: &M) -> (u32, Vec<u8>) {
+        let seq = self.send(node, conn, msg);
+        self.run();
+        let f = self.response(node, seq).expect("an answer");
+        (f.error, f.payload)
+    }
+
+    /// Sends a request frame and returns the response it got at once.
     pub fn request(
         &mut self,
         node: NodeId,
@@ -236,19 +363,8 @@ impl SimCluster {
         kind: u16,
         payload: &[u8],
     ) -> Frame {
-        let n = self.node(node);
-        let req = Request {
-            conn: ConnId(conn),
-            kind,
-            seq: 7,
-            payload,
-        };
-        n.manager
-            .lib_request(&mut n.wire, &mut n.link, service, &req)
-            .unwrap();
-        let (to, frame) = n.link.responses.pop().expect("a response");
-        assert_eq!(to, ConnId(conn));
-        frame
+        let seq = self.send_raw(node, service, conn, kind, payload);
+        self.response(node, seq).expect("a response")
     }
 
     /// The callbacks connection `conn` received since the last look.
@@ -261,10 +377,13 @@ impl SimCluster {
         mine.into_iter().map(|(_, f)| f).collect()
     }
 
-    /// Runs the service timers of `node` as if `ns` nanoseconds passed.
+    /// Lets `ns` nanoseconds pass and runs the timers that came due on
+    /// `node` alone; the others' wait for the next
+    /// [`TestCluster::advance`], and nothing is delivered.
     pub fn fire_timers(&mut self, node: NodeId, ns: i64) {
+        self.clock.advance(ns);
+        let now = self.clock.now();
         let n = self.node(node);
-        let now = crate::service::timers::now_ns().saturating_add(ns);
         n.manager.fire_timers(&mut n.wire, &mut n.link, now);
     }
 }
