@@ -20,9 +20,10 @@ use totem::crypto::PacketSecurity;
 use totem::pg::{Limits, LimitsError, ProcessGroup};
 use totem::{ConfChgKind, Input, Output, Srp, State};
 
-use super::security::Framing;
+use super::replay::Fresh;
+use super::security::{incarnation_now, Framing};
 use super::status::NetStatus;
-use super::transport::{address_is_up, Transport, TransportError, TransportSpec};
+use super::transport::{address_is_up, Routes, Transport, TransportError, TransportSpec};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::{ConfChg, Guarantee, McastError, NodeId, Ordering, OrderingEvent, RingStore};
 
@@ -126,7 +127,7 @@ impl TotemOrdering {
         let mut driver = TotemOrdering {
             pg,
             transport,
-            framing: Framing::new(security, cfg.node_id),
+            framing: Framing::new(security, cfg.node_id, incarnation_now()),
             timers,
             ring_store,
             persisted_seq: cfg.ring_seq,
@@ -232,7 +233,13 @@ impl TotemOrdering {
             Which::Unicast => &self.buf_unicast[..len],
             Which::Group => &self.buf_group[..len],
         };
-        let Some((sender, packet)) = self.framing.open(buf, from) else {
+        let Some((sender, bytes)) = admit(
+            &mut self.framing,
+            self.transport.routes_mut(),
+            self.me,
+            buf,
+            from,
+        ) else {
             return;
         };
         if sender == self.me {
@@ -243,8 +250,6 @@ impl TotemOrdering {
             }
             return;
         }
-        let bytes = packet.to_vec();
-        self.transport.learn(sender, from);
         let now = self.timers.now();
         let out = self.srp.handle(
             now,
@@ -448,6 +453,24 @@ impl TotemOrdering {
     }
 }
 
+/// Opens a datagram and, when it is its sender's newest, records where the
+/// sender is: the seal does not cover the UDP source, so a replayed or
+/// reordered datagram (from anywhere) moves no route. Our own node id is
+/// never routed.
+fn admit(
+    framing: &mut Framing,
+    routes: &mut Routes,
+    me: NodeId,
+    datagram: &[u8],
+    from: SocketAddr,
+) -> Option<(NodeId, Vec<u8>)> {
+    let opened = framing.open(datagram, from)?;
+    if opened.fresh == Fresh::Newest && opened.sender != me {
+        routes.learn(opened.sender, from);
+    }
+    Some((opened.sender, opened.packet.to_vec()))
+}
+
 fn state_name(state: State) -> &'static str {
     match state {
         State::Operational => "OPERATIONAL",
@@ -519,5 +542,63 @@ impl Ordering for TotemOrdering {
         self.left = true;
         self.events.clear();
         self.publish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use totem::crypto::PacketSecurity;
+
+    #[test]
+    fn a_replayed_datagram_from_another_address_moves_no_route_and_is_counted() {
+        for security in [
+            PacketSecurity::from_authkey(&[3u8; totem::crypto::AUTHKEY_LEN]).unwrap(),
+            PacketSecurity::integrity_only(),
+        ] {
+            let mut member = Framing::new(security.clone(), 2, 1);
+            let mut me = Framing::new(security, 1, 1);
+            let mut routes = Routes::default();
+            let home: SocketAddr = "127.0.0.2:5405".parse().unwrap();
+            let attacker: SocketAddr = "127.0.0.9:5405".parse().unwrap();
+            let (mut first, mut second) = (Vec::new(), Vec::new());
+            member.seal(b"join", &mut first);
+            member.seal(b"token", &mut second);
+            let got = admit(&mut me, &mut routes, 1, &first, home).unwrap();
+            assert_eq!(got, (2, b"join".to_vec()));
+            assert_eq!(routes.get(2), Some(home));
+            // The attacker re-sends what it captured: refused, counted,
+            // and the route stays.
+            for _ in 0..3 {
+                assert!(admit(&mut me, &mut routes, 1, &first, attacker).is_none());
+            }
+            assert_eq!(routes.get(2), Some(home));
+            assert_eq!(me.stats().replayed, 3);
+            // A fresh datagram the attacker gets in first is delivered
+            // once and may move the route; the member's own copy is then
+            // the replay, and the member's next datagram moves it back.
+            assert!(admit(&mut me, &mut routes, 1, &second, attacker).is_some());
+            assert!(admit(&mut me, &mut routes, 1, &second, home).is_none());
+            let mut third = Vec::new();
+            member.seal(b"next", &mut third);
+            assert!(admit(&mut me, &mut routes, 1, &third, home).is_some());
+            assert_eq!(routes.get(2), Some(home));
+        }
+    }
+
+    #[test]
+    fn a_reordered_datagram_is_delivered_but_moves_no_route() {
+        let security = PacketSecurity::integrity_only();
+        let mut member = Framing::new(security.clone(), 2, 1);
+        let mut me = Framing::new(security, 1, 1);
+        let mut routes = Routes::default();
+        let a: SocketAddr = "127.0.0.2:5405".parse().unwrap();
+        let b: SocketAddr = "127.0.0.3:5405".parse().unwrap();
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        member.seal(b"1", &mut first);
+        member.seal(b"2", &mut second);
+        assert!(admit(&mut me, &mut routes, 1, &second, a).is_some());
+        assert!(admit(&mut me, &mut routes, 1, &first, b).is_some());
+        assert_eq!(routes.get(2), Some(a));
     }
 }

@@ -5,11 +5,13 @@
 //!
 //! - [`transport`]: sockets, multicast membership, where each processor is;
 //! - [`security`]: the authkey, sealing and opening datagrams;
+//! - [`replay`]: which datagrams are fresh, and may move a route;
 //! - [`timers`]: Totem's timers on the tokio clock;
 //! - [`driver`]: [`TotemOrdering`], the glue;
 //! - [`status`]: what `openais-cfgtool` is shown.
 
 pub mod driver;
+pub mod replay;
 pub mod security;
 pub mod status;
 pub mod timers;

@@ -1,9 +1,16 @@
 //! What every datagram goes through between Totem and the socket: the
-//! sender's node id is prepended, the whole is sealed with
+//! sender's node id and its replay stamp (incarnation and counter, see
+//! [`super::replay`]) are prepended, the whole is sealed with
 //! [`PacketSecurity`] (`secauth: on`: encrypted and authenticated under the
 //! authkey; `off`: digested only, to catch corruption), and the reverse on
-//! receipt. Datagrams that fail are counted and dropped; `invalid digest`
-//! is logged at most once per [`DIGEST_LOG_WINDOW`], with a count.
+//! receipt. Datagrams that fail, replays included, are counted and
+//! dropped; `invalid digest` is logged at most once per
+//! [`DIGEST_LOG_WINDOW`], with a count.
+//!
+//! The sealed plaintext is `sender id (u32) | incarnation (u64) | counter
+//! (u64) | Totem packet`, little-endian; the seal's version (2) names this
+//! layout, so a processor of the earlier layout reports an unsupported
+//! version instead of misreading it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,14 +19,17 @@ use std::time::{Duration, Instant};
 use log::warn;
 use totem::crypto::{OpenError, PacketSecurity, AUTHKEY_LEN, NONCE_LEN, OVERHEAD};
 
+use super::replay::{Fresh, ReplayGuard, Stamp};
 use crate::config::{read_limited, KeySource, LimitedReadError, TotemConfig};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::NodeId;
 
 /// Bytes of the sender's node id before the Totem packet.
 pub const SENDER_LEN: usize = 4;
+/// Bytes of the replay stamp (incarnation, counter) after the sender id.
+pub const STAMP_LEN: usize = 16;
 /// Bytes a datagram carries beyond the Totem packet.
-pub const FRAMING_OVERHEAD: usize = OVERHEAD + SENDER_LEN;
+pub const FRAMING_OVERHEAD: usize = OVERHEAD + SENDER_LEN + STAMP_LEN;
 /// How often a stream of bad datagrams is logged.
 pub const DIGEST_LOG_WINDOW: Duration = Duration::from_secs(10);
 
@@ -92,9 +102,32 @@ pub struct FramingStats {
     pub invalid_digest: u64,
     /// The sender runs the other `secauth` mode.
     pub mode_mismatch: u64,
-    /// Too short, unknown version or flags, no room for a sender id, or
-    /// sender id 0.
+    /// Too short, unknown version or flags, no room for a sender id and
+    /// stamp, or sender id 0.
     pub malformed: u64,
+    /// Accepted from its sender before, or older than the replay window.
+    pub replayed: u64,
+    /// From an earlier incarnation of its sender.
+    pub old_incarnation: u64,
+}
+
+/// An opened datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opened<'a> {
+    pub sender: NodeId,
+    pub packet: &'a [u8],
+    /// [`Fresh::Newest`]: the only kind that may move the sender's route.
+    pub fresh: Fresh,
+}
+
+/// This start's incarnation: the wall clock in microseconds, so a
+/// restarted processor's is higher than its previous life's (a clock that
+/// stepped back is covered by [`super::replay::FORGET_AFTER`]).
+pub fn incarnation_now() -> u64 {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    u64::try_from(micros).unwrap_or(u64::MAX)
 }
 
 /// Seals outgoing and opens incoming datagrams of one processor.
@@ -107,12 +140,19 @@ pub struct Framing {
     digest_log: RateLimit,
     mismatch_log: RateLimit,
     random_log: RateLimit,
+    replay_log: RateLimit,
     /// Counts the nonces made without the random source.
     nonce_counter: u32,
+    incarnation: u64,
+    /// Datagrams sealed in this incarnation.
+    sealed: u64,
+    replay: ReplayGuard,
 }
 
 impl Framing {
-    pub fn new(security: PacketSecurity, me: NodeId) -> Framing {
+    /// `incarnation` must grow from one start of this processor to the
+    /// next ([`incarnation_now`]).
+    pub fn new(security: PacketSecurity, me: NodeId, incarnation: u64) -> Framing {
         Framing {
             security,
             me,
@@ -121,18 +161,32 @@ impl Framing {
             digest_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
             mismatch_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
             random_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
+            replay_log: RateLimit::new(DIGEST_LOG_WINDOW, 1),
             nonce_counter: 0,
+            incarnation,
+            sealed: 0,
+            replay: ReplayGuard::default(),
         }
     }
 
     pub fn stats(&self) -> FramingStats {
-        self.stats
+        let replay = self.replay.stats();
+        FramingStats {
+            replayed: replay.replayed,
+            old_incarnation: replay.old_incarnation,
+            ..self.stats
+        }
     }
 
     /// The datagram carrying `packet` from this processor, in `out`.
     pub fn seal(&mut self, packet: &[u8], out: &mut Vec<u8>) {
+        // 2^64 datagrams are never sent in one life.
+        self.sealed = self.sealed.saturating_add(1);
         self.plain.clear();
         self.plain.extend_from_slice(&self.me.to_le_bytes());
+        self.plain
+            .extend_from_slice(&self.incarnation.to_le_bytes());
+        self.plain.extend_from_slice(&self.sealed.to_le_bytes());
         self.plain.extend_from_slice(packet);
         let mut nonce = [0u8; NONCE_LEN];
         if let Err(e) = getrandom::fill(&mut nonce) {
@@ -163,9 +217,10 @@ impl Framing {
         nonce
     }
 
-    /// Opens a received datagram: the sender's node id and the Totem
-    /// packet, or `None` (counted, and logged at a rate limit).
-    pub fn open(&mut self, datagram: &[u8], from: std::net::SocketAddr) -> Option<(NodeId, &[u8])> {
+    /// Opens a received datagram: its sender, the Totem packet and how
+    /// fresh it is, or `None` (counted, and logged at a rate limit) for
+    /// one that fails the seal or is a replay.
+    pub fn open(&mut self, datagram: &[u8], from: std::net::SocketAddr) -> Option<Opened<'_>> {
         match self.security.open(datagram, &mut self.plain) {
             Ok(()) => {}
             Err(OpenError::InvalidDigest) => {
@@ -191,7 +246,11 @@ impl Framing {
                 return None;
             }
         }
-        let Some((id, packet)) = self.plain.split_first_chunk::<SENDER_LEN>() else {
+        let Some((id, rest)) = self.plain.split_first_chunk::<SENDER_LEN>() else {
+            self.stats.malformed += 1;
+            return None;
+        };
+        let Some((stamp, packet)) = rest.split_first_chunk::<STAMP_LEN>() else {
             self.stats.malformed += 1;
             return None;
         };
@@ -200,7 +259,30 @@ impl Framing {
             self.stats.malformed += 1;
             return None;
         }
-        Some((sender, packet))
+        let (incarnation, counter) = stamp.split_at(8);
+        let stamp = Stamp {
+            incarnation: u64::from_le_bytes(incarnation.try_into().ok()?),
+            counter: u64::from_le_bytes(counter.try_into().ok()?),
+        };
+        let now = Instant::now();
+        match self.replay.check(sender, stamp, now) {
+            Ok(fresh) => Some(Opened {
+                sender,
+                packet,
+                fresh,
+            }),
+            Err(e) => {
+                if let Some(suppressed) = self.replay_log.check(now) {
+                    let s = self.replay.stats();
+                    warn!(target: "TOTEM",
+                        "dropping a replayed packet of processor {sender} from {from}: {e} \
+                         ({suppressed} more since the last report; {} replayed, {} of an \
+                         earlier incarnation in all)",
+                        s.replayed, s.old_incarnation);
+                }
+                None
+            }
+        }
     }
 }
 
@@ -217,14 +299,15 @@ mod tests {
     #[test]
     fn round_trip_carries_the_sender() {
         let key = [7u8; AUTHKEY_LEN];
-        let mut a = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 11);
-        let mut b = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 22);
+        let mut a = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 11, 1);
+        let mut b = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 22, 1);
         let mut wire = Vec::new();
         a.seal(b"totem packet", &mut wire);
         assert_eq!(wire.len(), b"totem packet".len() + FRAMING_OVERHEAD);
-        let (sender, packet) = b.open(&wire, addr()).unwrap();
-        assert_eq!(sender, 11);
-        assert_eq!(packet, b"totem packet");
+        let opened = b.open(&wire, addr()).unwrap();
+        assert_eq!(opened.sender, 11);
+        assert_eq!(opened.packet, b"totem packet");
+        assert_eq!(opened.fresh, Fresh::Newest);
     }
 
     #[test]
@@ -232,12 +315,14 @@ mod tests {
         let mut a = Framing::new(
             PacketSecurity::from_authkey(&[1u8; AUTHKEY_LEN]).unwrap(),
             1,
+            1,
         );
         let mut b = Framing::new(
             PacketSecurity::from_authkey(&[2u8; AUTHKEY_LEN]).unwrap(),
             2,
+            1,
         );
-        let mut off = Framing::new(PacketSecurity::integrity_only(), 3);
+        let mut off = Framing::new(PacketSecurity::integrity_only(), 3, 1);
         let mut wire = Vec::new();
         a.seal(b"x", &mut wire);
         assert!(b.open(&wire, addr()).is_none());
@@ -254,9 +339,40 @@ mod tests {
     }
 
     #[test]
+    fn a_replayed_datagram_from_another_address_is_refused() {
+        let key = [7u8; AUTHKEY_LEN];
+        let mut a = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 11, 1);
+        let mut b = Framing::new(PacketSecurity::from_authkey(&key).unwrap(), 22, 1);
+        let mut wire = Vec::new();
+        a.seal(b"token", &mut wire);
+        assert!(b.open(&wire, addr()).is_some());
+        let attacker: SocketAddr = "127.0.0.9:5405".parse().unwrap();
+        assert!(b.open(&wire, attacker).is_none(), "a replay was opened");
+        assert_eq!(b.stats().replayed, 1);
+    }
+
+    #[test]
+    fn a_restarted_sender_is_heard_and_its_earlier_life_is_not() {
+        let off = PacketSecurity::integrity_only;
+        let mut old = Framing::new(off(), 11, 100);
+        let mut b = Framing::new(off(), 22, 1);
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        old.seal(b"1", &mut first);
+        old.seal(b"2", &mut second);
+        assert!(b.open(&first, addr()).is_some());
+        let mut new = Framing::new(off(), 11, 200);
+        let mut wire = Vec::new();
+        new.seal(b"again", &mut wire);
+        assert_eq!(b.open(&wire, addr()).unwrap().fresh, Fresh::Newest);
+        // The earlier life's datagram never seen before is refused too.
+        assert!(b.open(&second, addr()).is_none());
+        assert_eq!(b.stats().old_incarnation, 1);
+    }
+
+    #[test]
     fn fallback_nonces_differ_per_packet_and_per_node() {
-        let mut a = Framing::new(PacketSecurity::integrity_only(), 11);
-        let mut b = Framing::new(PacketSecurity::integrity_only(), 22);
+        let mut a = Framing::new(PacketSecurity::integrity_only(), 11, 1);
+        let mut b = Framing::new(PacketSecurity::integrity_only(), 22, 1);
         let a1 = a.fallback_nonce();
         let a2 = a.fallback_nonce();
         let b1 = b.fallback_nonce();

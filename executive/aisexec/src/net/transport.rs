@@ -15,7 +15,10 @@
 //! A token goes to one processor: its address is learnt from the
 //! authenticated datagrams that processor sent (every processor multicasts
 //! join messages before any ring forms, so the address is known by the
-//! time a token is due).
+//! time a token is due). The seal does not cover the UDP source, so only
+//! a datagram newer than every earlier one of its sender (see
+//! [`super::replay`]) moves the route: a copy re-sent from elsewhere is a
+//! replay and moves nothing.
 
 use std::collections::HashMap;
 use std::io;
@@ -96,11 +99,46 @@ pub struct Transport {
     fanout: Vec<SocketAddr>,
     /// Interface index of the bind address (IPv6 multicast, link-local).
     ifindex: u32,
-    routes: HashMap<NodeId, SocketAddr>,
+    routes: Routes,
     stats: TransportStats,
+}
+
+/// Where each processor was last heard from.
+#[derive(Debug)]
+pub struct Routes {
+    map: HashMap<NodeId, SocketAddr>,
     /// Two processors sending under one node id (a configuration error)
     /// "move" with every datagram: reported at a rate limit.
     move_log: RateLimit,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes {
+            map: HashMap::new(),
+            move_log: RateLimit::new(Duration::from_secs(10), 3),
+        }
+    }
+}
+
+impl Routes {
+    pub fn get(&self, node: NodeId) -> Option<SocketAddr> {
+        self.map.get(&node).copied()
+    }
+
+    /// Records that the newest datagram of `node` came from `addr`.
+    pub fn learn(&mut self, node: NodeId, addr: SocketAddr) {
+        match self.map.insert(node, addr) {
+            Some(old) if old != addr => {
+                if let Some(n) = self.move_log.check(Instant::now()) {
+                    warn!(target: "TOTEM",
+                        "processor {node} moved from {old} to {addr} ({n} more moves since the last report)");
+                }
+            }
+            None => debug!(target: "TOTEM", "processor {node} is at {addr}"),
+            Some(_) => {}
+        }
+    }
 }
 
 impl Transport {
@@ -150,9 +188,8 @@ impl Transport {
             local,
             fanout,
             ifindex: ifindex.unwrap_or(0),
-            routes: HashMap::new(),
+            routes: Routes::default(),
             stats: TransportStats::default(),
-            move_log: RateLimit::new(Duration::from_secs(10), 3),
         })
     }
 
@@ -175,21 +212,11 @@ impl Transport {
 
     /// The address `node` was last heard from.
     pub fn route(&self, node: NodeId) -> Option<SocketAddr> {
-        self.routes.get(&node).copied()
+        self.routes.get(node)
     }
 
-    /// Records that an authenticated datagram of `node` came from `addr`.
-    pub fn learn(&mut self, node: NodeId, addr: SocketAddr) {
-        match self.routes.insert(node, addr) {
-            Some(old) if old != addr => {
-                if let Some(n) = self.move_log.check(Instant::now()) {
-                    warn!(target: "TOTEM",
-                        "processor {node} moved from {old} to {addr} ({n} more moves since the last report)");
-                }
-            }
-            None => debug!(target: "TOTEM", "processor {node} is at {addr}"),
-            Some(_) => {}
-        }
+    pub fn routes_mut(&mut self) -> &mut Routes {
+        &mut self.routes
     }
 
     /// Whether a datagram from `addr` is one of this processor's own.
@@ -207,7 +234,7 @@ impl Transport {
                     self.send_to(addr, datagram);
                 }
             }
-            Dest::Node(node) => match self.routes.get(&node).copied() {
+            Dest::Node(node) => match self.routes.get(node) {
                 Some(addr) => self.send_to(addr, datagram),
                 None => {
                     self.stats.unroutable += 1;

@@ -12,6 +12,8 @@ use std::net::IpAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use totem::srp::RING_SEQ_LIMIT;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RingStoreError {
     #[error("{path}: {source}")]
@@ -24,6 +26,10 @@ pub enum RingStoreError {
     Corrupt { path: PathBuf, len: usize },
     #[error("{path}: holds more than an 8-byte ring sequence number")]
     TooLarge { path: PathBuf },
+    /// Above [`RING_SEQ_LIMIT`]: no correct processor gets there (an
+    /// earlier version could be pushed there by one forged packet).
+    #[error("{path}: ring sequence {seq} is implausible (above {RING_SEQ_LIMIT})")]
+    Implausible { path: PathBuf, seq: u64 },
 }
 
 /// The ring sequence file of one bind address.
@@ -43,13 +49,21 @@ impl RingStore {
         &self.path
     }
 
-    /// The highest sequence number stored, 0 when none was.
+    /// The highest sequence number stored, 0 when none was. A number
+    /// above [`RING_SEQ_LIMIT`] is refused: numbering rings from there
+    /// would leave no room for new ones.
     pub fn load(&self) -> Result<u64, RingStoreError> {
         // One byte more than a sequence number tells a corrupt file; the
         // rest of it (a device, a huge file) is never read.
         match crate::config::read_limited(&self.path, 9) {
             Ok(bytes) => match <[u8; 8]>::try_from(bytes.as_slice()) {
-                Ok(b) => Ok(u64::from_le_bytes(b)),
+                Ok(b) => match u64::from_le_bytes(b) {
+                    seq if seq > RING_SEQ_LIMIT => Err(RingStoreError::Implausible {
+                        path: self.path.clone(),
+                        seq,
+                    }),
+                    seq => Ok(seq),
+                },
                 Err(_) => Err(RingStoreError::Corrupt {
                     path: self.path.clone(),
                     len: bytes.len(),
@@ -108,8 +122,24 @@ mod tests {
         store.store(8).unwrap();
         let again = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_eq!(again.load().unwrap(), 8);
-        again.store(u64::MAX).unwrap();
-        assert_eq!(again.load().unwrap(), u64::MAX);
+    }
+
+    #[test]
+    fn a_sequence_at_the_end_of_its_space_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RingStore::new(dir.path(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        store.store(u64::MAX).unwrap();
+        assert!(matches!(
+            store.load(),
+            Err(RingStoreError::Implausible { seq: u64::MAX, .. })
+        ));
+        store.store(RING_SEQ_LIMIT + 1).unwrap();
+        assert!(matches!(
+            store.load(),
+            Err(RingStoreError::Implausible { .. })
+        ));
+        store.store(RING_SEQ_LIMIT).unwrap();
+        assert_eq!(store.load().unwrap(), RING_SEQ_LIMIT);
     }
 
     #[test]

@@ -140,7 +140,18 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     let policy = access::policy(&config.aisexec);
     let ipc_limits = IpcLimits::from_config(&config.aisexec);
     warn_if_descriptors_short(ipc_limits.max_connections);
-    let ring_seq = RingStore::new(&paths.run_dir, node.address).load()?;
+    let ring_seq = match RingStore::new(&paths.run_dir, node.address).load() {
+        Ok(seq) => seq,
+        // A number no correct processor reaches: starting from it would
+        // number every ring at the end of the space. Start afresh, as a
+        // node whose run directory is new does; the file is overwritten by
+        // the first ring.
+        Err(e @ RingStoreError::Implausible { .. }) => {
+            error!(target: "MAIN", "{e}: starting from ring sequence 0");
+            0
+        }
+        Err(e) => return Err(e.into()),
+    };
     let net_config = NetConfig::new(&config.totem, &node, ring_seq);
 
     let env = ServiceEnv {

@@ -9,6 +9,11 @@
 //!  header = version << 4 | flags;  flags bit 0 = body is encrypted
 //! ```
 //!
+//! Version 2 says the body opens with the sender's node id and replay
+//! stamp (incarnation, counter) the driver puts there; a processor of
+//! version 1 (no stamp) is refused as an unsupported version rather than
+//! misread.
+//!
 //! The digest covers header, nonce and body, so it authenticates the mode
 //! and the version as well as the data. It is checked, in constant time,
 //! before anything is decrypted. The nonce is present in both modes so the
@@ -34,7 +39,7 @@ pub const HEADER_LEN: usize = 1;
 /// network MTU minus this.
 pub const OVERHEAD: usize = HEADER_LEN + NONCE_LEN + DIGEST_LEN;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const FLAG_ENCRYPTED: u8 = 0x01;
 const FLAGS_KNOWN: u8 = FLAG_ENCRYPTED;
 

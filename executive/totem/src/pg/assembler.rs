@@ -120,6 +120,17 @@ impl Assembler {
         self.partials.keys().copied()
     }
 
+    /// Bytes of memory held for partly assembled messages.
+    pub fn buffered_bytes(&self) -> usize {
+        self.partials
+            .values()
+            .map(|p| match p {
+                Partial::Collecting { bytes, .. } => bytes.capacity(),
+                Partial::Skipping { .. } => 0,
+            })
+            .sum()
+    }
+
     /// Outcomes of this node's own fragmented messages since the last call,
     /// in stream order.
     pub fn take_own_outcomes(&mut self) -> Vec<OwnOutcome> {
@@ -201,10 +212,12 @@ impl Assembler {
                     received: 0,
                 }
             } else {
+                // `total` is the sender's claim, and a forged sender id
+                // costs nothing: memory grows with the bytes that arrive.
                 Partial::Collecting {
                     msg_id: pos.msg_id,
                     total,
-                    bytes: Vec::with_capacity(total),
+                    bytes: Vec::with_capacity(chunk.len()),
                 }
             };
             self.partials.insert(from, partial);

@@ -380,6 +380,34 @@ fn limits_are_checked() {
     assert!(ProcessGroup::new(1, Limits::new(MIN_PAYLOAD)).is_ok());
 }
 
+#[test]
+fn a_first_fragment_claiming_a_large_total_reserves_only_what_arrived() {
+    let mut node = Assembler::new(1, limits()).unwrap();
+    // First fragments of a 1 MiB message from a thousand senders (a peer
+    // may name any sender): memory follows the bytes that came, not the
+    // totals they claim.
+    for from in 2..1002 {
+        let mut payload = Vec::new();
+        frame::start(&mut payload);
+        frame::put_fragment(
+            &mut payload,
+            frame::FragmentPos {
+                msg_id: 1,
+                total: DEFAULT_MAX_MESSAGE as u32,
+                offset: 0,
+            },
+            &[7; 100],
+        );
+        assert!(node.deliver(from, &payload).is_empty());
+    }
+    assert_eq!(node.partial_senders().count(), 1000);
+    assert!(
+        node.buffered_bytes() <= 1000 * 4096,
+        "{}",
+        node.buffered_bytes()
+    );
+}
+
 /// A payload holding one whole message, as another node's packer makes it.
 fn frame_with(m: &[u8]) -> Vec<u8> {
     let mut packer = Packer::new(limits()).unwrap();

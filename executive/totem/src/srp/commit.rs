@@ -1,18 +1,38 @@
 //! The commit token: fixing the membership and sequence number of a new
 //! ring and collecting what each member brings from its old ring.
 
-use super::{successor, Forming, Srp, State};
+use super::{successor, Forming, Srp, State, RING_SEQ_LIMIT};
 use crate::api::{Dest, RingId, TimerKind};
 use crate::wire::{CommitEntry, CommitToken, MemberState, Packet, Token};
+
+/// Ring sequence numbers step by 4, as openais's do.
+const RING_SEQ_STEP: u64 = 4;
 
 impl Srp {
     /// The lowest processor of an agreed membership proposes the new ring.
     pub(super) fn create_commit_token(&mut self, members: Vec<crate::api::NodeId>) {
-        let seq = self
+        let base = self
             .ring_seq_high
             .max(self.ring_id().seq)
-            .max(self.abandoned_high)
-            .saturating_add(4);
+            .max(self.abandoned_high);
+        // A ring numbered at or below a sequence seen before could be
+        // taken for an old ring; past the limit no number is left. Only
+        // some 2^30 forged packets in a row get here (see `sanity`): stay
+        // gathering rather than reuse a number.
+        let Some(seq) = base
+            .checked_add(RING_SEQ_STEP)
+            .filter(|&s| s <= RING_SEQ_LIMIT)
+        else {
+            self.stats.ring_seq_exhausted += 1;
+            if let Some(n) = self.exhausted_log.check(self.now) {
+                log::error!(
+                    target: "TOTEM",
+                    "cannot number a new ring: the ring sequence {base} is at its limit \
+                     {RING_SEQ_LIMIT} ({n} more attempts since the last report)"
+                );
+            }
+            return;
+        };
         self.ring_seq_high = seq;
         let ring = RingId { rep: self.me, seq };
         log::info!(target: "TOTEM", "creating commit token for ring {ring} with {members:?}");
@@ -120,7 +140,11 @@ impl Srp {
     }
 
     fn forward_commit(&mut self, mut ct: CommitToken) {
-        ct.token_seq += 1;
+        // Below `COUNTER_LIMIT` on receipt; checked all the same.
+        let Some(next_seq) = ct.token_seq.checked_add(1) else {
+            return;
+        };
+        ct.token_seq = next_seq;
         let Some(f) = self.forming.as_ref() else {
             return;
         };

@@ -21,8 +21,20 @@ impl Srp {
         }
     }
 
+    /// False (counted) when `seq` is too far ahead of `aru` to be kept.
+    fn within_reach(&mut self, from: crate::api::NodeId, seq: u64, aru: u64) -> bool {
+        if seq.saturating_sub(aru) <= self.max_ahead() {
+            return true;
+        }
+        self.drop_implausible(from, super::sanity::Implausible::FarAhead { seq, aru });
+        false
+    }
+
     fn receive_regular(&mut self, m: McastMsg) {
         let seq = m.seq;
+        if !self.within_reach(m.sender, seq, self.log.aru()) {
+            return;
+        }
         let fresh = seq > self.log.high_seq();
         if !self.log.insert(seq, Stored::from_msg(m)) {
             self.stats.duplicate_packets += 1;
@@ -45,6 +57,10 @@ impl Srp {
 
     fn receive_recovery(&mut self, m: McastMsg) {
         let seq = m.seq;
+        let aru = self.recovery.as_ref().map_or(0, |r| r.log.aru());
+        if !self.within_reach(m.sender, seq, aru) {
+            return;
+        }
         let origin = m.origin;
         let stored = Stored::from_msg(m);
         let copy = stored.clone();

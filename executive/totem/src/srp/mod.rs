@@ -72,6 +72,7 @@ mod commit;
 mod delivery;
 mod membership;
 mod recovery;
+mod sanity;
 mod store;
 mod token;
 
@@ -91,6 +92,8 @@ use token::TokenState;
 /// Messages a processor may have queued and not yet sequenced. The driver
 /// refuses new multicasts (TRY_AGAIN) while [`Srp::queue_full`] is true.
 pub const SEND_QUEUE_LIMIT: usize = 1024;
+
+pub use sanity::{COUNTER_LIMIT, RING_SEQ_LIMIT, RING_SEQ_MAX_STEP};
 
 /// The membership state of a processor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,6 +136,12 @@ pub struct Stats {
     pub fail_recv_exclusions: u64,
     pub mcast_too_large: u64,
     pub mcast_queue_full: u64,
+    /// Packets carrying a number no correct peer sends (a ring sequence
+    /// too far above ours, a counter near the end of its space, a message
+    /// too far ahead of the ring): dropped.
+    pub implausible_packets: u64,
+    /// Attempts to create a ring with the ring sequence at its limit.
+    pub ring_seq_exhausted: u64,
 }
 
 /// A multicast waiting for the token.
@@ -201,6 +210,8 @@ pub struct Srp {
     forming: Option<Forming>,
     recovery: Option<Recovery>,
     stats: Stats,
+    implausible_log: sanity::LogLimit,
+    exhausted_log: sanity::LogLimit,
     out: Vec<Output>,
 }
 
@@ -209,7 +220,22 @@ impl Srp {
     /// the driver persisted (0 on first start); every ring this processor
     /// creates has a higher one. It starts by gathering and forms a
     /// singleton ring after `join` ms if nobody answers.
+    ///
+    /// A `ring_seq` above [`RING_SEQ_LIMIT`] was not written by a correct
+    /// processor (a forged packet took an earlier version there, or the
+    /// file is damaged): it is refused with an error and the processor
+    /// starts afresh from 0, as a new node would, rather than number every
+    /// ring at the end of the sequence space.
     pub fn new(cfg: Config, me: NodeId, ring_seq: u64, now: Time) -> (Srp, Vec<Output>) {
+        let ring_seq = if ring_seq > RING_SEQ_LIMIT {
+            log::error!(
+                target: "TOTEM",
+                "refusing the persisted ring sequence {ring_seq} (above {RING_SEQ_LIMIT}): starting from 0"
+            );
+            0
+        } else {
+            ring_seq
+        };
         let mut srp = Srp {
             cfg,
             me,
@@ -235,6 +261,8 @@ impl Srp {
             forming: None,
             recovery: None,
             stats: Stats::default(),
+            implausible_log: sanity::LogLimit::default(),
+            exhausted_log: sanity::LogLimit::default(),
             out: Vec::new(),
         };
         log::info!(target: "TOTEM", "processor {me} starting, ring sequence {ring_seq}");
@@ -385,6 +413,10 @@ impl Srp {
                 return;
             }
         };
+        if let Err(why) = self.check_plausible(&packet) {
+            self.drop_implausible(from, why);
+            return;
+        }
         self.last_heard.insert(from, self.now);
         if from == self.me {
             // Our own multicasts looped back, or packets of an earlier
@@ -416,8 +448,10 @@ impl Srp {
         }
     }
 
+    /// Packets were checked against the ring sequence ceiling on receipt;
+    /// the limit is applied again so no path can carry us past it.
     fn see_ring_seq(&mut self, seq: u64) {
-        self.ring_seq_high = self.ring_seq_high.max(seq);
+        self.ring_seq_high = self.ring_seq_high.max(seq.min(RING_SEQ_LIMIT));
     }
 
     /// Encodes and queues a packet; one that would exceed its limit

@@ -7,6 +7,7 @@
 //! delivered and released).
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::api::{Guarantee, NodeId, RingId};
 use crate::wire::{McastMsg, Origin};
@@ -118,7 +119,10 @@ impl RingLog {
 
     /// Held messages above `after`, in order (holes skipped).
     pub(crate) fn held_after(&self, after: u64) -> impl Iterator<Item = (u64, &Stored)> + '_ {
-        self.msgs.range(after + 1..).map(|(s, m)| (*s, m))
+        // `after` may come from a peer's commit token: no `+ 1` on it.
+        self.msgs
+            .range((Bound::Excluded(after), Bound::Unbounded))
+            .map(|(s, m)| (*s, m))
     }
 
     /// Releases delivered messages at or below `upto`, which every member

@@ -342,7 +342,11 @@ impl Srp {
                 },
                 State::Gather | State::Commit => break,
             };
-            t.seq += 1;
+            // Below `COUNTER_LIMIT` on receipt; checked all the same.
+            let Some(seq) = t.seq.checked_add(1) else {
+                break;
+            };
+            t.seq = seq;
             let msg = stored.to_msg(t.ring, t.seq);
             self.active_log_mut().insert(t.seq, stored);
             self.send(Dest::Multicast, &Packet::Mcast(msg));
@@ -450,7 +454,10 @@ impl Srp {
     }
 
     fn forward_token(&mut self, mut t: Token) {
-        t.token_seq += 1;
+        let Some(token_seq) = t.token_seq.checked_add(1) else {
+            return;
+        };
+        t.token_seq = token_seq;
         let next = match self.active_ring() {
             Some((_, members)) => successor(members, self.me),
             None => return,

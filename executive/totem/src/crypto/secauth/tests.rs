@@ -157,11 +157,13 @@ fn unknown_versions_and_flags_are_rejected() {
     let security = on(1);
     let mut packet = sealed(&security, 3, b"abc");
     let mut opened = Vec::new();
-    packet[0] = (2 << 4) | FLAG_ENCRYPTED;
-    assert_eq!(
-        security.open(&packet, &mut opened),
-        Err(OpenError::UnsupportedVersion(2))
-    );
+    for version in [1, 3] {
+        packet[0] = (version << 4) | FLAG_ENCRYPTED;
+        assert_eq!(
+            security.open(&packet, &mut opened),
+            Err(OpenError::UnsupportedVersion(version))
+        );
+    }
     packet[0] = (VERSION << 4) | 0x03;
     assert_eq!(
         security.open(&packet, &mut opened),
@@ -228,15 +230,15 @@ fn sealed_packets_match_the_documented_construction() {
     let cases = [
         (
             PacketSecurity::from_authkey(&key).unwrap(),
-            "1142424242424242424242424242424242\
+            "2142424242424242424242424242424242\
              77abbbf9191b8ed8977a\
-             844902d779a6ea8bb393785a0afdb414c050b2aa",
+             f04684e6b68a69c226b0228f08cc4e1d994f046a",
         ),
         (
             PacketSecurity::integrity_only(),
-            "1042424242424242424242424242424242\
+            "2042424242424242424242424242424242\
              6f70656e6169732d7273\
-             594422880c3dc09a022548387043d4bd4b930ee0",
+             a41198a3da64be6a5f46faae880bc615817b4a3e",
         ),
     ];
     for (security, expected) in cases {

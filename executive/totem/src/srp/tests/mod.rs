@@ -1,5 +1,6 @@
 //! Hand-driven scenarios for one to four processors.
 
+mod bounds;
 mod faults;
 mod membership;
 mod pump;
