@@ -28,7 +28,7 @@ fn skip_unless_root(test: &str) -> bool {
     if is_root() {
         return false;
     }
-    println!("{test}: skipped, network namespaces need root");
+    cluster_support::report_skip(test, "network namespaces need root");
     true
 }
 

@@ -57,9 +57,12 @@ fn program(test: &str, name: &str) -> Option<PathBuf> {
     let src = top.join("ctests").join(format!("{name}.c"));
     if !bin.exists() {
         if !top.join("build/lib/libSaEvt.so.2").exists() {
-            println!(
-                "{test}: skipped: `make` has not been run (no build/lib/libSaEvt.so.2, \
-                 no build/ctests/{name}); `make check` runs it first"
+            cluster_support::report_skip(
+                test,
+                &format!(
+                    "`make` has not been run (no build/lib/libSaEvt.so.2, no build/ctests/{name}); \
+                     `make check` runs it first"
+                ),
             );
             return None;
         }

@@ -319,6 +319,12 @@ impl Drop for ScriptCluster {
 }
 
 /// Whether this process may create network namespaces.
+/// Reports that `test` could not run here, in the form `scripts/check`
+/// counts as skipped (never as passed): `SKIPPED: <test>: <why>`.
+pub fn report_skip(test: &str, why: &str) {
+    println!("SKIPPED: {test}: {why}");
+}
+
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
