@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use sa_ipc::frame::Frame;
-use sa_ipc::proto::Message;
+use sa_ipc::proto::{Message, Payload};
 
 use super::{Link, SeededEntropy, VirtualClock, Wire};
 use crate::config::Config;
@@ -375,6 +375,16 @@ impl TestCluster {
             .partition(|(c, _)| *c == ConnId(conn));
         n.link.callbacks = others;
         mine.into_iter().map(|(_, f)| f).collect()
+    }
+
+    /// The callbacks of `kind` connection `conn` received since the last
+    /// look, decoded (the others it received are dropped).
+    pub fn callbacks_of<P: Payload>(&mut self, node: NodeId, conn: u64, kind: u16) -> Vec<P> {
+        self.callbacks(node, conn)
+            .into_iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| P::from_payload(&f.payload).expect("a callback that decodes"))
+            .collect()
     }
 
     /// Lets `ns` nanoseconds pass and runs the timers that came due on

@@ -55,19 +55,11 @@ fn send(c: &mut TestCluster, node: NodeId, conn: u64, text: &str) -> u32 {
 }
 
 fn confchgs(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
-    c.callbacks(node, conn)
-        .into_iter()
-        .filter(|f| f.kind == kind::CONFCHG_CALLBACK)
-        .map(|f| ConfChgCallback::from_payload(&f.payload).unwrap())
-        .collect()
+    c.callbacks_of(node, conn, kind::CONFCHG_CALLBACK)
 }
 
 fn delivered(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<DeliverCallback> {
-    c.callbacks(node, conn)
-        .into_iter()
-        .filter(|f| f.kind == kind::DELIVER_CALLBACK)
-        .map(|f| DeliverCallback::from_payload(&f.payload).unwrap())
-        .collect()
+    c.callbacks_of(node, conn, kind::DELIVER_CALLBACK)
 }
 
 fn texts(d: &[DeliverCallback]) -> Vec<String> {

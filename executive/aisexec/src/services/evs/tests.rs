@@ -66,22 +66,14 @@ fn send(c: &mut TestCluster, node: NodeId, conn: u64, text: &str) -> u32 {
 }
 
 fn received(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<(u32, String)> {
-    c.callbacks(node, conn)
+    c.callbacks_of::<DeliverCallback>(node, conn, kind::DELIVER_CALLBACK)
         .into_iter()
-        .filter(|f| f.kind == kind::DELIVER_CALLBACK)
-        .map(|f| {
-            let d = DeliverCallback::from_payload(&f.payload).unwrap();
-            (d.node, String::from_utf8(d.data).unwrap())
-        })
+        .map(|d| (d.node, String::from_utf8(d.data).unwrap()))
         .collect()
 }
 
 fn confchgs(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<ConfChgCallback> {
-    c.callbacks(node, conn)
-        .into_iter()
-        .filter(|f| f.kind == kind::CONFCHG_CALLBACK)
-        .map(|f| ConfChgCallback::from_payload(&f.payload).unwrap())
-        .collect()
+    c.callbacks_of(node, conn, kind::CONFCHG_CALLBACK)
 }
 
 #[test]
