@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -318,13 +320,13 @@ impl Drop for ScriptCluster {
     }
 }
 
-/// Whether this process may create network namespaces.
 /// Reports that `test` could not run here, in the form `scripts/check`
 /// counts as skipped (never as passed): `SKIPPED: <test>: <why>`.
 pub fn report_skip(test: &str, why: &str) {
     println!("SKIPPED: {test}: {why}");
 }
 
+/// Whether this process may create network namespaces.
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
