@@ -210,8 +210,11 @@ impl<'a> Context<'a> {
         }
         // Encoded again: the ordering layer kept the refused copy.
         let message = exec_message::encode(self.service, kind, payload);
+        let first = runtime.outbox.is_empty();
         runtime.outbox.push(message, Guarantee::Agreed);
-        if !runtime.outbox_paused {
+        // One retry timer for the whole outbox, armed by its first
+        // message (a later one must not push the retry further away).
+        if first && !runtime.outbox_paused {
             let at = runtime.clock.now_ns().saturating_add(OUTBOX_RETRY_NS);
             runtime.timers.set(MANAGER_SERVICE, OUTBOX_TOKEN, at);
         }
