@@ -9,10 +9,31 @@
 //! the packets and timers returned; delivered messages and configuration
 //! changes wait in an event queue until the layer above takes them with
 //! [`Stack::pop_event`].
+//!
+//! # A message is delivered in the configuration it was sent in
+//!
+//! The layer above multicasts in the configuration it was last given (the
+//! last regular [`ConfChg`] it took): a message is delivered in that
+//! configuration (or its transitional one), or nowhere. Sent later, it
+//! would reach members that meanwhile reported its sender gone, as if
+//! nothing had happened; CPG would hand a departed process's message to
+//! the group between its NODEDOWN and its NODEUP. So:
+//!
+//! * the state machine queues a message only while its ring is
+//!   operational, and drops what is still queued when the next ring is
+//!   installed ([`Srp`]'s own rule);
+//! * the process-group layer drops what it still holds at each regular
+//!   configuration after the first;
+//! * a multicast is refused (`QueueFull`, retried by the caller) while
+//!   the ring is being left or formed, and while a regular configuration
+//!   is installed that the layer above has not taken yet: its message
+//!   would belong to a configuration that is already over.
 
 use std::collections::VecDeque;
 
-use crate::api::{ConfChg, Config, Guarantee, Input, McastError, NodeId, Output, Time};
+use crate::api::{
+    ConfChg, ConfChgKind, Config, Guarantee, Input, McastError, NodeId, Output, RingId, Time,
+};
 use crate::pg::{Limits, LimitsError, ProcessGroup};
 use crate::srp::{Srp, SEND_QUEUE_LIMIT};
 
@@ -35,6 +56,8 @@ pub enum Event {
 pub struct StackStats {
     /// Multicasts refused because a queue was full.
     pub refused_full: u64,
+    /// Multicasts refused while the configuration changes.
+    pub refused_reconfiguring: u64,
 }
 
 /// One node's ordering stack: [`Srp`] below, [`ProcessGroup`] above it.
@@ -47,6 +70,10 @@ pub struct Stack {
     /// small messages are packed together.
     topup: usize,
     events: VecDeque<Event>,
+    /// The last regular configuration installed, and the last one the
+    /// layer above took: the layer above multicasts in the latter.
+    installed: Option<RingId>,
+    taken: Option<RingId>,
     left: bool,
     stats: StackStats,
 }
@@ -69,6 +96,8 @@ impl Stack {
             pg,
             topup: window.max(max_messages).clamp(1, SEND_QUEUE_LIMIT / 2),
             events: VecDeque::new(),
+            installed: None,
+            taken: None,
             left: false,
             stats: StackStats::default(),
         };
@@ -126,6 +155,10 @@ impl Stack {
             self.stats.refused_full += 1;
             return Err(McastError::QueueFull);
         }
+        if !self.in_step() {
+            self.stats.refused_reconfiguring += 1;
+            return Err(McastError::QueueFull);
+        }
         self.pg
             .mcast(guarantee, message)
             .map_err(|_| McastError::TooLarge)?;
@@ -136,7 +169,15 @@ impl Stack {
 
     /// True when a multicast now would be refused with `QueueFull`.
     pub fn queue_full(&self) -> bool {
-        self.srp.queue_full() || self.pg.queued_bytes() >= PG_QUEUE_LIMIT
+        self.srp.queue_full() || self.pg.queued_bytes() >= PG_QUEUE_LIMIT || !self.in_step()
+    }
+
+    /// Whether a message multicast now can still be sent in the
+    /// configuration the layer above is in: the ring is operational (or
+    /// none was installed yet) and the layer above took the last regular
+    /// configuration installed.
+    fn in_step(&self) -> bool {
+        self.taken == self.installed && !self.srp.reconfiguring()
     }
 
     /// Messages accepted and not yet sequenced (in payloads, roughly).
@@ -146,7 +187,13 @@ impl Stack {
 
     /// The next delivered message or configuration change.
     pub fn pop_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front()?;
+        if let Event::ConfChg(c) = &event {
+            if c.kind == ConfChgKind::Regular {
+                self.taken = Some(c.ring_id);
+            }
+        }
+        Some(event)
     }
 
     /// Graceful leave (see [`Srp::leave`]); events not yet taken are
@@ -180,6 +227,9 @@ impl Stack {
                     }
                 }
                 Output::ConfChg(chg) => {
+                    if chg.kind == ConfChgKind::Regular {
+                        self.installed = Some(chg.ring_id);
+                    }
                     self.pg.conf_chg(&chg);
                     self.events.push_back(Event::ConfChg(chg));
                 }
@@ -190,7 +240,10 @@ impl Stack {
     /// Moves payloads from the process-group layer into the state
     /// machine's send queue, up to `topup`.
     fn feed(&mut self, now: Time, sends: &mut Vec<Output>) {
-        while !self.left && self.srp.queued() < self.topup && !self.srp.queue_full() {
+        // While the ring is left or formed, what the process-group layer
+        // holds stays there until the next regular configuration drops it
+        // (see the module documentation).
+        while !self.left && self.srp.queued() < self.topup && self.srp.accepts_mcast() {
             let Some(payload) = self.pg.pop_payload() else {
                 return;
             };

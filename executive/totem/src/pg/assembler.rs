@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::frame::{self, FragmentPos, Record};
 use super::{Limits, LimitsError, OwnOutcome};
-use crate::api::{ConfChg, NodeId};
+use crate::api::{ConfChg, ConfChgKind, NodeId};
 
 /// A whole application message, as its sender pushed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +79,13 @@ impl Partial {
 /// * a sender in a change's `left` will send no more fragments: its
 ///   partial message is dropped by every node (they all see the same
 ///   change after the same fragments);
-/// * when a change has `joined` members, every partial message is dropped:
-///   the joiners never saw those messages' first fragments, so no member
-///   of the new configuration may complete them, or the members would
-///   disagree on what was delivered in it. The later fragments are
-///   orphans to every member alike. The sender sees its own message
-///   dropped the same way ([`OwnOutcome::Lost`]) and sends it again.
+/// * at a regular configuration, every partial message is dropped: no
+///   sender goes on with a message across a configuration change (it is
+///   delivered in the configuration it was sent in, or not at all), and
+///   the joiners never saw those messages' first fragments anyway. The
+///   later fragments are orphans to every member alike. The sender sees
+///   its own message dropped the same way ([`OwnOutcome::Lost`]);
+///   [`ProcessGroup`](super::ProcessGroup) drops what it still had of it.
 ///
 /// Memory is bounded by `max_message` per sender; longer messages are
 /// skipped as their fragments arrive, never buffered.
@@ -152,7 +153,7 @@ impl Assembler {
 
     /// Feeds a configuration change, at its place in the stream.
     pub fn conf_chg(&mut self, chg: &ConfChg) {
-        let everyone = !chg.joined.is_empty();
+        let everyone = chg.kind == ConfChgKind::Regular;
         let dropped: Vec<NodeId> = self
             .partials
             .keys()

@@ -2,12 +2,14 @@
 //! the executive's CPG service with one process per node, all in one
 //! group.
 //!
-//! CPG tells its processes who is in their group. After a regular
-//! configuration, every node rebuilds the group from the members'
-//! own lists and reports the difference from the group it had (NODEDOWN
-//! for processes of nodes gone, NODEUP for those of nodes merged in). The
-//! model reports the same difference at the regular configuration: the
-//! lists of a configuration's sync are the members' processes.
+//! CPG tells its processes who is in their group. At a regular
+//! configuration, after the old configuration's last messages, the
+//! processes of the nodes that did not come along in the transitional
+//! configuration leave (NODEDOWN); then every node rebuilds the group from
+//! the members' own lists and reports the difference (NODEUP for processes
+//! of nodes merged in). The model reports both at the regular
+//! configuration: the lists of a configuration's sync are the members'
+//! processes.
 //!
 //! The checker (`check/view.rs`) then asks what a client can see: a
 //! sender that stayed in its group without a reported change must not
@@ -21,28 +23,38 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GroupView {
     members: BTreeSet<NodeId>,
+    /// Nodes the last transitional configuration says left.
+    departed: Vec<NodeId>,
 }
 
 impl GroupView {
     /// A configuration change from the stack; returns what the client is
     /// told, if anything.
     pub(crate) fn conf_chg(&mut self, c: &ConfChg) -> Option<Delivery> {
-        let (left, joined): (Vec<NodeId>, Vec<NodeId>) = match c.kind {
-            ConfChgKind::Transitional => return None,
-            ConfChgKind::Regular => {
-                let new: BTreeSet<NodeId> = c.members.iter().copied().collect();
-                let left = self.members.difference(&new).copied().collect();
-                let joined = new.difference(&self.members).copied().collect();
-                self.members = new;
-                (left, joined)
+        if c.kind == ConfChgKind::Transitional {
+            self.departed = c.left.clone();
+            return None;
+        }
+        // A node that was cut off and merges back must not look as if it
+        // never left: its client would miss, with no change reported, what
+        // the others delivered while it was away. So the nodes that left
+        // leave first, even when they are back in the new configuration.
+        let mut left: BTreeSet<NodeId> = BTreeSet::new();
+        for n in std::mem::take(&mut self.departed) {
+            if self.members.remove(&n) {
+                left.insert(n);
             }
-        };
+        }
+        let new: BTreeSet<NodeId> = c.members.iter().copied().collect();
+        left.extend(self.members.difference(&new).copied());
+        let joined: Vec<NodeId> = new.difference(&self.members).copied().collect();
+        self.members = new;
         if left.is_empty() && joined.is_empty() {
             return None;
         }
         Some(Delivery::View {
             members: self.members.iter().copied().collect(),
-            left,
+            left: left.into_iter().collect(),
             joined,
         })
     }
