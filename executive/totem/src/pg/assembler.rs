@@ -76,9 +76,8 @@ impl Partial {
 /// one configuration to the next; the rules below keep it true for
 /// messages whose fragments straddle a configuration change:
 ///
-/// * a sender in a change's `left` will send no more fragments: its
-///   partial message is dropped by every node (they all see the same
-///   change after the same fragments);
+/// * a transitional configuration drops nothing: the old ring's last
+///   fragments, delivered after it, may still complete messages;
 /// * at a regular configuration, every partial message is dropped: no
 ///   sender goes on with a message across a configuration change (it is
 ///   delivered in the configuration it was sent in, or not at all), and
@@ -153,13 +152,14 @@ impl Assembler {
 
     /// Feeds a configuration change, at its place in the stream.
     pub fn conf_chg(&mut self, chg: &ConfChg) {
-        let everyone = chg.kind == ConfChgKind::Regular;
-        let dropped: Vec<NodeId> = self
-            .partials
-            .keys()
-            .copied()
-            .filter(|node| everyone || chg.left.contains(node))
-            .collect();
+        // A transitional configuration drops nothing: the old ring's
+        // fragments delivered after it (those of senders that left too)
+        // may still complete a message, as on every member that received
+        // them (a safe message delivered whole elsewhere must be here too).
+        if chg.kind != ConfChgKind::Regular {
+            return;
+        }
+        let dropped: Vec<NodeId> = self.partials.keys().copied().collect();
         for node in dropped {
             if let Some(partial) = self.partials.remove(&node) {
                 self.stats.discarded_by_confchg += 1;
