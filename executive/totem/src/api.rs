@@ -178,8 +178,8 @@ pub enum Output {
 /// Why a multicast request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum McastError {
-    /// The send queue is full: the caller retries later
-    /// (SA_AIS_ERR_TRY_AGAIN at the library).
+    /// The send queue is full, or the configuration is changing: the
+    /// caller retries later (SA_AIS_ERR_TRY_AGAIN at the library).
     QueueFull,
     /// The payload is larger than one Totem message may carry.
     TooLarge,

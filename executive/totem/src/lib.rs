@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod pg;
 pub mod sim;
 pub mod srp;
+pub mod stack;
 pub mod wire;
 
 pub use api::*;

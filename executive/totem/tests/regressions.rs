@@ -164,3 +164,34 @@ fn seed_30612_ten_nodes_end_in_three_rings() {
 fn seed_11080_former_member_verdicts_keep_restarting_the_consensus_timeout() {
     passes_with_nodes((2, 9), 11080);
 }
+
+/// A seed found by driving the executive's stack (state machine,
+/// process-group layer, glue and a CPG model) with node stalls
+/// (`totem-sim --faults stall`).
+fn stack_passes_with_stalls(seed: u64) {
+    let o = run_seed::<totem::stack::Stack>(
+        seed,
+        &SimOptions {
+            faults: totem::sim::Faults::parse("stall").unwrap_or(totem::sim::Faults::NONE),
+            ..SimOptions::default()
+        },
+    );
+    assert!(o.passed(), "{}", seed_line(&o));
+}
+
+// Node 12 stopped for 2 s while the others went on without it and came
+// back; it merged straight from its old ring into the new one, and its
+// client, told of no change (the group before and after the merge was the
+// same), skipped 81 messages of node 3 (view-gap; SIM-FINDINGS.md 5).
+#[test]
+fn seed_0_stalled_node_skips_messages_without_a_change() {
+    stack_passes_with_stalls(0);
+}
+
+// Node 2 stopped for 4.5 s; a request its client made meanwhile was taken
+// on resume, in its old ring 2.12, and sent in ring 2.24 after the others
+// had installed rings without node 2 (sending-view; SIM-FINDINGS.md 5).
+#[test]
+fn seed_13_stalled_node_message_sent_in_a_later_ring() {
+    stack_passes_with_stalls(13);
+}

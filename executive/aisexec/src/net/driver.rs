@@ -4,12 +4,14 @@
 //! Everything the state machine is fed (datagrams, timer expiries,
 //! multicasts from the services) is handled synchronously, to the end:
 //! its outputs are carried out at once (datagrams sealed and sent without
-//! blocking, timers armed, deliveries and configuration changes turned
-//! into [`OrderingEvent`]s through the process-group layer and queued).
+//! blocking, timers armed). Which messages and configuration changes the
+//! services get, and in which order, is decided by [`totem::stack::Stack`]
+//! (the state machine and the process-group layer glued together), the
+//! same code the simulator checks; they wait there until
+//! [`Ordering::next_event`] takes them.
 //! The only await is the wait for the next datagram, timer or
 //! administrative request, so [`Ordering::next_event`] is cancel-safe.
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -17,7 +19,8 @@ use std::time::{Duration, Instant};
 use log::{debug, error, info, warn};
 use tokio::net::UdpSocket;
 use totem::crypto::PacketSecurity;
-use totem::pg::{Limits, LimitsError, ProcessGroup};
+use totem::pg::LimitsError;
+use totem::stack::{Event, Stack};
 use totem::{ConfChgKind, Input, Output, Srp, State};
 
 use super::replay::Fresh;
@@ -27,10 +30,7 @@ use super::transport::{address_is_up, Routes, Transport, TransportError, Transpo
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::{ConfChg, Guarantee, McastError, NodeId, Ordering, OrderingEvent, RingStore};
 
-/// Bytes of messages the process-group layer may hold before multicasts
-/// are refused with TRY_AGAIN: one message of the largest size the IPC
-/// allows always fits when the queue is below it.
-pub const PG_QUEUE_LIMIT: usize = 2 << 20;
+pub use totem::stack::PG_QUEUE_LIMIT;
 /// Datagrams read in one go before timers and other sources get a turn.
 const RECV_BATCH: usize = 64;
 /// Largest datagram read (UDP's own limit).
@@ -76,21 +76,15 @@ enum Which {
 /// Totem on the network: the executive's ordering layer of a real cluster.
 #[derive(Debug)]
 pub struct TotemOrdering {
-    srp: Srp,
-    pg: ProcessGroup,
+    stack: Stack,
     transport: Transport,
     framing: Framing,
     timers: super::timers::Timers,
     ring_store: RingStore,
     persisted_seq: u64,
-    events: VecDeque<OrderingEvent>,
     status: NetStatus,
     me: NodeId,
     address: IpAddr,
-    /// Payloads handed to the state machine ahead of the token: enough for
-    /// a full token visit; the rest waits in the process-group layer, where
-    /// small messages are packed together.
-    topup: usize,
     left: bool,
     buf_unicast: Vec<u8>,
     buf_group: Vec<u8>,
@@ -120,24 +114,18 @@ impl TotemOrdering {
         let transport = Transport::open(cfg.transport.clone())?;
         let timers = super::timers::Timers::new(Instant::now());
         let downcheck = Duration::from_millis(cfg.totem.downcheck.max(100));
-        let max_messages = cfg.totem.max_messages as usize;
-        let window = cfg.totem.window_size as usize;
-        let (srp, out) = Srp::new(cfg.totem, cfg.node_id, cfg.ring_seq, timers.now());
-        let pg = ProcessGroup::new(cfg.node_id, Limits::new(srp.max_payload()))?;
+        let (stack, out) = Stack::new(cfg.totem, cfg.node_id, cfg.ring_seq, timers.now())?;
+        let last_state = stack.srp().state();
         let mut driver = TotemOrdering {
-            pg,
+            stack,
             transport,
             framing: Framing::new(security, cfg.node_id, incarnation_now()),
             timers,
             ring_store,
             persisted_seq: cfg.ring_seq,
-            events: VecDeque::new(),
             status,
             me: cfg.node_id,
             address: cfg.transport.bind,
-            topup: window
-                .max(max_messages)
-                .clamp(1, totem::srp::SEND_QUEUE_LIMIT / 2),
             left: false,
             buf_unicast: vec![0; RECV_BUFFER],
             buf_group: vec![0; RECV_BUFFER],
@@ -146,8 +134,7 @@ impl TotemOrdering {
             next_downcheck: Instant::now() + downcheck,
             interface_down: false,
             impostor_log: RateLimit::new(Duration::from_secs(10), 1),
-            last_state: srp.state(),
-            srp,
+            last_state,
         };
         driver.carry(out);
         Ok(driver)
@@ -159,7 +146,7 @@ impl TotemOrdering {
     }
 
     pub fn srp(&self) -> &Srp {
-        &self.srp
+        self.stack.srp()
     }
 
     /// Waits for the next datagram, timer or request and handles it.
@@ -251,7 +238,7 @@ impl TotemOrdering {
             return;
         }
         let now = self.timers.now();
-        let out = self.srp.handle(
+        let out = self.stack.handle(
             now,
             Input::Packet {
                 from: sender,
@@ -269,20 +256,16 @@ impl TotemOrdering {
                 return;
             }
             for kind in due {
-                let out = self.srp.handle(self.timers.now(), Input::TimerFired(kind));
+                let out = self
+                    .stack
+                    .handle(self.timers.now(), Input::TimerFired(kind));
                 self.carry(out);
             }
         }
     }
 
-    /// Carries out the state machine's outputs, in order, then hands it
-    /// more of the queued multicasts if it has room.
+    /// Carries out the packets and timers the stack asks for, in order.
     fn carry(&mut self, out: Vec<Output>) {
-        self.carry_outputs(out);
-        self.feed();
-    }
-
-    fn carry_outputs(&mut self, out: Vec<Output>) {
         if out.is_empty() {
             return;
         }
@@ -296,45 +279,15 @@ impl TotemOrdering {
                 }
                 Output::SetTimer(kind, at) => self.timers.set(kind, at),
                 Output::CancelTimer(kind) => self.timers.cancel(kind),
-                Output::Deliver { from, payload } => {
-                    for m in self.pg.deliver(from, &payload) {
-                        self.events.push_back(OrderingEvent::Deliver {
-                            from: m.from,
-                            payload: m.bytes,
-                        });
-                    }
-                }
-                Output::ConfChg(chg) => {
-                    self.pg.conf_chg(&chg);
-                    self.log_confchg(&chg);
-                    self.events.push_back(OrderingEvent::ConfChg(chg));
-                }
-            }
-        }
-    }
-
-    /// Moves payloads from the process-group layer into the state
-    /// machine's send queue, up to [`TotemOrdering::topup`].
-    fn feed(&mut self) {
-        while !self.left && self.srp.queued() < self.topup && !self.srp.queue_full() {
-            let Some(payload) = self.pg.pop_payload() else {
-                return;
-            };
-            let now = self.timers.now();
-            match self.srp.mcast(now, payload.bytes, payload.guarantee) {
-                Ok(out) => self.carry_outputs(out),
-                Err(e) => {
-                    // The packer never makes a payload larger than
-                    // `max_payload`, and the queue had room.
-                    error!(target: "TOTEM", "Totem refused a process-group payload: {e:?}");
-                    return;
-                }
+                // The stack keeps deliveries and configuration changes
+                // in its event queue.
+                Output::Deliver { .. } | Output::ConfChg(_) => {}
             }
         }
     }
 
     fn persist_ring_seq(&mut self) {
-        let high = self.srp.ring_seq_high();
+        let high = self.stack.srp().ring_seq_high();
         if high <= self.persisted_seq {
             return;
         }
@@ -413,15 +366,16 @@ impl TotemOrdering {
 
     /// Updates the shared status after a turn.
     fn publish(&mut self) {
-        let state = self.srp.state();
+        let srp = self.stack.srp();
+        let state = srp.state();
         if state != self.last_state {
             debug!(target: "TOTEM", "state {:?} -> {:?}", self.last_state, state);
             self.last_state = state;
         }
-        let ring_id = self.srp.ring_id();
-        let members: &[NodeId] = self.srp.members();
+        let ring_id = srp.ring_id();
+        let members: &[NodeId] = srp.members();
         let fault = self.fault();
-        let stats = self.srp.stats();
+        let stats = srp.stats();
         let framing = self.framing.stats();
         let me = self.me;
         let local = self.transport.local_addr();
@@ -511,20 +465,24 @@ impl Ordering for TotemOrdering {
     }
 
     fn mcast(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError> {
-        if self.left || self.srp.queue_full() || self.pg.queued_bytes() >= PG_QUEUE_LIMIT {
+        if self.left {
             return Err(McastError::QueueFull);
         }
-        self.pg
-            .mcast(guarantee, &payload)
-            .map_err(|_| McastError::TooLarge)?;
-        self.feed();
+        let out = self.stack.mcast(self.timers.now(), &payload, guarantee)?;
+        self.carry(out);
         Ok(())
     }
 
     async fn next_event(&mut self) -> Option<OrderingEvent> {
         loop {
-            if let Some(event) = self.events.pop_front() {
-                return Some(event);
+            if let Some(event) = self.stack.pop_event() {
+                if let Event::ConfChg(chg) = &event {
+                    self.log_confchg(chg);
+                }
+                return Some(match event {
+                    Event::Deliver { from, payload } => OrderingEvent::Deliver { from, payload },
+                    Event::ConfChg(chg) => OrderingEvent::ConfChg(chg),
+                });
             }
             if self.left {
                 return None;
@@ -537,10 +495,9 @@ impl Ordering for TotemOrdering {
         if self.left {
             return;
         }
-        let out = self.srp.leave(self.timers.now());
+        let out = self.stack.leave(self.timers.now());
         self.carry(out);
         self.left = true;
-        self.events.clear();
         self.publish();
     }
 }

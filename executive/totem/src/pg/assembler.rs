@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::frame::{self, FragmentPos, Record};
 use super::{Limits, LimitsError, OwnOutcome};
-use crate::api::{ConfChg, NodeId};
+use crate::api::{ConfChg, ConfChgKind, NodeId};
 
 /// A whole application message, as its sender pushed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,15 +76,15 @@ impl Partial {
 /// one configuration to the next; the rules below keep it true for
 /// messages whose fragments straddle a configuration change:
 ///
-/// * a sender in a change's `left` will send no more fragments: its
-///   partial message is dropped by every node (they all see the same
-///   change after the same fragments);
-/// * when a change has `joined` members, every partial message is dropped:
-///   the joiners never saw those messages' first fragments, so no member
-///   of the new configuration may complete them, or the members would
-///   disagree on what was delivered in it. The later fragments are
-///   orphans to every member alike. The sender sees its own message
-///   dropped the same way ([`OwnOutcome::Lost`]) and sends it again.
+/// * a transitional configuration drops nothing: the old ring's last
+///   fragments, delivered after it, may still complete messages;
+/// * at a regular configuration, every partial message is dropped: no
+///   sender goes on with a message across a configuration change (it is
+///   delivered in the configuration it was sent in, or not at all), and
+///   the joiners never saw those messages' first fragments anyway. The
+///   later fragments are orphans to every member alike. The sender sees
+///   its own message dropped the same way ([`OwnOutcome::Lost`]);
+///   [`ProcessGroup`](super::ProcessGroup) drops what it still had of it.
 ///
 /// Memory is bounded by `max_message` per sender; longer messages are
 /// skipped as their fragments arrive, never buffered.
@@ -163,13 +163,14 @@ impl Assembler {
 
     /// Feeds a configuration change, at its place in the stream.
     pub fn conf_chg(&mut self, chg: &ConfChg) {
-        let everyone = !chg.joined.is_empty();
-        let dropped: Vec<NodeId> = self
-            .partials
-            .keys()
-            .copied()
-            .filter(|node| everyone || chg.left.contains(node))
-            .collect();
+        // A transitional configuration drops nothing: the old ring's
+        // fragments delivered after it (those of senders that left too)
+        // may still complete a message, as on every member that received
+        // them (a safe message delivered whole elsewhere must be here too).
+        if chg.kind != ConfChgKind::Regular {
+            return;
+        }
+        let dropped: Vec<NodeId> = self.partials.keys().copied().collect();
         for node in dropped {
             if let Some(partial) = self.partials.remove(&node) {
                 self.stats.discarded_by_confchg += 1;

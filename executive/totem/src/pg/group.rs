@@ -3,7 +3,7 @@
 //! change drops them.
 
 use super::{Assembler, AssemblerStats, Limits, LimitsError, Message, PackError, Packer, Payload};
-use crate::api::{ConfChg, Guarantee, NodeId};
+use crate::api::{ConfChg, ConfChgKind, Guarantee, NodeId};
 
 /// The process-group layer of the node `local`.
 ///
@@ -21,6 +21,9 @@ use crate::api::{ConfChg, Guarantee, NodeId};
 pub struct ProcessGroup {
     packer: Packer,
     assembler: Assembler,
+    /// A regular configuration was seen: messages queued from here on
+    /// belong to a configuration.
+    configured: bool,
 }
 
 impl ProcessGroup {
@@ -28,6 +31,7 @@ impl ProcessGroup {
         Ok(ProcessGroup {
             packer: Packer::new(limits)?,
             assembler: Assembler::new(local, limits)?,
+            configured: false,
         })
     }
 
@@ -64,9 +68,22 @@ impl ProcessGroup {
     }
 
     /// Feeds a Totem configuration change, at its place in the stream.
+    /// At a regular configuration after the first, the messages still
+    /// queued were multicast in the configuration that ended and are
+    /// dropped (those queued before the first go out in it).
     pub fn conf_chg(&mut self, chg: &ConfChg) {
         self.assembler.conf_chg(chg);
         self.settle_own();
+        if chg.kind == ConfChgKind::Regular {
+            if self.configured {
+                let bytes = self.packer.discard();
+                if bytes > 0 {
+                    log::info!(target: "TOTEM",
+                        "dropping {bytes} bytes of messages multicast before ring {} and not sent", chg.ring_id);
+                }
+            }
+            self.configured = true;
+        }
     }
 
     pub fn stats(&self) -> AssemblerStats {

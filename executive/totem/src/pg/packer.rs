@@ -140,6 +140,18 @@ impl Packer {
         ready + fragment + held
     }
 
+    /// Drops every message not yet handed out whole: at a configuration
+    /// change, what was multicast in the old configuration and not sent
+    /// there is never sent (a message is delivered in the configuration
+    /// it was sent in, or not at all). Returns the bytes dropped.
+    pub fn discard(&mut self) -> usize {
+        let bytes = self.queued_bytes();
+        self.ready.clear();
+        self.fragmenting = None;
+        self.held.clear();
+        bytes
+    }
+
     /// What became, on this node's own delivery stream, of one of its
     /// fragmented messages.
     pub fn own_outcome(&mut self, outcome: OwnOutcome) {

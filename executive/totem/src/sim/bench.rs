@@ -62,6 +62,7 @@ fn messages_delivered<P: Protocol>(world: &World<P>, node: NodeId) -> (u64, bool
     for d in &inc.stream {
         match &d.what {
             Delivery::Msg { .. } => msgs += 1,
+            Delivery::View { .. } => {}
             Delivery::Conf(c) => formed = c.kind == ConfChgKind::Regular && c.members.len() == all,
         }
     }

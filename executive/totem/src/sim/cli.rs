@@ -51,8 +51,8 @@ pub struct Args {
 }
 
 pub const USAGE: &str = "usage: totem-sim --seeds A..B [--nodes MIN..MAX] [--loss P] \
-[--faults loss,dup,reorder,delay,partition,crash,leave] [--steps N] [--burst P] [--fixed-config] [--jobs N] \
-[--trace SEED [--trace-len N]] [--verbose] | totem-sim --bench";
+[--faults loss,dup,reorder,delay,partition,crash,leave,stall] [--steps N] [--burst P] [--fixed-config] [--jobs N] \
+[--trace SEED [--trace-len N]] [--verbose] [--srp] | totem-sim --bench";
 
 pub const HELP: &str = "\
 Runs the Totem state machine over a simulated network, one run per seed,
@@ -62,7 +62,8 @@ and checks extended virtual synchrony after each run.
   --nodes MIN..MAX  cluster size, drawn per seed (inclusive)        [3..9]
   --loss P          highest per-packet loss the faults reach         [0.2]
   --faults LIST     comma list of loss,dup,reorder,delay,partition,crash,
-                    leave (or all, none)                             [all]
+                    leave, stall (or all, none; all is every fault but
+                    stall, so `all,stall` is every one)              [all]
   --steps N         steps of the fault phase                         [12]
   --burst P         probability that a client tick is a burst        [0.01]
   --fixed-config    always the default protocol configuration (else half
@@ -72,6 +73,9 @@ and checks extended virtual synchrony after each run.
   --trace-len N     trace entries kept                               [4000]
   --verbose         a line for passing seeds too
   --bench           throughput at saturation without faults
+  --srp             drive the Totem state machine alone instead of the
+                    executive's stack (state machine, process-group layer
+                    and their glue); older findings replay there
 
 One line per failing seed: `seed S: <property>: <pointer>`, then
 `N passed, M failed`; exit status 1 when a seed failed.";

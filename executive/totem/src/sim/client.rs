@@ -81,6 +81,10 @@ impl<P: Protocol> World<P> {
         if self.now >= until {
             return;
         }
+        if self.slot(id).is_some_and(|i| self.hold_request(i)) {
+            self.schedule_client(id);
+            return;
+        }
         let count = if self.client_rng.chance(burst) {
             self.client_rng.range(2, u64::from(burst_max.max(2)))
         } else {
@@ -111,6 +115,31 @@ impl<P: Protocol> World<P> {
             }
         }
         self.schedule_client(id);
+    }
+
+    /// A request a stalled node's client made meanwhile, handled as it
+    /// resumes: one multicast.
+    pub(crate) fn client_request(&mut self, id: NodeId) {
+        let Load::Random { safe, .. } = self.load else {
+            return;
+        };
+        let Some(i) = self.slot(id) else { return };
+        let Some(p) = self.slots[i].proto.as_ref() else {
+            return;
+        };
+        let max = p.max_payload();
+        if p.queue_full() || max < HEADER_LEN {
+            self.stats.refused += 1;
+            self.note(Some(id), TraceWhat::Refused);
+            return;
+        }
+        let len = payload_len(&mut self.client_rng, max);
+        let guarantee = if self.client_rng.chance(safe) {
+            Guarantee::Safe
+        } else {
+            Guarantee::Agreed
+        };
+        self.mcast(i, len, guarantee);
     }
 
     /// Called after every input a node handled.

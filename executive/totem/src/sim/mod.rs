@@ -15,6 +15,7 @@ pub mod bench;
 pub mod check;
 pub mod cli;
 mod client;
+mod group;
 pub mod network;
 pub mod payload;
 mod protocol;
@@ -24,6 +25,7 @@ pub mod rng;
 mod run;
 mod scenario;
 mod srp;
+mod stack;
 pub mod trace;
 mod world;
 

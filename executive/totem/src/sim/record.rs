@@ -3,7 +3,7 @@
 //! order), every accepted multicast, and the phase boundaries.
 
 use super::payload::{Decoded, PayloadId};
-use crate::api::{ConfChg, Config, Guarantee, NodeId, Time};
+use crate::api::{ConfChg, Config, Guarantee, NodeId, RingId, Time};
 use std::collections::BTreeMap;
 
 /// How an incarnation ended.
@@ -15,8 +15,19 @@ pub enum EndReason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    Msg { from: NodeId, payload: Decoded },
+    Msg {
+        from: NodeId,
+        payload: Decoded,
+    },
     Conf(ConfChg),
+    /// What the node's group-membership consumer (a model of CPG, see
+    /// `sim/group.rs`) told its client: the nodes in the group after the
+    /// change, those reported gone and those reported (back) in.
+    View {
+        members: Vec<NodeId>,
+        left: Vec<NodeId>,
+        joined: Vec<NodeId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +62,13 @@ pub struct Sent {
     pub at: Time,
     pub guarantee: Guarantee,
     pub len: usize,
+    /// The regular configuration the sender's layer above had last been
+    /// given when it multicast (`None`: none yet). Extended virtual
+    /// synchrony delivers the message in that configuration (or its
+    /// transitional one) or not at all.
+    pub view: Option<RingId>,
+    /// Length of the sender's delivery stream at that moment.
+    pub stream_len: usize,
 }
 
 /// The boundaries of a run's phases.

@@ -5,6 +5,7 @@
 //! byte for byte.
 
 use super::client::Load;
+use super::group::GroupView;
 use super::network::{Network, Wire};
 use super::payload::{self, PayloadId};
 use super::protocol::Protocol;
@@ -13,8 +14,8 @@ use super::record::{Delivered, Delivery, EndReason, Incarnation, Recording, Sent
 use super::rng::Rng;
 use super::scenario::Schedule;
 use super::trace::{Trace, TraceEntry, TraceWhat};
-use crate::api::{Config, Dest, Input, NodeId, Output, Time, TimerKind};
-use std::collections::BTreeMap;
+use crate::api::{ConfChgKind, Config, Dest, Input, NodeId, Output, RingId, Time, TimerKind};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 pub(crate) enum Event {
@@ -30,6 +31,10 @@ pub(crate) enum Event {
         generation: u64,
     },
     ClientTick(NodeId),
+    /// A stalled node's client request, held while it was stopped.
+    Request(NodeId),
+    /// A stalled node resumes (the stall's start time tells stalls apart).
+    Resume(NodeId, Time),
     /// The next step of the fault schedule.
     Step,
     /// The fault phase is over.
@@ -53,7 +58,31 @@ pub(crate) struct Slot<P> {
     /// Multicasts made by the current incarnation.
     pub counter: u64,
     pub summary: String,
+    /// The client's group, as the node's CPG model told it.
+    pub(crate) group: GroupView,
+    /// The last regular configuration the layer above was given.
+    pub view_ring: Option<RingId>,
+    /// Set while the node is stopped (SIGSTOP): no input is handled.
+    pub(crate) stall: Option<Stall>,
 }
+
+/// A stopped node: what waits for it when it resumes.
+#[derive(Debug, Clone)]
+pub(crate) struct Stall {
+    pub since: Time,
+    /// Datagrams its socket buffer holds, oldest first.
+    pub backlog: VecDeque<(NodeId, Rc<[u8]>)>,
+    /// How many datagrams the socket buffer holds; later ones are lost.
+    pub capacity: usize,
+    /// Timers that came due meanwhile.
+    pub due: BTreeSet<TimerKind>,
+    /// Client requests waiting on its IPC sockets.
+    pub requests: u32,
+}
+
+/// Client requests a stalled node's IPC sockets hold (each client blocks
+/// on its request until it times out).
+const STALL_REQUESTS: u32 = 4;
 
 /// Counters of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -127,6 +156,9 @@ impl<P: Protocol> World<P> {
                 timers: BTreeMap::new(),
                 counter: 0,
                 summary: String::new(),
+                group: GroupView::default(),
+                view_ring: None,
+                stall: None,
             })
             .collect();
         World {
@@ -243,6 +275,13 @@ impl<P: Protocol> World<P> {
                 if self.slots[i].proto.is_none() {
                     return;
                 }
+                if let Some(stall) = self.slots[i].stall.as_mut() {
+                    // The socket buffer keeps it, while there is room.
+                    if stall.backlog.len() < stall.capacity {
+                        stall.backlog.push_back((from, bytes));
+                    }
+                    return;
+                }
                 if self.trace.enabled() {
                     let what = P::describe_packet(&bytes);
                     let len = bytes.len();
@@ -263,11 +302,17 @@ impl<P: Protocol> World<P> {
                 if self.slots[i].timers.get(&kind).map(|t| t.1) != Some(generation) {
                     return;
                 }
+                if let Some(stall) = self.slots[i].stall.as_mut() {
+                    stall.due.insert(kind);
+                    return;
+                }
                 self.slots[i].timers.remove(&kind);
                 self.note(Some(node), TraceWhat::Timer(kind));
                 self.input(i, Input::TimerFired(kind));
             }
             Event::ClientTick(id) => self.client_tick(id),
+            Event::Request(id) => self.client_request(id),
+            Event::Resume(id, since) => self.resume(id, since),
             Event::Step => self.step(),
             Event::FaultEnd => self.fault_end(),
             Event::ConvergeCheck => self.converge_check(),
@@ -286,6 +331,9 @@ impl<P: Protocol> World<P> {
         slot.next_inc += 1;
         slot.counter = 0;
         slot.timers.clear();
+        slot.group = GroupView::default();
+        slot.view_ring = None;
+        slot.stall = None;
         slot.record = self.recording.incarnations.len();
         self.recording.incarnations.push(Incarnation {
             node: id,
@@ -335,6 +383,7 @@ impl<P: Protocol> World<P> {
         }
         let slot = &mut self.slots[i];
         slot.proto = None;
+        slot.stall = None;
         slot.timers.clear();
         slot.summary.clear();
         self.recording.incarnations[slot.record].ended = Some((self.now, reason));
@@ -400,6 +449,12 @@ impl<P: Protocol> World<P> {
                 Output::ConfChg(conf) => {
                     self.stats.confchgs += 1;
                     let index = self.record(i, Delivery::Conf(conf.clone()));
+                    if conf.kind == ConfChgKind::Regular {
+                        self.slots[i].view_ring = Some(conf.ring_id);
+                    }
+                    if let Some(view) = self.slots[i].group.conf_chg(&conf) {
+                        self.record(i, view);
+                    }
                     self.note(Some(id), TraceWhat::Conf { conf, index });
                 }
             }
@@ -499,12 +554,17 @@ impl<P: Protocol> World<P> {
             }
         };
         self.slots[i].counter += 1;
+        let stream_len = self.recording.incarnations[self.slots[i].record]
+            .stream
+            .len();
         self.recording.sent.insert(
             id,
             Sent {
                 at: now,
                 guarantee,
                 len,
+                view: self.slots[i].view_ring,
+                stream_len,
             },
         );
         self.stats.mcasts += 1;
@@ -512,5 +572,122 @@ impl<P: Protocol> World<P> {
         self.current = Some(id.node);
         self.apply(i, outputs);
         self.current = None;
+    }
+}
+
+impl<P: Protocol> World<P> {
+    /// Stops a node for `duration` µs (SIGSTOP): it handles nothing, its
+    /// timers wait, its socket buffer keeps up to `capacity` datagrams and
+    /// its clients' requests wait on their sockets.
+    pub(crate) fn stall(&mut self, id: NodeId, duration: u64, capacity: usize) {
+        let Some(i) = self.slot(id) else { return };
+        if self.slots[i].proto.is_none() || self.slots[i].stall.is_some() {
+            return;
+        }
+        let since = self.now;
+        self.slots[i].stall = Some(Stall {
+            since,
+            backlog: VecDeque::new(),
+            capacity,
+            due: BTreeSet::new(),
+            requests: 0,
+        });
+        self.note(
+            Some(id),
+            TraceWhat::Note(format!(
+                "stalled for {} ms, socket buffer {capacity} datagrams",
+                duration / 1000
+            )),
+        );
+        self.queue
+            .push(Time(self.now.0 + duration), Event::Resume(id, since));
+    }
+
+    /// A stalled node's client asks to multicast; the request waits.
+    /// Returns false when the node is not stalled.
+    pub(crate) fn hold_request(&mut self, i: usize) -> bool {
+        match self.slots[i].stall.as_mut() {
+            Some(stall) => {
+                stall.requests = (stall.requests + 1).min(STALL_REQUESTS);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Resumes every stalled node now (the faults stop).
+    pub(crate) fn resume_all(&mut self) {
+        let stalled: Vec<(NodeId, Time)> = self
+            .slots
+            .iter()
+            .filter_map(|s| s.stall.as_ref().map(|st| (s.id, st.since)))
+            .collect();
+        for (id, since) in stalled {
+            self.resume(id, since);
+        }
+    }
+
+    /// SIGCONT: the node handles what piled up, all at once: its expired
+    /// timers, its socket's backlog and its clients' requests, in an order
+    /// the fault generator picks (the executive's event loop takes
+    /// whichever source is ready first).
+    fn resume(&mut self, id: NodeId, since: Time) {
+        let Some(i) = self.slot(id) else { return };
+        if self.slots[i].stall.as_ref().map(|s| s.since) != Some(since) {
+            return;
+        }
+        let Some(stall) = self.slots[i].stall.take() else {
+            return;
+        };
+        self.note(
+            Some(id),
+            TraceWhat::Note(format!(
+                "resumes: {} datagrams, {} timers, {} requests waiting",
+                stall.backlog.len(),
+                stall.due.len(),
+                stall.requests
+            )),
+        );
+        let mut order = [0u8, 1, 2];
+        for k in (1..order.len()).rev() {
+            let j = self.fault_rng.below(k as u64 + 1) as usize;
+            order.swap(k, j);
+        }
+        let now = self.now;
+        for part in order {
+            match part {
+                0 => {
+                    for &kind in &stall.due {
+                        if let Some(&(_, generation)) = self.slots[i].timers.get(&kind) {
+                            self.queue.push(
+                                now,
+                                Event::Timer {
+                                    node: id,
+                                    kind,
+                                    generation,
+                                },
+                            );
+                        }
+                    }
+                }
+                1 => {
+                    for (from, bytes) in &stall.backlog {
+                        self.queue.push(
+                            now,
+                            Event::Arrive {
+                                to: id,
+                                from: *from,
+                                bytes: Rc::clone(bytes),
+                            },
+                        );
+                    }
+                }
+                _ => {
+                    for _ in 0..stall.requests {
+                        self.queue.push(now, Event::Request(id));
+                    }
+                }
+            }
+        }
     }
 }

@@ -49,6 +49,16 @@
 //!    left: [], joined: <new ring minus the transitional members> }`;
 //! 5. then messages of the new ring.
 //!
+//! A message is sent in the configuration in which it was queued: one
+//! queued while ring R is installed is sequenced on R or never. Multicasts
+//! are refused (`QueueFull`, the caller retries) from the moment R is left
+//! until the next ring is installed, and what is still queued from R when
+//! the next ring is installed is dropped: sent there, it would reach
+//! members that meanwhile installed a configuration without its sender
+//! (extended virtual synchrony's "delivered in the configuration in which
+//! it was sent"). The layer above saw the configuration change, which
+//! explains the loss. Messages queued before the first ring go out in it.
+//!
 //! A processor's first ring has no old ring: its transitional configuration
 //! is just itself. Before the first installation [`Srp::ring_id`] is
 //! `RingId::default()` and [`Srp::members`] is empty.
@@ -142,6 +152,12 @@ pub struct Stats {
     pub implausible_packets: u64,
     /// Attempts to create a ring with the ring sequence at its limit.
     pub ring_seq_exhausted: u64,
+    /// Multicasts refused because the ring they would be sent in is gone
+    /// (gather, commit, recovery after a ring was installed).
+    pub mcast_reconfiguring: u64,
+    /// Multicasts queued under a ring that ended before they were sent,
+    /// dropped when the next ring was installed.
+    pub mcast_discarded: u64,
 }
 
 /// A multicast waiting for the token.
@@ -315,6 +331,20 @@ impl Srp {
         self.send_queue.len() >= SEND_QUEUE_LIMIT
     }
 
+    /// Whether a multicast now would be queued: the queue has room and no
+    /// ring is being left or formed after an installed one (a message
+    /// queued then could only be sent in a later configuration than the
+    /// one the layer above is in).
+    pub fn accepts_mcast(&self) -> bool {
+        !self.left && !self.queue_full() && !self.reconfiguring()
+    }
+
+    /// A ring was installed and is no longer operational: multicasts are
+    /// refused until the next one is installed.
+    pub fn reconfiguring(&self) -> bool {
+        self.ring.is_some() && self.state != State::Operational
+    }
+
     /// Messages queued and not yet sequenced on a ring.
     pub fn queued(&self) -> usize {
         self.send_queue.len()
@@ -395,6 +425,10 @@ impl Srp {
         }
         if self.queue_full() {
             self.stats.mcast_queue_full += 1;
+            return Err(McastError::QueueFull);
+        }
+        if self.reconfiguring() {
+            self.stats.mcast_reconfiguring += 1;
             return Err(McastError::QueueFull);
         }
         self.send_queue.push_back(Pending { guarantee, payload });

@@ -130,6 +130,15 @@ impl Srp {
         let (Some(rec), Some(f)) = (self.recovery.take(), self.forming.take()) else {
             return;
         };
+        if self.ring.is_some() && !self.send_queue.is_empty() {
+            // Queued under the old ring and not sent there: never sent
+            // (see "A message is sent in the configuration in which it was
+            // queued" in mod.rs).
+            let n = self.send_queue.len();
+            log::info!(target: "TOTEM", "dropping {n} message(s) queued in ring {} and not sent there", self.ring_id());
+            self.stats.mcast_discarded += n as u64;
+            self.send_queue.clear();
+        }
         // What some member coming from our old ring delivered there is
         // delivered in the old configuration everywhere.
         self.deliver_all_upto(rec.high_ring_delivered);

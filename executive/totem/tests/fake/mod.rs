@@ -65,7 +65,12 @@ pub struct Fake<const BUG: u8> {
     expected: u64,
     buffer: BTreeMap<u64, Item>,
     members: Vec<NodeId>,
-    pending: VecDeque<Vec<u8>>,
+    /// Multicasts not yet ordered, with the configuration (ring
+    /// sequence, 0: none yet) they were multicast in.
+    pending: VecDeque<(u64, Vec<u8>)>,
+    /// The last configuration delivered, and the first.
+    view_seq: u64,
+    first_seq: u64,
     ring_seq_high: u64,
     // Bug bookkeeping.
     delivered: u64,
@@ -159,7 +164,21 @@ impl<const BUG: u8> Fake<BUG> {
         if !self.settled || (!self.in_conf && seq != self.me) {
             return;
         }
-        while let Some(p) = self.pending.pop_front() {
+        // A message is ordered in the configuration it was multicast in, or
+        // not at all (extended virtual synchrony's sending view).
+        if seq == self.me && self.view_seq != self.ring_seq {
+            // An admission of ours is on its way: wait for it.
+            return;
+        }
+        while let Some((view, p)) = self.pending.pop_front() {
+            let in_view = if view == 0 {
+                self.view_seq == self.first_seq
+            } else {
+                view == self.view_seq
+            };
+            if !in_view {
+                continue;
+            }
             if seq == self.me {
                 self.order_item(
                     Item::Msg {
@@ -170,6 +189,7 @@ impl<const BUG: u8> Fake<BUG> {
                 );
             } else {
                 let mut b = vec![1];
+                b.extend_from_slice(&self.view_seq.to_le_bytes());
                 b.extend_from_slice(&p);
                 out.push(Output::Send {
                     to: Dest::Node(seq),
@@ -231,6 +251,10 @@ impl<const BUG: u8> Fake<BUG> {
                     seq,
                 };
                 self.ring_seq_high = self.ring_seq_high.max(seq);
+                if self.first_seq == 0 {
+                    self.first_seq = seq;
+                }
+                self.view_seq = seq;
                 let mut changes = Vec::new();
                 if !self.members.is_empty() {
                     let trans: Vec<NodeId> = self
@@ -318,6 +342,7 @@ impl<const BUG: u8> Fake<BUG> {
             self.expected += 1;
             self.deliver(item, out);
         }
+        self.flush(out);
     }
 }
 
@@ -338,6 +363,8 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
             buffer: BTreeMap::new(),
             members: Vec::new(),
             pending: VecDeque::new(),
+            view_seq: 0,
+            first_seq: 0,
             ring_seq_high: ring_seq,
             delivered: 0,
             inputs: 0,
@@ -382,7 +409,7 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
             }
             Input::TimerFired(_) => {}
             Input::Mcast { payload, .. } => {
-                self.pending.push_back(payload);
+                self.pending.push_back((self.view_seq, payload));
                 self.flush(&mut out);
             }
             Input::Packet { from, bytes } => match bytes.first() {
@@ -392,14 +419,19 @@ impl<const BUG: u8> Protocol for Fake<BUG> {
                         self.admit(u32_at(&bytes, 1), &mut out);
                     }
                 }
-                Some(1) if self.settled => self.order_item(
-                    Item::Msg {
+                // Forwarded in the configuration the sequencer admitted
+                // last, or dropped.
+                Some(1) if bytes.len() >= 9 && u64_at(&bytes, 1) == self.ring_seq => {
+                    let item = Item::Msg {
                         from,
-                        payload: bytes[1..].to_vec(),
-                    },
-                    &mut out,
-                ),
-                Some(1) => self.early.push((from, bytes[1..].to_vec())),
+                        payload: bytes[9..].to_vec(),
+                    };
+                    if self.settled {
+                        self.order_item(item, &mut out);
+                    } else if let Item::Msg { from, payload } = item {
+                        self.early.push((from, payload));
+                    }
+                }
                 Some(2) => self.on_order(&bytes, &mut out),
                 _ => {}
             },

@@ -107,6 +107,28 @@ impl Groups {
         })
     }
 
+    /// Removes every member on one of `nodes`; returns the change of each
+    /// group that had some.
+    pub fn remove_nodes(&mut self, nodes: &[NodeId], reason: Reason) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for (group, members) in self.map.iter_mut() {
+            let (gone, kept): (Vec<Member>, Vec<Member>) =
+                members.iter().partition(|m| nodes.contains(&m.node));
+            if gone.is_empty() {
+                continue;
+            }
+            *members = kept;
+            changes.push(Change {
+                group: group.clone(),
+                members: members.clone(),
+                left: gone.into_iter().map(|m| (m, reason)).collect(),
+                joined: Vec::new(),
+            });
+        }
+        self.map.retain(|_, members| !members.is_empty());
+        changes
+    }
+
     /// Replaces the whole table with `new` and returns the change of every
     /// group that differs; `left_reason` and `joined_reason` say why each
     /// member went or came.

@@ -35,7 +35,7 @@ use self::message::{exec_kind, JoinList, MemberOp, Multicast};
 use self::sync::SyncRound;
 use super::ServiceEnv;
 use crate::ipc::ConnId;
-use crate::ordering::{Guarantee, McastError, NodeId};
+use crate::ordering::{ConfChg, ConfChgKind, Guarantee, McastError, NodeId};
 use crate::service::{ConnInfo, Context, ExecMessage, Membership, Request, Service, SyncStep};
 
 /// The CPG service.
@@ -47,6 +47,8 @@ pub struct Cpg {
     sync: Option<SyncRound>,
     /// Members of the configuration of the last completed sync.
     previous_members: Vec<NodeId>,
+    /// Nodes the last transitional configuration says left.
+    departed: Vec<NodeId>,
 }
 
 impl Cpg {
@@ -57,6 +59,7 @@ impl Cpg {
             groups: Groups::default(),
             sync: None,
             previous_members: Vec::new(),
+            departed: Vec::new(),
         }
     }
 
@@ -365,6 +368,33 @@ impl Service for Cpg {
             }
         }
         Ok(())
+    }
+
+    /// The processes of the nodes that did not come along leave (NODEDOWN)
+    /// at the regular configuration, once the old configuration's last
+    /// messages (delivered after the transitional one, some of them
+    /// perhaps theirs) are delivered: a message of a process is never
+    /// handed out after its leave. They leave even when their node is in
+    /// the new configuration: a node that was cut off (stopped, partitioned)
+    /// merges back with a transitional configuration of itself alone, and
+    /// the group before and after the sync would look the same, hiding
+    /// from its processes everything the others delivered meanwhile. The
+    /// sync brings them back with NODEUP.
+    fn confchg(&mut self, ctx: &mut Context<'_>, chg: &ConfChg) {
+        match chg.kind {
+            ConfChgKind::Transitional => self.departed = chg.left.clone(),
+            ConfChgKind::Regular => {
+                let departed = std::mem::take(&mut self.departed);
+                if departed.is_empty() {
+                    return;
+                }
+                let changes = self.groups.remove_nodes(&departed, Reason::NodeDown);
+                self.previous_members.retain(|n| !departed.contains(n));
+                for change in &changes {
+                    self.notify(ctx, change);
+                }
+            }
+        }
     }
 
     fn sync_init(&mut self, _ctx: &mut Context<'_>, membership: &Membership) {

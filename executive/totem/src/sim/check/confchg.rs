@@ -35,7 +35,7 @@ fn check_stream(inc: &Incarnation, last_seq_before: Option<u64>) -> Option<(usiz
             Delivery::Msg { .. } if !installed_any => {
                 return Some((i, "delivered a message before any configuration".into()))
             }
-            Delivery::Msg { .. } => continue,
+            Delivery::Msg { .. } | Delivery::View { .. } => continue,
             Delivery::Conf(c) => c,
         };
         installed_any = true;

@@ -10,6 +10,7 @@ mod liveness;
 mod order;
 mod safe;
 mod synchrony;
+mod view;
 
 use super::payload::{Decoded, PayloadId};
 use super::record::{Delivery, Incarnation, Recording};
@@ -43,6 +44,12 @@ pub enum Property {
     SafeDelivery,
     /// A packet longer than `netmtu` (no datagram carries it).
     PacketSize,
+    /// A message delivered outside the configuration its sender
+    /// multicast it in (and that configuration's transitional one).
+    SendingView,
+    /// A client missed messages of a sender that stayed in its group
+    /// without a reported change.
+    ViewGap,
     /// The protocol panicked.
     Panic,
     /// The run did not finish within its event budget (a busy loop of
@@ -61,6 +68,8 @@ impl Property {
             Property::Liveness => "liveness",
             Property::SafeDelivery => "safe-delivery",
             Property::PacketSize => "packet-size",
+            Property::SendingView => "sending-view",
+            Property::ViewGap => "view-gap",
             Property::Panic => "panic",
             Property::Runaway => "runaway",
         }
@@ -186,7 +195,7 @@ impl<'a> StreamIndex<'a> {
                     payload: Decoded::Intact(id),
                     ..
                 } => Item::Msg(*id),
-                Delivery::Msg { .. } => continue,
+                Delivery::Msg { .. } | Delivery::View { .. } => continue,
                 Delivery::Conf(c) => Item::Conf(match c.kind {
                     ConfChgKind::Regular => ConfKey::Regular(c.ring_id),
                     ConfChgKind::Transitional => {
@@ -224,6 +233,8 @@ pub fn check(rec: &Recording) -> Vec<Violation> {
     found.extend(order::check_same_point(&streams));
     found.extend(synchrony::check(&streams));
     found.extend(safe::check(rec, &streams));
+    found.extend(view::check_sending_view(rec, &streams));
+    found.extend(view::check_no_silent_gap(&streams));
     found.extend(liveness::check_self_delivery(rec, &streams));
     found.extend(liveness::check(rec, &streams));
     found.sort_by_key(|v| (v.at, v.property, v.node, v.inc));

@@ -67,6 +67,10 @@ impl History {
                 at: Time(0),
                 guarantee,
                 len: 20,
+                view: None,
+                // Self delivery as strict as before configurations could
+                // excuse a lost message.
+                stream_len: usize::MAX,
             },
         );
         self
@@ -250,4 +254,44 @@ fn a_delivery_of_something_never_sent() {
         2,
         "{v:?}"
     );
+}
+
+#[test]
+fn a_message_delivered_in_a_later_configuration_than_it_was_sent_in() {
+    let mut h = clean();
+    // Node 2 multicast 2.0 in ring 4; had it come out in ring 8 instead
+    // (at the end of every stream), its delivery would cross a change.
+    h.rec.sent.get_mut(&id(2, 0)).unwrap().view = Some(RingId { rep: 1, seq: 4 });
+    assert_eq!(h.properties(), []);
+    for s in &mut h.rec.incarnations[..2] {
+        let m = s.stream.remove(3);
+        s.stream.push(m);
+    }
+    assert!(h.properties().contains(&Property::SendingView));
+}
+
+#[test]
+fn a_client_missing_messages_of_a_sender_that_stayed_in_its_group() {
+    let view = |members: &[NodeId]| Delivery::View {
+        members: members.to_vec(),
+        left: Vec::new(),
+        joined: members.to_vec(),
+    };
+    let stream = |skip: bool| {
+        let mut s = vec![trans(4, &[1], &[]), reg(4, &[1, 2], &[2]), view(&[1, 2])];
+        s.extend(
+            (0..4)
+                .filter(|&c| !(skip && (c == 1 || c == 2)))
+                .map(|c| msg(1, c)),
+        );
+        s
+    };
+    let mut h = History::new();
+    for c in 0..4 {
+        h = h.sent(1, c, Guarantee::Agreed);
+    }
+    let h = h
+        .stream(1, None, stream(false))
+        .stream(2, None, stream(true));
+    assert!(h.properties().contains(&Property::ViewGap));
 }
