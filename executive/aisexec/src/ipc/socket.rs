@@ -111,7 +111,7 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Result<us
 
 /// Bytes a socket's reader takes from the kernel at once: a frame's header
 /// and payload, and frames a client wrote back to back, in one read.
-const READ_BUFFER: usize = 64 * 1024;
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
 /// Most bytes a socket's writer gathers from its queue into one write.
 const WRITE_BATCH: usize = 64 * 1024;
 
