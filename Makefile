@@ -3,6 +3,8 @@
 #   make                 build everything (release): executables, libraries, C tests
 #   make run             start one aisexec in the foreground on conf/single-node.conf
 #   make check           run every test stage; each prints "N passed, M failed"
+#   make fuzz            run each fuzz target (fuzz/, nightly + cargo-fuzz) for
+#                        FUZZ_SECONDS (600) seconds, one after the other
 #   make headers         regenerate include/openais/*.h from libsa/abi (cbindgen)
 #   make install         DESTDIR=... PREFIX=/usr/local (LIBDIR, INCLUDEDIR, SBINDIR,
 #                        SYSCONFDIR overridable)
@@ -14,6 +16,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
+FUZZ_SECONDS ?= 600
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -39,7 +42,7 @@ HEADERS     := $(wildcard include/openais/*.h)
 CTEST_SRCS  := $(wildcard ctests/*.c)
 CTESTS      := $(patsubst ctests/%.c,$(CTESTOUT)/%,$(CTEST_SRCS))
 
-.PHONY: all build libs ctests headers check-headers check run install uninstall clean FORCE
+.PHONY: all build libs ctests headers check-headers check fuzz run install uninstall clean FORCE
 
 all: build libs ctests
 
@@ -84,6 +87,9 @@ check-headers:
 
 check: all
 	bash scripts/check
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz
 
 run: all
 	bash scripts/run-single-node

@@ -112,7 +112,7 @@ async fn read_full<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Result<us
 /// The most a socket's reader asks the kernel for at once, unless a frame
 /// being read is larger: a frame's header and payload, and frames a client
 /// wrote back to back, in one read.
-const READ_BUFFER: usize = 64 * 1024;
+pub(crate) const READ_BUFFER: usize = 64 * 1024;
 /// What a socket's reader asks for first; doubled up to [`READ_BUFFER`]
 /// while reads fill the buffer, halved while they use little of it.
 const MIN_READ: usize = 4 * 1024;
