@@ -27,7 +27,7 @@ use crate::ipc::{ConnId, PeerCred};
 use crate::ordering::{ConfChg, Guarantee, McastError, McastSink, NodeId, RingId};
 
 use super::exec_message::{self, MANAGER_SERVICE};
-use super::runtime::{Runtime, OUTBOX_RETRY_NS};
+use super::runtime::{Caller, Runtime, Sent, OUTBOX_RETRY_NS};
 
 /// The manager's own timer (under [`MANAGER_SERVICE`]) that retries the
 /// outbox.
@@ -124,6 +124,12 @@ pub struct Context<'a> {
     ordering: &'a mut dyn McastSink,
     link: &'a mut dyn LibraryLink,
     runtime: &'a mut Runtime,
+    /// The library request being handled, if any: the exec messages
+    /// multicast for it are recorded with it, so that its caller can be
+    /// answered SA_AIS_ERR_TRY_AGAIN if a configuration change drops them.
+    caller: Option<Caller>,
+    /// Messages recorded for `caller` by this context.
+    sent_for_caller: usize,
 }
 
 impl<'a> Context<'a> {
@@ -138,7 +144,42 @@ impl<'a> Context<'a> {
             ordering,
             link,
             runtime,
+            caller: None,
+            sent_for_caller: 0,
         }
+    }
+
+    /// A context for the lib handler of `req`.
+    pub fn for_request(
+        service: u16,
+        ordering: &'a mut dyn McastSink,
+        link: &'a mut dyn LibraryLink,
+        runtime: &'a mut Runtime,
+        req: &Request<'_>,
+    ) -> Context<'a> {
+        Context {
+            caller: Some(Caller {
+                conn: req.conn,
+                kind: req.kind,
+                seq: req.seq,
+                answered: false,
+            }),
+            ..Context::new(service, ordering, link, runtime)
+        }
+    }
+
+    /// Records a message the ordering layer took.
+    fn sent(&mut self, kind: u16, resend: Option<(Vec<u8>, Guarantee)>) {
+        let caller = if resend.is_none() { self.caller } else { None };
+        if caller.is_some() {
+            self.sent_for_caller += 1;
+        }
+        self.runtime.in_flight.push(Sent {
+            service: self.service,
+            kind,
+            resend,
+            caller,
+        });
     }
 
     /// The time, SaTimeT nanoseconds since the epoch: the wall clock in
@@ -186,7 +227,9 @@ impl<'a> Context<'a> {
         guarantee: Guarantee,
     ) -> Result<(), McastError> {
         let message = exec_message::encode(self.service, kind, payload);
-        self.ordering.mcast(message, guarantee)
+        self.ordering.mcast(message, guarantee)?;
+        self.sent(kind, None);
+        Ok(())
     }
 
     /// Multicasts an exec message of this service in agreed order now,
@@ -195,11 +238,14 @@ impl<'a> Context<'a> {
     /// were given, and retries on its own timer. For messages nobody can
     /// be asked to send again (a connection's end, an expiry).
     pub fn mcast_queued(&mut self, kind: u16, payload: &[u8]) {
-        let runtime = &mut *self.runtime;
-        if runtime.outbox.is_empty() && !runtime.outbox_paused {
+        if self.runtime.outbox.is_empty() && !self.runtime.outbox_paused {
             let message = exec_message::encode(self.service, kind, payload);
+            let copy = message.clone();
             match self.ordering.mcast(message, Guarantee::Agreed) {
-                Ok(()) => return,
+                Ok(()) => {
+                    self.sent(kind, Some((copy, Guarantee::Agreed)));
+                    return;
+                }
                 Err(McastError::TooLarge) => {
                     log::warn!(target: "SERV", "service {}: exec message {kind} of {} bytes refused as too large; dropped",
                         self.service, payload.len());
@@ -210,6 +256,7 @@ impl<'a> Context<'a> {
         }
         // Encoded again: the ordering layer kept the refused copy.
         let message = exec_message::encode(self.service, kind, payload);
+        let runtime = &mut *self.runtime;
         let first = runtime.outbox.is_empty();
         runtime.outbox.push(message, Guarantee::Agreed);
         // One retry timer for the whole outbox, armed by its first
@@ -222,6 +269,15 @@ impl<'a> Context<'a> {
 
     /// Answers `req` at once.
     pub fn respond(&mut self, req: &Request<'_>, error: u32, payload: Vec<u8>) {
+        if let Some(c) = self
+            .caller
+            .as_mut()
+            .filter(|c| c.seq == req.seq && c.conn == req.conn)
+        {
+            // Answered: what it multicast cannot be answered again.
+            c.answered = true;
+            self.runtime.in_flight.mark_answered(self.sent_for_caller);
+        }
         let frame = Frame {
             service: self.service,
             kind: req.kind,

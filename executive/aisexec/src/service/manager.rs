@@ -5,6 +5,7 @@
 use log::{debug, info, warn};
 use sa_abi::ais::{SA_AIS_ERR_TOO_BIG, SA_AIS_ERR_TRY_AGAIN};
 use sa_ipc::codec::DecodeError;
+use sa_ipc::frame::Frame;
 use sa_ipc::proto::Payload;
 
 use super::api::OUTBOX_TOKEN;
@@ -12,7 +13,7 @@ use super::api::{
     ConnInfo, Context, ExecMessage, LibraryLink, Membership, Request, Service, SyncStep,
 };
 use super::exec_message::{self, MANAGER_SERVICE};
-use super::runtime::{Flushed, Runtime, OUTBOX_RETRY_NS};
+use super::runtime::{Flushed, Runtime, Sent, OUTBOX_RETRY_NS};
 use super::sync::{Barrier, SyncRun, KIND_BARRIER};
 use crate::ipc::ConnId;
 use crate::ordering::{
@@ -56,6 +57,9 @@ pub struct ManagerStats {
     pub exec_dropped: u64,
     /// Requests answered SA_AIS_ERR_TRY_AGAIN because a sync was running.
     pub refused_during_sync: u64,
+    /// This node's messages a configuration change dropped (sent again,
+    /// or their request answered SA_AIS_ERR_TRY_AGAIN).
+    pub dropped_by_confchg: u64,
 }
 
 /// Owns the services and drives them.
@@ -70,6 +74,9 @@ pub struct ServiceManager {
     /// once their step of the sync completes (or the sync is abandoned):
     /// (service, sender, kind, payload), in delivery order.
     held: Vec<(u16, NodeId, u16, Vec<u8>)>,
+    /// Whether a regular configuration came before: messages taken before
+    /// the first one go out in it, later ones in the ring they were sent in.
+    had_ring: bool,
     /// Startup settle: requests are refused (SA_AIS_ERR_TRY_AGAIN) until
     /// a sync with another node completed or the settle time ran out.
     settling: bool,
@@ -109,6 +116,7 @@ impl ServiceManager {
             stats: ManagerStats::default(),
             runtime,
             held: Vec::new(),
+            had_ring: false,
             settling: false,
         })
     }
@@ -226,7 +234,7 @@ impl ServiceManager {
             .ok_or(RequestError::UnknownService(service))?;
         let operational = self.is_operational();
         let svc = &mut self.services[i];
-        let mut ctx = Context::new(service, ordering, link, &mut self.runtime);
+        let mut ctx = Context::for_request(service, ordering, link, &mut self.runtime, req);
         if !operational && !svc.served_during_sync(req.kind) {
             self.stats.refused_during_sync += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
@@ -248,6 +256,9 @@ impl ServiceManager {
     ) {
         match event {
             OrderingEvent::Deliver { from, payload } => {
+                if *from == ordering.local_node() {
+                    self.runtime.in_flight.delivered();
+                }
                 self.deliver_message(ordering, link, *from, payload)
             }
             OrderingEvent::ConfChg(chg) => self.configuration_change(ordering, link, chg),
@@ -262,7 +273,7 @@ impl ServiceManager {
         if runtime.outbox_paused || runtime.outbox.is_empty() {
             return;
         }
-        match runtime.outbox.flush(ordering) {
+        match runtime.outbox.flush(ordering, &mut runtime.in_flight) {
             Flushed::Empty => runtime.timers.cancel(MANAGER_SERVICE, OUTBOX_TOKEN),
             Flushed::Blocked => {
                 let at = runtime.clock.now_ns().saturating_add(OUTBOX_RETRY_NS);
@@ -420,6 +431,9 @@ impl ServiceManager {
         if chg.kind == ConfChgKind::Transitional {
             return;
         }
+        if std::mem::replace(&mut self.had_ring, true) {
+            self.settle_dropped(link);
+        }
         let membership = Membership {
             ring_id: chg.ring_id,
             members: chg.members.clone(),
@@ -437,6 +451,43 @@ impl ServiceManager {
         self.phase = Phase::Syncing(SyncRun::new(membership));
         self.runtime.outbox_paused = true;
         self.advance_sync(ordering, link);
+    }
+
+    /// This node's messages that the configuration change dropped (taken
+    /// by the ordering layer, never delivered): those of the outbox go
+    /// again, first; a library request whose message was dropped before it
+    /// was answered is answered SA_AIS_ERR_TRY_AGAIN, so its caller retries
+    /// instead of waiting out its timeout.
+    fn settle_dropped(&mut self, link: &mut dyn LibraryLink) {
+        let dropped = self.runtime.in_flight.take();
+        if dropped.is_empty() {
+            return;
+        }
+        let mut resend = Vec::new();
+        let (mut answered, mut lost) = (0, 0);
+        for sent in dropped {
+            match (sent.resend, sent.caller) {
+                (Some(message), _) => resend.push(message),
+                (None, Some(c)) if !c.answered => {
+                    answered += 1;
+                    let frame = Frame {
+                        service: sent.service,
+                        kind: c.kind,
+                        error: SA_AIS_ERR_TRY_AGAIN,
+                        seq: c.seq,
+                        payload: Vec::new(),
+                    };
+                    link.send_response(c.conn, frame);
+                }
+                (None, Some(_)) => lost += 1,
+                (None, None) => {}
+            }
+        }
+        info!(target: "SERV",
+            "a configuration change dropped messages of this node: {} sent again, {answered} request(s) answered TRY_AGAIN, {lost} asynchronous request(s) lost",
+            resend.len());
+        self.stats.dropped_by_confchg += (resend.len() + answered + lost) as u64;
+        self.runtime.outbox.requeue_front(resend);
     }
 
     /// Runs the sync as far as it can go now: this node's share of the
@@ -474,7 +525,15 @@ impl ServiceManager {
                     &run.barrier().to_payload(),
                 );
                 match ordering.mcast(message, Guarantee::Agreed) {
-                    Ok(()) => run.barrier_sent = true,
+                    Ok(()) => {
+                        run.barrier_sent = true;
+                        self.runtime.in_flight.push(Sent {
+                            service: MANAGER_SERVICE,
+                            kind: KIND_BARRIER,
+                            resend: None,
+                            caller: None,
+                        });
+                    }
                     Err(McastError::QueueFull) => return,
                     Err(McastError::TooLarge) => {
                         // A barrier is a few bytes; an ordering layer that

@@ -1,6 +1,7 @@
 //! What the service manager supplies every handler besides the ordering
-//! layer and the library link: the clock, a random source, timers and the
-//! outbox of exec messages waiting for room in the ordering layer.
+//! layer and the library link: the clock, a random source, timers, the
+//! outbox of exec messages waiting for room in the ordering layer, and the
+//! record of this node's exec messages not yet delivered back to it.
 //!
 //! Services read time and randomness only through here ([`Context`]), so a
 //! service is deterministic given its inputs: the executive runs it on the
@@ -13,7 +14,9 @@ use std::collections::VecDeque;
 
 use log::warn;
 
+use super::exec_message;
 use super::timers::{self, Timers};
+use crate::ipc::ConnId;
 use crate::ordering::{Guarantee, McastError, McastSink};
 
 /// The time services see.
@@ -80,15 +83,32 @@ impl Outbox {
         self.queue.push_back((message, guarantee));
     }
 
+    /// Puts messages a configuration change dropped back at the front,
+    /// in their order: they go before anything queued since.
+    pub fn requeue_front(&mut self, messages: Vec<(Vec<u8>, Guarantee)>) {
+        for m in messages.into_iter().rev() {
+            self.queue.push_front(m);
+        }
+    }
+
     /// Multicasts what waits, in order, while the ordering layer takes
-    /// it. A message it refuses as too large could never go: it is
-    /// dropped and logged.
-    pub fn flush(&mut self, ordering: &mut dyn McastSink) -> Flushed {
+    /// it, recording each in `in_flight`. A message it refuses as too
+    /// large could never go: it is dropped and logged.
+    pub fn flush(&mut self, ordering: &mut dyn McastSink, in_flight: &mut InFlight) -> Flushed {
         while let Some((message, guarantee)) = self.queue.front() {
             // The sink takes the bytes even when it refuses them; the
-            // copy is made only for messages that already waited once.
+            // copy is kept until the message is delivered.
             match ordering.mcast(message.clone(), *guarantee) {
-                Ok(()) => {}
+                Ok(()) => {
+                    // Encoded by this node: always an envelope.
+                    let (service, kind, _) = exec_message::decode(message).unwrap_or((0, 0, &[]));
+                    in_flight.push(Sent {
+                        service,
+                        kind,
+                        resend: Some((message.clone(), *guarantee)),
+                        caller: None,
+                    });
+                }
                 Err(McastError::QueueFull) => return Flushed::Blocked,
                 Err(McastError::TooLarge) => {
                     warn!(target: "SERV", "a queued exec message of {} bytes was refused as too large; dropped",
@@ -101,12 +121,79 @@ impl Outbox {
     }
 }
 
+/// The library request an exec message was multicast for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub conn: ConnId,
+    pub kind: u16,
+    pub seq: u32,
+    /// The handler answered it already (an asynchronous call: its outcome
+    /// comes as a callback).
+    pub answered: bool,
+}
+
+/// One of this node's exec messages the ordering layer took.
+#[derive(Debug)]
+pub struct Sent {
+    pub service: u16,
+    pub kind: u16,
+    /// Its bytes, when it came through the outbox: sent again if a
+    /// configuration change drops it.
+    pub resend: Option<(Vec<u8>, Guarantee)>,
+    pub caller: Option<Caller>,
+}
+
+/// This node's exec messages that the ordering layer took and that have
+/// not yet been delivered back to this node, oldest first. Totem delivers
+/// a node's own messages to it in the order it sent them, and a message
+/// still queued when its ring ends is never sent (it is delivered in the
+/// configuration it was sent in, or nowhere); so what is left here at the
+/// next regular configuration was dropped, and its caller can be told.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    queue: VecDeque<Sent>,
+}
+
+impl InFlight {
+    pub fn push(&mut self, sent: Sent) {
+        self.queue.push_back(sent);
+    }
+
+    /// One of this node's messages was delivered to it.
+    pub fn delivered(&mut self) {
+        self.queue.pop_front();
+    }
+
+    /// Marks the last `n` records as sent for an answered caller.
+    pub fn mark_answered(&mut self, n: usize) {
+        for sent in self.queue.iter_mut().rev().take(n) {
+            if let Some(c) = sent.caller.as_mut() {
+                c.answered = true;
+            }
+        }
+    }
+
+    /// Everything recorded: at a regular configuration, what was dropped.
+    pub fn take(&mut self) -> Vec<Sent> {
+        self.queue.drain(..).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
 /// The manager's side of every [`Context`](super::Context).
 pub struct Runtime {
     pub timers: Timers,
     pub clock: Box<dyn Clock>,
     pub entropy: Box<dyn Entropy>,
     pub outbox: Outbox,
+    pub in_flight: InFlight,
     /// Whether the outbox waits (a sync runs: the state being merged must
     /// not move).
     pub outbox_paused: bool,
@@ -117,6 +204,7 @@ impl std::fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("timers", &self.timers.len())
             .field("outbox", &self.outbox.len())
+            .field("in_flight", &self.in_flight.len())
             .field("outbox_paused", &self.outbox_paused)
             .finish()
     }
@@ -134,6 +222,7 @@ impl Runtime {
             clock,
             entropy,
             outbox: Outbox::default(),
+            in_flight: InFlight::default(),
             outbox_paused: false,
         }
     }

@@ -191,8 +191,12 @@ impl TestCluster {
             for &id in &members {
                 let node = self.node(id);
                 // Messages multicast in the old ring and not yet delivered
-                // are carried into the new one, as Totem does for a
-                // sender's own queue.
+                // are never sent: a message is delivered in the
+                // configuration it was multicast in, or nowhere (those
+                // multicast before a node's first ring go out in it).
+                if node.in_ring() {
+                    node.wire.sent.clear();
+                }
                 let old = std::mem::take(&mut node.members);
                 let kept: Vec<NodeId> = old
                     .iter()

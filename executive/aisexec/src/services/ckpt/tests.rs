@@ -192,8 +192,11 @@ fn a_joining_node_receives_every_checkpoint() {
     assert_eq!(c.call(2, 21, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
 }
 
+/// A write multicast just before the configuration changes and not sent
+/// in that ring is never sent: its caller is answered
+/// SA_AIS_ERR_TRY_AGAIN at the new configuration and may write again.
 #[test]
-fn changes_delivered_during_a_sync_apply_after_it() {
+fn a_request_the_configuration_change_dropped_is_answered_try_again() {
     let c = &mut TestCluster::new(&[1, 2]);
     c.partition(&[&[1]]);
     assert_eq!(
@@ -201,18 +204,36 @@ fn changes_delivered_during_a_sync_apply_after_it() {
         SA_AIS_OK
     );
     assert_eq!(c.call(1, 10, &create_section(1, b"s", b"old")).0, SA_AIS_OK);
-    // a write forwarded just before the configuration changes is delivered
-    // in the new ring, in the middle of the sync
     let seq = c.send(1, 10, &write(1, b"s", b"new"));
     c.reconfigure(&[&[1, 2]]);
+    assert_eq!(c.response(1, seq).unwrap().error, SA_AIS_ERR_TRY_AGAIN);
     // requests are refused until the sync is done
     let refused = c.send(2, 20, &open_msg(1, "c", RW, None));
     assert_eq!(c.response(2, refused).unwrap().error, SA_AIS_ERR_TRY_AGAIN);
     c.run();
-    assert_eq!(c.response(1, seq).unwrap().error, SA_AIS_OK);
     assert_eq!(c.call(2, 20, &open_msg(1, "c", RW, None)).0, SA_AIS_OK);
+    assert_eq!(read(c, 2, 20, 1, b"s"), b"old");
+    assert_eq!(c.call(1, 10, &write(1, b"s", b"new")).0, SA_AIS_OK);
     assert_eq!(read(c, 2, 20, 1, b"s"), b"new");
     assert_eq!(read(c, 1, 10, 1, b"s"), b"new");
+}
+
+/// A connection's end announced just before the configuration changes
+/// and dropped with its ring is announced again in the next one.
+#[test]
+fn a_connection_end_the_configuration_change_dropped_is_sent_again() {
+    let c = &mut cluster(&[1, 2]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(0)))).0,
+        SA_AIS_OK
+    );
+    c.close(1, service::CKPT, 10);
+    c.partition(&[&[1, 2]]);
+    // retention 0: the checkpoint went with its only opening
+    assert_eq!(
+        c.call(2, 20, &open_msg(1, "c", RW, None)).0,
+        SA_AIS_ERR_NOT_EXIST
+    );
 }
 
 #[test]
