@@ -540,6 +540,14 @@ fn read_callbacks(m: &Member, reading: &std::sync::atomic::AtomicBool) -> Vec<Se
 fn cpg_a_stopped_executive_comes_back_without_silent_gaps() {
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    // OA_STALL_MS: how long the executive stays stopped (default 4 s,
+    // beyond the token timeout; the acceptance runs use 5 s and 15 s).
+    let stall = Duration::from_millis(
+        std::env::var("OA_STALL_MS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(4000),
+    );
     let dir = tempfile::tempdir().unwrap();
     let nodes = three_nodes(dir.path(), "stall");
     let ids = [loopback_id(1), loopback_id(2), loopback_id(3)];
@@ -567,7 +575,7 @@ fn cpg_a_stopped_executive_comes_back_without_silent_gaps() {
         thread::sleep(Duration::from_millis(1500));
         {
             let _stopped = Stopped::stop(nodes[2].pid());
-            thread::sleep(Duration::from_millis(4000));
+            thread::sleep(stall);
         }
         let back = nodes.iter().all(|n| n.wait_members(&ids, WAIT));
         thread::sleep(Duration::from_millis(1500));
