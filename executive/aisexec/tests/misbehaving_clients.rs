@@ -290,12 +290,11 @@ fn node_get(c: &mut RawClient) {
 /// SA_AIS_ERR_NO_RESOURCES.
 #[test]
 fn many_idle_connections_are_cheap_and_limited() {
-    const N: usize = 2000;
-    let limit = raise_nofile(8192);
-    assert!(
-        limit >= 2 * 2 * N as u64 + 100,
-        "RLIMIT_NOFILE {limit} too low"
-    );
+    const N: usize = 5000;
+    let limit = raise_nofile(32768);
+    // Two sockets per connection, in this process and in the executive
+    // (which inherits the limit).
+    assert!(limit >= 2 * N as u64 + 100, "RLIMIT_NOFILE {limit} too low");
     let started = Instant::now();
     let mut exec = Aisexec::start_with(&config_with("root", &format!("\tmax_connections: {N}\n")));
     let addr = exec.address();
@@ -367,7 +366,7 @@ fn non_reading_members_under_a_flood_stay_within_the_global_cap() {
     use sa_ipc::proto::Message;
 
     const CAP: u64 = 16 * 1024 * 1024;
-    const SILENT: usize = 12;
+    const SILENT: usize = 40;
     const MESSAGE: usize = 60_000;
     const MESSAGES: usize = 200;
     let mut exec = Aisexec::start_with(&config_with(
