@@ -2,30 +2,22 @@
 //! drives its service manager: library connections open, send request
 //! frames and close; the ordering layer delivers every multicast in one
 //! agreed order to the members of the sender's ring, and reports
-//! configuration changes as Totem does (a transitional configuration of
-//! the members that come along, then the regular one); service timers
-//! fire. Only the ordering layer and the library sockets are simulated.
+//! configuration changes as Totem does; service timers fire. It is the
+//! services' test cluster (`service::testing`) with the script operations
+//! a fuzzer drives.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use sa_ipc::frame::Frame;
 use sa_ipc::proto::service;
 
 use super::input::Input;
-use crate::ipc::{ConnId, PeerCred};
+use crate::ipc::ConnId;
 use crate::net::{NetStatus, RingStatus};
-use crate::ordering::{
-    ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent, RingId,
-};
-use crate::service::timers::now_ns;
-use crate::service::{ConnInfo, LibraryLink, Request, ServiceManager};
+use crate::ordering::NodeId;
+use crate::service::testing::TestCluster;
+use crate::service::Service;
 use crate::services::{self, cfg::Cfg, ServiceEnv};
-
-/// The configuration every node runs with (only `totem` is required; the
-/// services' sections take their defaults).
-const CONF: &str = "totem {\n version: 2\n secauth: off\n transport: udpu\n \
-    interface {\n ringnumber: 0\n bindnetaddr: 10.0.0.0\n }\n \
-    member {\n memberaddr: 10.0.0.1\n }\n member {\n memberaddr: 10.0.0.2\n }\n}\n";
 
 /// The services a script's connection may be for, by `service % 6`.
 pub const SERVICES: [u16; 6] = [
@@ -39,11 +31,6 @@ pub const SERVICES: [u16; 6] = [
 
 /// Connections per node a script can name.
 pub const CONNS: u8 = 8;
-
-/// Most messages one [`Harness::pump_all`] delivers. Every exchange of
-/// the services ends (answers are not answered); a cluster that is still
-/// busy after this many deliveries is livelocked, which is a finding.
-const MAX_DELIVERIES: usize = 200_000;
 
 /// Script operations, `opcode % 10`; see [`Harness::run_script`].
 pub mod op {
@@ -60,164 +47,24 @@ pub mod op {
     pub const COUNT: u8 = 10;
 }
 
-/// The ordering layer as the services see it: multicasts wait here, in
-/// order, until the harness delivers them.
-#[derive(Debug, Default)]
-struct Wire {
-    node: NodeId,
-    sent: VecDeque<Vec<u8>>,
-    full: bool,
+/// The services of a node: every one of the executive, CFG included.
+fn all_services(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
+    let mut all = services::all(env);
+    all.push(Box::new(Cfg::new(NetStatus::new(RingStatus::new(
+        env.node_id,
+        env.address,
+    )))));
+    all
 }
 
-impl McastSink for Wire {
-    fn local_node(&self) -> NodeId {
-        self.node
-    }
-    fn mcast(&mut self, payload: Vec<u8>, _g: Guarantee) -> Result<(), McastError> {
-        if self.full {
-            return Err(McastError::QueueFull);
-        }
-        self.sent.push_back(payload);
-        Ok(())
-    }
-}
-
-/// The library side: answers are kept until the next step of the script
-/// (the cluster's own set-up reads them); connections the services drop
-/// are closed as the IPC server closes them.
-#[derive(Debug, Default)]
-struct Link {
-    responses: Vec<(ConnId, Frame)>,
-    dropped: Vec<ConnId>,
-}
-
-impl LibraryLink for Link {
-    fn send_response(&mut self, conn: ConnId, frame: Frame) {
-        self.responses.push((conn, frame));
-    }
-    fn send_callback(&mut self, _conn: ConnId, _frame: Frame) {}
-    fn disconnect(&mut self, conn: ConnId) {
-        self.dropped.push(conn);
-    }
-}
-
-struct Node {
-    id: NodeId,
-    manager: ServiceManager,
-    wire: Wire,
-    link: Link,
-    /// The ring this node is in; empty before its first one.
-    members: Vec<NodeId>,
-    /// Open library connections and their service.
-    conns: BTreeMap<ConnId, u16>,
-    seq: u32,
-}
-
-impl Node {
-    fn new(id: NodeId) -> Node {
-        static CONFIG: std::sync::OnceLock<crate::config::Config> = std::sync::OnceLock::new();
-        let config = CONFIG
-            .get_or_init(|| {
-                crate::config::parse(CONF, "fuzz.conf").expect("the harness's configuration")
-            })
-            .clone();
-        let address = std::net::IpAddr::from([10, 0, 0, id as u8]);
-        let env = ServiceEnv {
-            node_id: id,
-            address,
-            hostname: format!("node{id}"),
-            boot_timestamp: 1,
-            config,
-        };
-        let mut all = services::all(&env);
-        all.push(Box::new(Cfg::new(NetStatus::new(RingStatus::new(
-            id, address,
-        )))));
-        Node {
-            id,
-            manager: ServiceManager::new(all).expect("distinct service ids"),
-            wire: Wire {
-                node: id,
-                ..Wire::default()
-            },
-            link: Link::default(),
-            members: Vec::new(),
-            conns: BTreeMap::new(),
-            seq: 0,
-        }
-    }
-
-    fn conn_id(&self, conn: u8) -> ConnId {
-        ConnId((u64::from(self.id) << 32) | u64::from(conn % CONNS))
-    }
-
-    fn open(&mut self, conn: ConnId, service: u16) {
-        if self.conns.contains_key(&conn) {
-            return;
-        }
-        self.conns.insert(conn, service);
-        let info = ConnInfo {
-            conn,
-            cred: PeerCred {
-                pid: 1000 + (conn.0 & 0xff) as i32,
-                uid: 0,
-                gid: 0,
-            },
-        };
-        self.manager
-            .conn_opened(&mut self.wire, &mut self.link, service, &info);
-    }
-
-    fn close(&mut self, conn: ConnId) {
-        if let Some(service) = self.conns.remove(&conn) {
-            self.manager
-                .conn_closed(&mut self.wire, &mut self.link, service, conn);
-        }
-    }
-
-    /// A request frame on `conn`, routed as the executive routes it: a
-    /// request the service refuses as malformed closes the connection.
-    /// Returns the request's seq.
-    fn request(&mut self, conn: ConnId, kind: u16, payload: &[u8]) -> Option<u32> {
-        let service = *self.conns.get(&conn)?;
-        self.seq = self.seq.wrapping_add(1);
-        let req = Request {
-            conn,
-            kind,
-            seq: self.seq,
-            payload,
-        };
-        if self
-            .manager
-            .lib_request(&mut self.wire, &mut self.link, service, &req)
-            .is_err()
-        {
-            self.close(conn);
-        }
-        Some(self.seq)
-    }
-
-    /// Closes the connections the services asked to drop.
-    fn settle(&mut self) {
-        while !self.link.dropped.is_empty() {
-            for conn in std::mem::take(&mut self.link.dropped) {
-                self.close(conn);
-            }
-        }
-    }
-
-    fn deliver(&mut self, event: &OrderingEvent) {
-        self.manager.deliver(&mut self.wire, &mut self.link, event);
-        self.settle();
-    }
-}
-
-/// Two nodes, ids 1 and 2.
+/// Two nodes, ids 1 and 2, of the services' test cluster (virtual time,
+/// seeded randomness: a run depends only on its input), with the library
+/// side the executive's IPC server plays: which connection is open to
+/// which service, and connections the services drop are closed.
 pub struct Harness {
-    nodes: [Node; 2],
-    ring_seq: u64,
-    /// Every message delivered, while recording (the corpus builder's).
-    recorded: Option<Vec<Vec<u8>>>,
+    cluster: TestCluster,
+    /// Open library connections and their service, per node.
+    conns: [BTreeMap<ConnId, u16>; 2],
 }
 
 impl Default for Harness {
@@ -226,225 +73,176 @@ impl Default for Harness {
     }
 }
 
+/// Node `at` (0 or 1): id `at + 1`.
+fn id(at: usize) -> NodeId {
+    at as NodeId + 1
+}
+
 impl Harness {
     /// Two fresh nodes that have not formed a ring yet.
     pub fn new() -> Harness {
         Harness {
-            nodes: [Node::new(1), Node::new(2)],
-            ring_seq: 0,
-            recorded: None,
+            cluster: TestCluster::with_services(&[1, 2], all_services),
+            conns: [BTreeMap::new(), BTreeMap::new()],
         }
     }
 
     #[cfg(test)]
     pub fn record(&mut self, on: bool) {
-        self.recorded = on.then(Vec::new);
+        self.cluster.recorded = on.then(Vec::new);
     }
 
     #[cfg(test)]
     pub fn take_recorded(&mut self) -> Vec<Vec<u8>> {
-        self.recorded.take().unwrap_or_default()
+        self.cluster.recorded.take().unwrap_or_default()
     }
 
     /// Whether every node serves requests (its sync is over).
     pub fn is_operational(&self) -> bool {
-        self.nodes.iter().all(|n| n.manager.is_operational())
+        self.cluster
+            .nodes
+            .iter()
+            .all(|n| n.manager.is_operational())
     }
 
-    fn index_of(&self, id: NodeId) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id == id)
+    fn conn_id(at: usize, conn: u8) -> ConnId {
+        ConnId((u64::from(id(at)) << 32) | u64::from(conn % CONNS))
     }
 
-    /// Delivers `message` from `from` to every member of the ring of node
-    /// `at`, in the same place of the order on each.
-    fn deliver_on_ring(&mut self, at: usize, from: NodeId, message: Vec<u8>) {
-        if let Some(recorded) = &mut self.recorded {
-            recorded.push(message.clone());
-        }
-        let event = OrderingEvent::Deliver {
-            from,
-            payload: message,
-        };
-        for id in self.nodes[at].members.clone() {
-            if let Some(i) = self.index_of(id) {
-                self.nodes[i].deliver(&event);
+    /// Closes the connections the services asked to drop, as the IPC
+    /// server does.
+    fn settle(&mut self) {
+        for at in 0..2 {
+            loop {
+                let dropped = std::mem::take(&mut self.cluster.node(id(at)).link.dropped);
+                if dropped.is_empty() {
+                    break;
+                }
+                for conn in dropped {
+                    self.close_conn(at, conn);
+                }
             }
+        }
+    }
+
+    fn close_conn(&mut self, at: usize, conn: ConnId) {
+        if let Some(service) = self.conns[at].remove(&conn) {
+            self.cluster.close(id(at), service, conn.0);
         }
     }
 
     /// An exec message sent by a member of node `at`'s ring (member
     /// `from % members`: Totem delivers only members' messages).
     pub fn inject(&mut self, at: usize, from: u32, message: &[u8]) {
-        let members = &self.nodes[at].members;
-        if members.is_empty() {
-            return;
-        }
-        let from = members[from as usize % members.len()];
-        self.deliver_on_ring(at, from, message.to_vec());
+        self.cluster.inject(id(at), from, message);
+        self.settle();
     }
 
     /// Delivers the oldest message node `at` multicast, if it is in a ring.
     /// Returns whether one was delivered.
     pub fn pump_one(&mut self, at: usize) -> bool {
-        if self.nodes[at].members.is_empty() {
-            return false;
-        }
-        let Some(message) = self.nodes[at].wire.sent.pop_front() else {
-            return false;
-        };
-        let from = self.nodes[at].id;
-        self.deliver_on_ring(at, from, message);
-        true
+        let delivered = self.cluster.pump_one(id(at));
+        self.settle();
+        delivered
     }
 
     /// Delivers multicasts, one of each node in turn, until none is left.
     pub fn pump_all(&mut self) {
-        let mut delivered = 0;
-        loop {
-            let mut any = false;
-            for at in 0..self.nodes.len() {
-                if self.pump_one(at) {
-                    any = true;
-                    delivered += 1;
-                }
-            }
-            if !any {
-                return;
-            }
-            assert!(
-                delivered < MAX_DELIVERIES,
-                "the services kept multicasting: {delivered} messages without quiescence"
-            );
-        }
+        self.cluster.run();
+        self.settle();
     }
 
     /// Lets node `at`'s ordering queue refuse multicasts (SA_AIS_ERR_TRY_AGAIN
     /// to the libraries) or take them again; taking them resumes a sync
     /// that stopped on a full queue, as the executive does.
     pub fn set_full(&mut self, at: usize, full: bool) {
-        let n = &mut self.nodes[at];
+        let n = self.cluster.node(id(at));
         n.wire.full = full;
         if !full {
             n.manager.retry_pending(&mut n.wire, &mut n.link);
-            n.settle();
+            self.settle();
         }
     }
 
     pub fn toggle_full(&mut self, at: usize) {
-        let full = !self.nodes[at].wire.full;
+        let full = !self.cluster.node(id(at)).wire.full;
         self.set_full(at, full);
     }
 
     /// New rings: the nodes together (`split` false) or each alone, with
-    /// the configuration changes Totem delivers for them.
+    /// the configuration changes Totem delivers for them; what they then
+    /// multicast waits to be delivered.
     pub fn ring(&mut self, split: bool) {
-        let partitions: Vec<Vec<NodeId>> = if split {
-            self.nodes.iter().map(|n| vec![n.id]).collect()
+        if split {
+            self.cluster.reconfigure(&[&[1], &[2]]);
         } else {
-            vec![self.nodes.iter().map(|n| n.id).collect()]
-        };
-        self.ring_seq += 4;
-        for members in partitions {
-            self.install(&members);
+            self.cluster.reconfigure(&[&[1, 2]]);
         }
-    }
-
-    /// Installs a ring of `members` (sorted) on each of them.
-    fn install(&mut self, members: &[NodeId]) {
-        let ring_id = RingId {
-            rep: members[0],
-            seq: self.ring_seq,
-        };
-        for &id in members {
-            let Some(i) = self.index_of(id) else { continue };
-            let old = self.nodes[i].members.clone();
-            // A first ring's transitional configuration is the node alone.
-            let trans: Vec<NodeId> = if old.is_empty() {
-                vec![id]
-            } else {
-                old.iter()
-                    .copied()
-                    .filter(|m| members.contains(m))
-                    .collect()
-            };
-            let left: Vec<NodeId> = old
-                .iter()
-                .copied()
-                .filter(|m| !members.contains(m))
-                .collect();
-            let joined: Vec<NodeId> = members
-                .iter()
-                .copied()
-                .filter(|m| !trans.contains(m))
-                .collect();
-            self.nodes[i].deliver(&OrderingEvent::ConfChg(ConfChg {
-                kind: ConfChgKind::Transitional,
-                ring_id,
-                members: trans,
-                left,
-                joined: Vec::new(),
-            }));
-            self.nodes[i].members = members.to_vec();
-            self.nodes[i].deliver(&OrderingEvent::ConfChg(ConfChg {
-                kind: ConfChgKind::Regular,
-                ring_id,
-                members: members.to_vec(),
-                left: Vec::new(),
-                joined,
-            }));
-        }
+        self.settle();
     }
 
     /// Node `at` stops and starts again with no state and no ring; the
     /// rest of its ring moves to a ring without it.
     pub fn restart(&mut self, at: usize) {
-        let id = self.nodes[at].id;
-        let old = std::mem::take(&mut self.nodes[at].members);
-        self.nodes[at] = Node::new(id);
-        let rest: Vec<NodeId> = old.into_iter().filter(|m| *m != id).collect();
+        let rest: Vec<NodeId> = self
+            .cluster
+            .node(id(at))
+            .members()
+            .iter()
+            .copied()
+            .filter(|m| *m != id(at))
+            .collect();
+        self.cluster.restart(id(at));
+        self.conns[at].clear();
         if !rest.is_empty() {
-            self.ring_seq += 4;
-            self.install(&rest);
+            self.cluster.reconfigure(&[&rest]);
         }
+        self.settle();
     }
 
-    /// Runs the services' timers due `seconds` from now on node `at`.
+    /// Lets `seconds` pass and runs node `at`'s service timers due then.
     pub fn timers(&mut self, at: usize, seconds: u16) {
-        let n = &mut self.nodes[at];
-        let now = now_ns().saturating_add(i64::from(seconds) * 1_000_000_000);
-        n.manager.fire_timers(&mut n.wire, &mut n.link, now);
-        n.settle();
+        self.cluster
+            .fire_timers(id(at), i64::from(seconds) * 1_000_000_000);
+        self.settle();
     }
 
     /// Opens connection `conn` (mod [`CONNS`]) of node `at` to a service.
     pub fn open(&mut self, at: usize, conn: u8, service: u16) {
-        let n = &mut self.nodes[at];
-        let conn = n.conn_id(conn);
-        n.open(conn, service);
-        n.settle();
+        let conn = Harness::conn_id(at, conn);
+        if self.conns[at].contains_key(&conn) {
+            return;
+        }
+        self.conns[at].insert(conn, service);
+        let pid = 1000 + (conn.0 & 0xff) as i32;
+        self.cluster.open(id(at), service, conn.0, pid);
+        self.settle();
     }
 
     pub fn close(&mut self, at: usize, conn: u8) {
-        let n = &mut self.nodes[at];
-        let conn = n.conn_id(conn);
-        n.close(conn);
-        n.settle();
+        self.close_conn(at, Harness::conn_id(at, conn));
+        self.settle();
     }
 
-    /// A request frame on an open connection; its seq, if it was sent.
+    /// A request frame on an open connection, routed as the executive
+    /// routes it: one the service refuses as malformed closes the
+    /// connection. Its seq, if it was sent.
     pub fn request(&mut self, at: usize, conn: u8, kind: u16, payload: &[u8]) -> Option<u32> {
-        let n = &mut self.nodes[at];
-        let conn = n.conn_id(conn);
-        let seq = n.request(conn, kind, payload);
-        n.settle();
+        let conn = Harness::conn_id(at, conn);
+        let service = *self.conns[at].get(&conn)?;
+        let seq = self
+            .cluster
+            .try_send_raw(id(at), service, conn.0, kind, payload);
+        if seq.is_none() {
+            self.close_conn(at, conn);
+        }
+        self.settle();
         seq
     }
 
     /// The answer to request `seq` of node `at`, once it came.
     pub fn response(&mut self, at: usize, seq: u32) -> Option<Frame> {
-        let responses = &mut self.nodes[at].link.responses;
-        let i = responses.iter().position(|(_, f)| f.seq == seq)?;
-        Some(responses.remove(i).1)
+        self.cluster.response(id(at), seq)
     }
 
     /// Sends a request, runs the cluster and returns the answer.
@@ -460,8 +258,9 @@ impl Harness {
     }
 
     fn forget_answers(&mut self) {
-        for n in &mut self.nodes {
+        for n in &mut self.cluster.nodes {
             n.link.responses.clear();
+            n.link.callbacks.clear();
         }
     }
 
@@ -545,17 +344,17 @@ impl Harness {
         self.set_full(0, false);
         self.set_full(1, false);
         self.pump_all();
-        for at in 0..self.nodes.len() {
-            let conns: Vec<ConnId> = self.nodes[at].conns.keys().copied().collect();
+        for at in 0..2 {
+            let conns: Vec<ConnId> = self.conns[at].keys().copied().collect();
             for conn in conns {
-                self.nodes[at].close(conn);
+                self.close_conn(at, conn);
             }
         }
         self.pump_all();
         self.timers(0, u16::MAX);
         self.timers(1, u16::MAX);
         self.pump_all();
-        for n in &mut self.nodes {
+        for n in &mut self.cluster.nodes {
             n.manager.shutdown(&mut n.wire, &mut n.link);
         }
         self.pump_all();

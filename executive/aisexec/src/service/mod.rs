@@ -23,5 +23,5 @@ pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, S
 
 #[cfg(test)]
 mod manager_tests;
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod testing;

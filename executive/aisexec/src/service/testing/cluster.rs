@@ -71,6 +71,11 @@ impl TestNode {
     pub fn in_ring(&self) -> bool {
         !self.members.is_empty()
     }
+
+    /// The members of its ring (none before its first).
+    pub fn members(&self) -> &[NodeId] {
+        &self.members
+    }
 }
 
 /// The environment of node `id` in the test cluster: address
@@ -98,6 +103,8 @@ pub struct TestCluster {
     envs: Vec<ServiceEnv>,
     seq: u64,
     pub clock: VirtualClock,
+    /// Every message delivered, while recording (the fuzz corpus's).
+    pub recorded: Option<Vec<Vec<u8>>>,
 }
 
 impl TestCluster {
@@ -125,6 +132,7 @@ impl TestCluster {
             envs,
             seq: 0,
             clock,
+            recorded: None,
         }
     }
 
@@ -232,6 +240,42 @@ impl TestCluster {
         }
     }
 
+    /// Delivers `payload` from `from` to every member of `ring`, at the
+    /// same place of the order on each.
+    fn deliver_on_ring(&mut self, ring: &[NodeId], from: NodeId, payload: Vec<u8>) {
+        if let Some(recorded) = &mut self.recorded {
+            recorded.push(payload.clone());
+        }
+        let event = OrderingEvent::Deliver { from, payload };
+        for &id in ring {
+            self.node(id).deliver(&event);
+        }
+    }
+
+    /// Delivers the oldest message `node` multicast, if it is in a ring;
+    /// returns whether there was one.
+    pub fn pump_one(&mut self, node: NodeId) -> bool {
+        let n = self.node(node);
+        if !n.in_ring() || n.wire.sent.is_empty() {
+            return false;
+        }
+        let payload = n.wire.sent.remove(0);
+        let ring = n.members.clone();
+        self.deliver_on_ring(&ring, node, payload);
+        true
+    }
+
+    /// Delivers `payload` as sent by member `from % members` of `node`'s
+    /// ring (Totem delivers only members' messages) to that ring.
+    pub fn inject(&mut self, node: NodeId, from: u32, payload: &[u8]) {
+        let ring = self.node(node).members.clone();
+        if ring.is_empty() {
+            return;
+        }
+        let sender = ring[from as usize % ring.len()];
+        self.deliver_on_ring(&ring, sender, payload.to_vec());
+    }
+
     /// Delivers every multicast of every ring, in agreed order per ring
     /// (one message of each member in turn), until nothing is left.
     pub fn run(&mut self) {
@@ -256,13 +300,7 @@ impl TestCluster {
                         if let Some(payload) = queue.pop_front() {
                             any = true;
                             moved = true;
-                            let event = OrderingEvent::Deliver {
-                                from: *from,
-                                payload,
-                            };
-                            for &id in &ring {
-                                self.node(id).deliver(&event);
-                            }
+                            self.deliver_on_ring(&ring, *from, payload);
                         }
                     }
                     if !any {
@@ -323,8 +361,22 @@ impl TestCluster {
         kind: u16,
         payload: &[u8],
     ) -> u32 {
+        self.try_send_raw(node, service, conn, kind, payload)
+            .expect("a request the service decodes")
+    }
+
+    /// [`TestCluster::send_raw`] of a frame that may not decode: `None`
+    /// when the manager refuses it (the executive drops that connection).
+    pub fn try_send_raw(
+        &mut self,
+        node: NodeId,
+        service: u16,
+        conn: u64,
+        kind: u16,
+        payload: &[u8],
+    ) -> Option<u32> {
         let n = self.node(node);
-        n.seq += 1;
+        n.seq = n.seq.wrapping_add(1);
         let req = Request {
             conn: ConnId(conn),
             kind,
@@ -333,8 +385,8 @@ impl TestCluster {
         };
         n.manager
             .lib_request(&mut n.wire, &mut n.link, service, &req)
-            .unwrap();
-        n.seq
+            .ok()?;
+        Some(n.seq)
     }
 
     /// Sends request `msg` on connection `conn` of `node`; returns its seq.
