@@ -38,7 +38,7 @@
 //! The library validates the C arguments and the executive validates each
 //! request again.
 
-use super::{service, Message, Payload, Request};
+use super::{service, Payload};
 use crate::codec::{DecodeError, Decoder, Encoder, Name};
 
 /// Message ids of the MSG service.
@@ -107,6 +107,7 @@ macro_rules! int_field {
     };
 }
 int_field!(u8, put_u8, get_u8);
+int_field!(u16, put_u16, get_u16);
 int_field!(u32, put_u32, get_u32);
 int_field!(u64, put_u64, get_u64);
 int_field!(i64, put_i64, get_i64);
@@ -197,9 +198,10 @@ impl ListItem for Name {
 }
 
 /// Declares a wire struct: its fields in order, each a [`Field`]; with
-/// `request kind => Reply` also a [`Request`], with `callback kind` a
-/// [`Message`].
-macro_rules! wire {
+/// `request kind => Reply` also a MSG [`Request`], with `callback kind` a
+/// MSG [`Message`]. Exported for the executive's exec messages.
+#[macro_export]
+macro_rules! sa_wire {
     (@impl $(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $f:ident : $t:ty),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,47 +209,47 @@ macro_rules! wire {
             $($(#[$fdoc])* pub $f: $t,)*
         }
 
-        impl Payload for $name {
-            fn encode(&self, _e: &mut Encoder) {
-                $(Field::put(&self.$f, _e);)*
+        impl $crate::proto::Payload for $name {
+            fn encode(&self, _e: &mut $crate::codec::Encoder) {
+                $($crate::proto::msg::Field::put(&self.$f, _e);)*
             }
-            fn decode(_d: &mut Decoder<'_>) -> Result<$name, DecodeError> {
-                Ok($name { $($f: <$t as Field>::get(_d)?,)* })
+            fn decode(_d: &mut $crate::codec::Decoder<'_>) -> Result<$name, $crate::codec::DecodeError> {
+                Ok($name { $($f: <$t as $crate::proto::msg::Field>::get(_d)?,)* })
             }
         }
 
-        impl Field for $name {
-            fn put(&self, e: &mut Encoder) {
-                self.encode(e);
+        impl $crate::proto::msg::Field for $name {
+            fn put(&self, e: &mut $crate::codec::Encoder) {
+                $crate::proto::Payload::encode(self, e);
             }
-            fn get(d: &mut Decoder<'_>) -> Result<$name, DecodeError> {
-                $name::decode(d)
+            fn get(d: &mut $crate::codec::Decoder<'_>) -> Result<$name, $crate::codec::DecodeError> {
+                <$name as $crate::proto::Payload>::decode(d)
             }
         }
     };
     ($(#[$doc:meta])* $name:ident { $($body:tt)* }) => {
-        wire!(@impl $(#[$doc])* $name { $($body)* });
+        $crate::sa_wire!(@impl $(#[$doc])* $name { $($body)* });
     };
     ($(#[$doc:meta])* request $kind:expr => $reply:ty, $name:ident { $($body:tt)* }) => {
-        wire!(@impl $(#[$doc])* $name { $($body)* });
-        impl Message for $name {
-            const SERVICE: u16 = service::MSG;
+        $crate::sa_wire!(@impl $(#[$doc])* $name { $($body)* });
+        impl $crate::proto::Message for $name {
+            const SERVICE: u16 = $crate::proto::service::MSG;
             const KIND: u16 = $kind;
         }
-        impl Request for $name {
+        impl $crate::proto::Request for $name {
             type Reply = $reply;
         }
     };
     ($(#[$doc:meta])* callback $kind:expr, $name:ident { $($body:tt)* }) => {
-        wire!(@impl $(#[$doc])* $name { $($body)* });
-        impl Message for $name {
-            const SERVICE: u16 = service::MSG;
+        $crate::sa_wire!(@impl $(#[$doc])* $name { $($body)* });
+        impl $crate::proto::Message for $name {
+            const SERVICE: u16 = $crate::proto::service::MSG;
             const KIND: u16 = $kind;
         }
     };
 }
 
-wire!(
+crate::sa_wire!(
     /// SaMsgQueueCreationAttributesT.
     #[derive(Copy, Default)]
     QueueAttributes {
@@ -259,7 +261,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueOpen: `attributes` present exactly with
     /// SA_MSG_QUEUE_CREATE.
     request kind::QUEUE_OPEN => (), QueueOpen {
@@ -270,7 +272,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueOpenAsync: acknowledged at once; an [`OpenCallback`]
     /// with `invocation` carries the result.
     request kind::QUEUE_OPEN_ASYNC => (), QueueOpenAsync {
@@ -279,7 +281,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// The result of a [`QueueOpenAsync`] (the frame's error).
     callback kind::OPEN_CALLBACK, OpenCallback {
         invocation: u64,
@@ -287,17 +289,17 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueClose.
     request kind::QUEUE_CLOSE => (), QueueClose { open_id: u64 }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueStatusGet, by name.
     request kind::QUEUE_STATUS_GET => QueueStatus, QueueStatusGet { name: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// SaMsgQueueUsageT of one priority area.
     #[derive(Copy, Default)]
     Usage {
@@ -307,7 +309,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// Reply to [`QueueStatusGet`] (SaMsgQueueStatusT).
     QueueStatus {
         creation_flags: u32,
@@ -318,32 +320,32 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueUnlink.
     request kind::QUEUE_UNLINK => (), QueueUnlink { name: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupCreate.
     request kind::GROUP_CREATE => (), GroupCreate { name: Name, policy: u32 }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupInsert.
     request kind::GROUP_INSERT => (), GroupInsert { group: Name, queue: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupRemove.
     request kind::GROUP_REMOVE => (), GroupRemove { group: Name, queue: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupDelete.
     request kind::GROUP_DELETE => (), GroupDelete { name: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupTrack. With SA_TRACK_CURRENT and `current_in_reply`
     /// the members come in the reply; with SA_TRACK_CURRENT alone a
     /// [`TrackCallback`] brings them.
@@ -354,7 +356,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// Reply to [`GroupTrack`]: the members when asked for in the reply.
     TrackReply {
         policy: u32,
@@ -362,7 +364,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// One SaMsgQueueGroupNotificationT.
     TrackItem {
         queue: Name,
@@ -374,7 +376,7 @@ impl ListItem for TrackItem {
     const MIN_LEN: usize = 6;
 }
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupTrackCallback.
     callback kind::TRACK_CALLBACK, TrackCallback {
         group: Name,
@@ -384,12 +386,12 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgQueueGroupTrackStop.
     request kind::GROUP_TRACK_STOP => (), GroupTrackStop { name: Name }
 );
 
-wire!(
+crate::sa_wire!(
     /// An SaMsgMessageT's content.
     MessageBody {
         msg_type: u32,
@@ -400,7 +402,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageSend / SendAsync to a queue or a group by name.
     request kind::SEND => (), Send {
         dest: Name,
@@ -411,12 +413,12 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageDeliveredCallback (the frame's error is the result).
     callback kind::DELIVERED_CALLBACK, DeliveredCallback { invocation: u64 }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageGet: `buffer` is the caller's buffer size, `None` when
     /// the service allocates. `timeout` in SaTimeT nanoseconds.
     request kind::GET => Received, Get {
@@ -426,7 +428,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// Reply to [`Get`].
     Received {
         message: MessageBody,
@@ -436,17 +438,17 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// The payload of SA_AIS_ERR_NO_SPACE: the size the message needs.
     NeedSpace { size: u64 }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageCancel: wakes the blocked gets of the opening.
     request kind::CANCEL => (), Cancel { open_id: u64 }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageSendReceive.
     request kind::SEND_RECEIVE => ReplyReceived, SendReceive {
         dest: Name,
@@ -456,7 +458,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// Reply to [`SendReceive`]: the reply message and its send time.
     ReplyReceived {
         message: MessageBody,
@@ -464,7 +466,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageReply / ReplyAsync.
     request kind::REPLY => (), Reply {
         sender_id: u64,
@@ -474,7 +476,7 @@ wire!(
     }
 );
 
-wire!(
+crate::sa_wire!(
     /// saMsgMessageReceivedCallback for the opening `open_id`.
     callback kind::RECEIVED_CALLBACK, ReceivedCallback { open_id: u64 }
 );
