@@ -26,6 +26,7 @@ pub mod clm;
 pub mod cpg;
 pub mod evs;
 pub mod evt;
+pub mod msg;
 
 /// Bytes given to a fixed-size C buffer (a name, an address) exceed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

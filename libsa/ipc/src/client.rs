@@ -15,11 +15,12 @@
 //! provided at this time"): the conformance suite's `CF_RETRY` retries
 //! exactly that code.
 
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use sa_abi::ais::{
@@ -156,9 +157,24 @@ struct RequestState {
     broken: bool,
 }
 
+/// The responses of the request socket, shared by the threads waiting
+/// for them.
+#[derive(Debug, Default)]
+struct ResponseState {
+    /// Seqs of the requests whose callers still wait.
+    waiting: HashSet<u32>,
+    /// Responses read for a waiter that has not taken them yet.
+    arrived: HashMap<u32, Frame>,
+    /// A thread is reading the socket.
+    reading: bool,
+    /// A read failed inside a frame, or a response did not match its
+    /// request: the stream is out of step.
+    broken: bool,
+}
+
 /// One library handle's pair of connections to the executive.
-/// `Send + Sync`: requests are serialised internally, callbacks can be
-/// read from several threads.
+/// `Send + Sync`: requests of several threads may be outstanding at
+/// once, callbacks can be read from several threads.
 #[derive(Debug)]
 pub struct Connection {
     service: u16,
@@ -166,6 +182,8 @@ pub struct Connection {
     request: UnixStream,
     dispatch: UnixStream,
     request_state: Mutex<RequestState>,
+    responses: Mutex<ResponseState>,
+    responses_changed: Condvar,
     dispatch_state: Mutex<DispatchState>,
     shut: AtomicBool,
 }
@@ -268,6 +286,8 @@ impl Connection {
                 next_seq: 1,
                 broken: false,
             }),
+            responses: Mutex::new(ResponseState::default()),
+            responses_changed: Condvar::new(),
             dispatch_state: Mutex::new(DispatchState::default()),
             shut: AtomicBool::new(false),
         })
@@ -302,6 +322,9 @@ impl Connection {
         self.shut.store(true, Ordering::Release);
         let _ = self.request.shutdown(std::net::Shutdown::Both);
         let _ = self.dispatch.shutdown(std::net::Shutdown::Both);
+        // Waiters without a reader notice at once.
+        let _guard = lock(&self.responses);
+        self.responses_changed.notify_all();
     }
 
     fn closed_error(&self) -> IpcError {
@@ -313,8 +336,12 @@ impl Connection {
     }
 
     /// Sends one request and waits up to `timeout` for its response;
-    /// returns the response's error code and payload. Thread-safe: one
-    /// request at a time per connection.
+    /// returns the response's error code and payload. Thread-safe, and
+    /// requests of several threads may be outstanding at once (a
+    /// saMsgMessageGet blocked in one thread while another cancels it):
+    /// each waits for the response with its own seq. Whichever waiter
+    /// finds nobody reading becomes the reader and files every response
+    /// it reads for its waiter; the others wait on a condition variable.
     pub fn request(
         &self,
         kind: u16,
@@ -324,62 +351,114 @@ impl Connection {
         if self.is_shut_down() {
             return Err(IpcError::Shutdown);
         }
-        let mut state = lock(&self.request_state);
-        if state.broken {
-            return Err(self.closed_error());
-        }
-        let seq = state.next_seq;
-        state.next_seq = match state.next_seq.wrapping_add(1) {
-            0 => 1,
-            n => n,
+        let seq = {
+            let mut state = lock(&self.request_state);
+            if state.broken || lock(&self.responses).broken {
+                return Err(self.closed_error());
+            }
+            let seq = state.next_seq;
+            state.next_seq = match state.next_seq.wrapping_add(1) {
+                0 => 1,
+                n => n,
+            };
+            // Registered before sending: the reader may be another thread.
+            lock(&self.responses).waiting.insert(seq);
+            let frame = Frame::request(self.service, kind, seq, payload);
+            if let Err(e) = send_frame(&self.request, &frame) {
+                lock(&self.responses).waiting.remove(&seq);
+                // A send cut short leaves a partial frame behind.
+                state.broken = !matches!(e, IpcError::Frame(FrameError::TooLarge(_)));
+                return Err(match e {
+                    IpcError::Closed => self.closed_error(),
+                    e => e,
+                });
+            }
+            seq
         };
-        let frame = Frame::request(self.service, kind, seq, payload);
-        if let Err(e) = send_frame(&self.request, &frame) {
-            // A send cut short leaves a partial frame behind.
-            state.broken = !matches!(e, IpcError::Frame(FrameError::TooLarge(_)));
-            return Err(match e {
-                IpcError::Closed => self.closed_error(),
-                e => e,
+        let response = self.await_response(seq, timeout)?;
+        if response.service != self.service || response.kind != kind {
+            lock(&self.responses).broken = true;
+            return Err(IpcError::Unexpected {
+                service: response.service,
+                kind: response.kind,
             });
         }
+        Ok((response.error, response.payload))
+    }
+
+    /// Waits up to `timeout` for the response to request `seq`.
+    fn await_response(&self, seq: u32, timeout: Duration) -> Result<Frame, IpcError> {
         // A timeout too large for the clock (SA_TIME_END) waits for the
         // response or the end of the connection.
         let deadline = Instant::now().checked_add(timeout);
+        let mut state = lock(&self.responses);
         loop {
+            if let Some(frame) = state.arrived.remove(&seq) {
+                state.waiting.remove(&seq);
+                return Ok(frame);
+            }
+            if state.broken || self.is_shut_down() {
+                state.waiting.remove(&seq);
+                return Err(self.closed_error());
+            }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left.is_some_and(|l| l.is_zero()) {
-                // The late response will be recognised by its seq.
+                // A late response will be recognised by its seq.
+                state.waiting.remove(&seq);
                 return Err(IpcError::Timeout);
             }
-            if !poll_readable(self.request.as_raw_fd(), left)? {
+            if state.reading {
+                state = match left {
+                    Some(l) => {
+                        self.responses_changed
+                            .wait_timeout(state, l)
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0
+                    }
+                    None => self
+                        .responses_changed
+                        .wait(state)
+                        .unwrap_or_else(|p| p.into_inner()),
+                };
                 continue;
             }
-            let response = match read_frame(&mut &self.request) {
-                Ok(f) => f,
+            // This thread reads, without the lock, so that other waiters
+            // can check for their responses meanwhile.
+            state.reading = true;
+            drop(state);
+            let read = match poll_readable(self.request.as_raw_fd(), left) {
+                Ok(true) => read_frame(&mut &self.request)
+                    .map(Some)
+                    .map_err(IpcError::from),
+                Ok(false) => Ok(None),
+                Err(e) => Err(IpcError::from(e)),
+            };
+            state = lock(&self.responses);
+            state.reading = false;
+            match read {
+                Ok(Some(frame)) => {
+                    if state.waiting.contains(&frame.seq) {
+                        state.arrived.insert(frame.seq, frame);
+                    } else {
+                        log::debug!(
+                            "discarding response seq {} (kind {}) to a request that timed out",
+                            frame.seq,
+                            frame.kind
+                        );
+                    }
+                }
+                Ok(None) => {}
                 Err(e) => {
                     state.broken = true;
-                    return Err(match IpcError::from(e) {
+                    state.waiting.remove(&seq);
+                    self.responses_changed.notify_all();
+                    return Err(match e {
                         IpcError::Closed => self.closed_error(),
                         e => e,
                     });
                 }
-            };
-            if response.seq != seq {
-                log::debug!(
-                    "discarding response seq {} (kind {}) to a request that timed out",
-                    response.seq,
-                    response.kind
-                );
-                continue;
             }
-            if response.service != self.service || response.kind != kind {
-                state.broken = true;
-                return Err(IpcError::Unexpected {
-                    service: response.service,
-                    kind: response.kind,
-                });
-            }
-            return Ok((response.error, response.payload));
+            self.responses_changed.notify_all();
         }
     }
 

@@ -293,3 +293,43 @@ fn shutdown_ends_a_blocking_dispatch() {
         SA_AIS_ERR_BAD_HANDLE
     );
 }
+
+#[test]
+fn concurrent_requests_each_get_their_own_response() {
+    let addr = unique_address();
+    let listener = addr.bind().unwrap();
+    let server = thread::spawn(move || {
+        let (mut req, _disp) = accept_pair(&listener, 1);
+        // The first request (a blocked get, say) is answered only after
+        // the second one (the cancel that wakes it) was answered.
+        let first = read_frame(&mut req).unwrap();
+        let second = read_frame(&mut req).unwrap();
+        write_frame(
+            &mut req,
+            &Frame::response_to(&second.header().unwrap(), SA_AIS_ERR_BUSY, Vec::new()),
+        )
+        .unwrap();
+        thread::sleep(Duration::from_millis(100));
+        write_frame(
+            &mut req,
+            &Frame::response_to(&first.header().unwrap(), SA_AIS_ERR_INTERRUPT, Vec::new()),
+        )
+        .unwrap();
+    });
+    let conn = Arc::new(Connection::connect_to(&addr, service::CLM).unwrap());
+    let blocked = {
+        let conn = Arc::clone(&conn);
+        thread::spawn(move || {
+            conn.request(clm::kind::TRACK_STOP, Vec::new(), Duration::from_secs(10))
+                .unwrap()
+                .0
+        })
+    };
+    thread::sleep(Duration::from_millis(100));
+    let (error, _) = conn
+        .request(clm::kind::TRACK_STOP, Vec::new(), Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(error, SA_AIS_ERR_BUSY);
+    assert_eq!(blocked.join().unwrap(), SA_AIS_ERR_INTERRUPT);
+    server.join().unwrap();
+}

@@ -15,6 +15,7 @@
 //! * `amf { mode }`: [`AmfConfig`];
 //! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`];
 //! * `checkpoint { max_checkpoint_size max_total_size }`: [`CheckpointConfig`].
+//! * `message { max_total_size }`: [`MessageConfig`].
 //!
 //! An unknown section, a malformed line, a bad value or a missing required
 //! key is a [`ConfigError`] whose `Display` is `file:line: what is wrong`.
@@ -44,8 +45,8 @@ pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
 pub use self::services::{
-    AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, CHECKPOINT_SIZE_LIMIT,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
+    AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, MessageConfig,
+    CHECKPOINT_SIZE_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
 };
 pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
 pub use self::totem::{
@@ -65,6 +66,7 @@ pub struct Config {
     pub amf: AmfConfig,
     pub event: EventConfig,
     pub checkpoint: CheckpointConfig,
+    pub message: MessageConfig,
     /// What was ignored, in file order; already logged.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -118,6 +120,7 @@ const TOP_LEVEL: &[&str] = &[
     "amf",
     "event",
     "checkpoint",
+    "message",
 ];
 
 fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
@@ -173,6 +176,10 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         Some(s) => services::read_checkpoint(ctx, s)?,
         None => CheckpointConfig::default(),
     };
+    let message = match find("message") {
+        Some(s) => services::read_message(ctx, s)?,
+        None => MessageConfig::default(),
+    };
 
     let mut warnings = std::mem::take(&mut ctx.warnings);
     warnings.sort_by_key(|w| w.line);
@@ -183,6 +190,7 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         amf,
         event,
         checkpoint,
+        message,
         warnings,
     })
 }

@@ -116,6 +116,44 @@ impl Default for CheckpointConfig {
     }
 }
 
+/// `message { max_total_size }`: how many bytes all message queues of
+/// this executive hold together (each message weighed by its data plus
+/// its bookkeeping). A send past it is refused with
+/// SA_AIS_ERR_NO_RESOURCES; a queue's own priority areas (its creation
+/// attributes, a client's numbers) give SA_AIS_ERR_QUEUE_FULL. Every node
+/// must use the same value: each applies the same sends to the same
+/// queues and must refuse the same ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageConfig {
+    pub max_total_size: u64,
+}
+
+/// The largest `message { max_total_size }`: 1 TiB.
+pub const MESSAGE_SIZE_LIMIT: u64 = 1 << 40;
+
+impl Default for MessageConfig {
+    fn default() -> Self {
+        MessageConfig {
+            max_total_size: 256 << 20,
+        }
+    }
+}
+
+pub(crate) fn read_message(
+    ctx: &mut Ctx<'_>,
+    section: &Section,
+) -> Result<MessageConfig, ConfigError> {
+    check_subsections(ctx, section, &[])?;
+    let mut keys = Keys::new(section);
+    let mut config = MessageConfig::default();
+    if let Some(e) = keys.get(ctx, "max_total_size") {
+        config.max_total_size =
+            value::number(e, 0, MESSAGE_SIZE_LIMIT).map_err(|k| ctx.error(e.line, k))?;
+    }
+    keys.finish(ctx);
+    Ok(config)
+}
+
 pub(crate) fn read_aisexec(
     ctx: &mut Ctx<'_>,
     section: &Section,

@@ -403,6 +403,17 @@ fn checkpoint_memory_limits() {
 }
 
 #[test]
+fn message_memory_limit() {
+    let c = ok(&totem(""));
+    assert_eq!(c.message.max_total_size, 256 << 20);
+    let c = ok(&format!(
+        "{}message {{\n\tmax_total_size: 4096\n}}\n",
+        totem("")
+    ));
+    assert_eq!(c.message.max_total_size, 4096);
+}
+
+#[test]
 fn the_shipped_examples_parse() {
     let c = ok(include_str!("../../../../../conf/openais.conf"));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
