@@ -77,6 +77,14 @@ pub const HEADERS: &[Header] = &[
         raw: EVT_LOST_EVENT,
     },
     Header {
+        file: "saLck.h",
+        module: "lck",
+        title: "SA Forum AIS B.01.01 Lock Service",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: "",
+    },
+    Header {
         file: "saAmf.h",
         module: "amf",
         title: "SA Forum AIS B.01.01 Availability Management Framework",
