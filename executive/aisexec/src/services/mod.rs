@@ -8,6 +8,7 @@ pub mod clm;
 pub mod cpg;
 pub mod evs;
 pub mod evt;
+pub mod lck;
 
 use std::net::IpAddr;
 
@@ -37,5 +38,6 @@ pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
         Box::new(evs::Evs::new(env)),
         Box::new(cpg::Cpg::new(env)),
         Box::new(evt::Evt::new(env)),
+        Box::new(lck::Lck::new(env)),
     ]
 }
