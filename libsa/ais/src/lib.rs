@@ -10,3 +10,4 @@
 pub use sa_ckpt;
 pub use sa_clm;
 pub use sa_evt;
+pub use sa_lck;
