@@ -175,6 +175,13 @@ impl Staging {
             warn!(target: "LCK", "sync: node {from} sent more than {MAX_LOCKS} locks; the rest is ignored");
             return;
         }
+        // A resource exists through an opening or a lock: no table names
+        // more than that many.
+        if !copy.resources.contains_key(&m.name) && copy.resources.len() >= MAX_LOCKS + MAX_OPENINGS
+        {
+            warn!(target: "LCK", "sync: node {from} sent too many resources; the rest is ignored");
+            return;
+        }
         copy.entries += m.entries.len();
         let entries = copy.resources.entry(m.name).or_default();
         if m.first {
