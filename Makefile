@@ -30,7 +30,7 @@ CTESTOUT := $(BUILD)/ctests
 # only once its version script exists (a service that does not exist yet
 # has no library). The static archive of crate sa-<folder> is linked into
 # lib<name>.so.2.0.0 with openais's soname and symbol versions.
-LIBRARY_TABLE := SaClm:clm SaCkpt:ckpt SaEvt:evt SaAmf:amf SaMsg:msg evs:evs cpg:cpg ais:ais
+LIBRARY_TABLE := SaClm:clm SaCkpt:ckpt SaEvt:evt SaLck:lck SaAmf:amf SaMsg:msg evs:evs cpg:cpg ais:ais
 LIBRARIES := $(foreach e,$(LIBRARY_TABLE),$(if $(wildcard libsa/$(word 2,$(subst :, ,$(e)))/lib$(word 1,$(subst :, ,$(e))).versions),$(e)))
 LIBNAMES  := $(foreach e,$(LIBRARIES),$(word 1,$(subst :, ,$(e))))
 # The SA Forum libraries are also linked as -lsaClm (the spelling of the

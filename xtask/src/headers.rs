@@ -85,6 +85,14 @@ pub const HEADERS: &[Header] = &[
         raw: "",
     },
     Header {
+        file: "saLck.h",
+        module: "lck",
+        title: "SA Forum AIS B.01.01 Lock Service",
+        includes: &["saAis.h"],
+        sys_includes: &[],
+        raw: "",
+    },
+    Header {
         file: "saAmf.h",
         module: "amf",
         title: "SA Forum AIS B.01.01 Availability Management Framework",

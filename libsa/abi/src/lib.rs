@@ -2,7 +2,7 @@
 //! and cpg APIs) as `#[repr(C)]` Rust definitions.
 //!
 //! One module per C header: `ais` (saAis.h), `clm` (saClm.h), `ckpt`
-//! (saCkpt.h), `evt` (saEvt.h), `amf` (saAmf.h), `evs` (evs.h) and `cpg`
+//! (saCkpt.h), `evt` (saEvt.h), `lck` (saLck.h), `amf` (saAmf.h), `evs` (evs.h) and `cpg`
 //! (cpg.h). The headers in `include/openais/` are generated from these
 //! files by `cargo run -p xtask -- headers`; each module therefore holds
 //! exactly its header's types, constants, callback typedefs and function
@@ -26,6 +26,7 @@ pub mod clm;
 pub mod cpg;
 pub mod evs;
 pub mod evt;
+pub mod lck;
 pub mod msg;
 
 /// Bytes given to a fixed-size C buffer (a name, an address) exceed it.

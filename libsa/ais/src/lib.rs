@@ -10,4 +10,5 @@
 pub use sa_ckpt;
 pub use sa_clm;
 pub use sa_evt;
+pub use sa_lck;
 pub use sa_msg;

@@ -8,6 +8,7 @@ pub mod clm;
 pub mod cpg;
 pub mod evs;
 pub mod evt;
+pub mod lck;
 pub mod msg;
 
 use std::net::IpAddr;
@@ -39,5 +40,6 @@ pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
         Box::new(cpg::Cpg::new(env)),
         Box::new(evt::Evt::new(env)),
         Box::new(msg::Msg::new(env)),
+        Box::new(lck::Lck::new(env)),
     ]
 }

@@ -22,6 +22,7 @@ pub mod clm;
 pub mod cpg;
 pub mod evs;
 pub mod evt;
+pub mod lck;
 pub mod msg;
 
 /// Service ids, as openais numbered them.
