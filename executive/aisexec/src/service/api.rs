@@ -116,6 +116,44 @@ pub enum SyncStep {
     Pending,
 }
 
+/// A service's share of a sync, multicast as far as the ordering layer
+/// takes it: the messages come one at a time from the service, and one the
+/// ordering layer refused (its queue full) waits here and goes first when
+/// [`Service::sync_process`] is called again.
+#[derive(Debug, Default)]
+pub struct SyncSender {
+    retry: Option<(u16, Vec<u8>)>,
+}
+
+impl SyncSender {
+    /// Multicasts what `next` produces until it produces nothing
+    /// ([`SyncStep::Done`]) or the ordering layer is full
+    /// ([`SyncStep::Pending`]). A message refused as too large could never
+    /// go: it is logged and skipped.
+    pub fn send(
+        &mut self,
+        ctx: &mut Context<'_>,
+        mut next: impl FnMut() -> Option<(u16, Vec<u8>)>,
+    ) -> SyncStep {
+        loop {
+            let Some((kind, payload)) = self.retry.take().or_else(&mut next) else {
+                return SyncStep::Done;
+            };
+            match ctx.mcast(kind, &payload) {
+                Ok(()) => {}
+                Err(McastError::QueueFull) => {
+                    self.retry = Some((kind, payload));
+                    return SyncStep::Pending;
+                }
+                Err(McastError::TooLarge) => {
+                    log::warn!(target: "SYNC", "service {}: sync message {kind} of {} bytes refused as too large",
+                        ctx.service, payload.len());
+                }
+            }
+        }
+    }
+}
+
 /// What a handler may do: multicast exec messages of its own service, send
 /// frames to library connections, arm timers, and read the clock and the
 /// random source the manager supplies (services read no other clock).

@@ -6,18 +6,22 @@
 //! - [`exec_message`]: the envelope of every multicast message;
 //! - [`sync`]: the barrier protocol of the sync;
 //! - [`timers`]: deadlines services arm and the executive loop waits on;
+//! - [`replicas`]: which copy of replicated state wins a merge (groups of
+//!   nodes that stayed together, their rank);
 //! - [`runtime`]: the clock, random source, timers and outbox behind every
 //!   [`Context`].
 
 pub mod api;
 pub mod exec_message;
 pub mod manager;
+pub mod replicas;
 pub mod runtime;
 pub mod sync;
 pub mod timers;
 
 pub use api::{
-    ConnInfo, Context, ExecMessage, LibraryLink, Membership, ReplyTo, Request, Service, SyncStep,
+    ConnInfo, Context, ExecMessage, LibraryLink, Membership, ReplyTo, Request, Service, SyncSender,
+    SyncStep,
 };
 pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, ServiceManager};
 

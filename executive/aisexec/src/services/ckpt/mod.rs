@@ -30,7 +30,7 @@ mod sync;
 
 pub use self::checkpoint::MAX_ROOM;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use log::{debug, info, warn};
 use sa_ipc::codec::DecodeError;
@@ -39,11 +39,12 @@ use sa_ipc::proto::{service, Payload};
 use self::expiry::Expiry;
 use self::messages::{kind, ConnExit, ExecMsg};
 use self::store::{MemoryLimits, Store};
-use self::sync::{Group, Outbound, Staging};
+use self::sync::{Outbound, Staging};
 use super::ServiceEnv;
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, ConfChgKind, McastError, NodeId};
-use crate::service::{Context, ExecMessage, Membership, Request, Service, SyncStep};
+use crate::ordering::{ConfChg, NodeId};
+use crate::service::replicas::Peers;
+use crate::service::{Context, ExecMessage, Membership, Request, Service, SyncSender, SyncStep};
 
 /// A sync in progress.
 #[derive(Debug)]
@@ -51,8 +52,7 @@ struct SyncRun {
     /// The members of the configuration being synchronised.
     members: Vec<NodeId>,
     outbound: Outbound,
-    /// A message the ordering layer refused; it goes first next time.
-    retry: Option<(u16, Vec<u8>)>,
+    sender: SyncSender,
     staging: Staging,
 }
 
@@ -68,13 +68,13 @@ pub struct Ckpt {
     /// The nodes known to hold the same replicas as this one: the members
     /// of the last completed sync that stayed in every configuration
     /// since (this node included).
-    peers: BTreeSet<NodeId>,
+    peers: Peers,
 }
 
 impl Ckpt {
     pub fn new(env: &ServiceEnv) -> Ckpt {
         Ckpt {
-            peers: BTreeSet::from([env.node_id]),
+            peers: Peers::new(env.node_id),
             store: Store::new(MemoryLimits {
                 checkpoint: env.config.checkpoint.max_checkpoint_size,
                 total: env.config.checkpoint.max_total_size,
@@ -141,13 +141,7 @@ impl Service for Ckpt {
     }
 
     fn confchg(&mut self, ctx: &mut Context<'_>, chg: &ConfChg) {
-        // Those who came along keep the same replicas; newcomers do not.
-        let local = ctx.local_node();
-        self.peers.retain(|n| {
-            *n == local
-                || (chg.members.contains(n)
-                    && (chg.kind == ConfChgKind::Transitional || !chg.joined.contains(n)))
-        });
+        self.peers.confchg(chg);
         let now = ctx.now_ns();
         for node in &chg.left {
             let n = self.store.drop_node(*node, now);
@@ -161,15 +155,11 @@ impl Service for Ckpt {
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let ring = membership.ring_id;
         let local = ctx.local_node();
-        self.peers.insert(local);
-        let group = Group {
-            size: u32::try_from(self.peers.len()).unwrap_or(u32::MAX),
-            low: self.peers.first().copied().unwrap_or(local),
-        };
+        let group = self.peers.group();
         self.sync = Some(SyncRun {
             members: membership.members.clone(),
             outbound: Outbound::new(ring, local, group, &self.store),
-            retry: None,
+            sender: SyncSender::default(),
             staging: Staging::new(ring),
         });
         debug!(target: "CKPT", "sync of ring {ring}: {} checkpoint(s) to send", self.store.checkpoint_count());
@@ -179,22 +169,8 @@ impl Service for Ckpt {
         let Some(run) = self.sync.as_mut() else {
             return SyncStep::Done;
         };
-        loop {
-            let next = run.retry.take().or_else(|| run.outbound.next(&self.store));
-            let Some((k, payload)) = next else {
-                return SyncStep::Done;
-            };
-            match ctx.mcast(k, &payload) {
-                Ok(()) => {}
-                Err(McastError::QueueFull) => {
-                    run.retry = Some((k, payload));
-                    return SyncStep::Pending;
-                }
-                Err(McastError::TooLarge) => {
-                    warn!(target: "CKPT", "sync message of {} bytes refused as too large", payload.len());
-                }
-            }
-        }
+        let store = &self.store;
+        run.sender.send(ctx, || run.outbound.next(store))
     }
 
     fn sync_activate(&mut self, ctx: &mut Context<'_>) {
@@ -203,12 +179,12 @@ impl Service for Ckpt {
         };
         // Replicas that were apart meet (a merge, or a newcomer): what
         // either side changed before is now common to all.
-        let joined_groups = !run.members.iter().all(|m| self.peers.contains(m));
+        let joined_groups = self.peers.joins_groups(&run.members);
         self.store = run
             .staging
             .merge(ctx.now_ns(), self.store.limits(), joined_groups);
         // Every member now holds the same replicas.
-        self.peers = run.members.iter().copied().collect();
+        self.peers.synchronised(&run.members);
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());
         self.expiry.rearm(ctx, &self.store);
     }

@@ -44,7 +44,6 @@
 //! interrupted). So the snapshot a member sends is consistent, and no
 //! change is lost or applied twice.
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
 use log::warn;
@@ -54,24 +53,13 @@ use super::checkpoint::{Checkpoint, CkptId, Section};
 use super::messages::{kind, SyncCheckpoint, SyncOpening, SyncOpenings, SyncSection};
 use super::store::{MemoryLimits, Opening, OpeningKey, Store};
 use crate::ordering::{NodeId, RingId};
+use crate::service::replicas::{Group, Rank};
 
 /// Most section bytes one [`SyncSection`] carries.
 pub const SECTION_CHUNK: usize = 64 * 1024;
 
 /// Most openings one [`SyncOpenings`] carries.
 pub const OPENINGS_CHUNK: usize = 1024;
-
-/// The members that hold the same replicas as this node: its size and
-/// lowest node id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Group {
-    pub size: u32,
-    pub low: NodeId,
-}
-
-/// How a sender's copies rank: larger groups first, then the group of the
-/// lowest node id, then the sender (copies within a group are identical).
-type Rank = (Reverse<u32>, NodeId, NodeId);
 
 /// This node's share of a sync: the messages it still has to multicast,
 /// produced one at a time from the (unchanging) store.
@@ -216,22 +204,18 @@ impl Outbound {
 #[derive(Debug)]
 struct Staged {
     source: NodeId,
+    group: Group,
     rank: Rank,
     announced_sections: u32,
     ckpt: Checkpoint,
 }
 
 impl Staged {
-    /// The group the copy came from (copies within a group are equal).
-    fn group(&self) -> (Reverse<u32>, NodeId) {
-        (self.rank.0, self.rank.1)
-    }
-
     /// Names the partition a copy came from, in log lines.
     fn origin(&self) -> String {
         format!(
             "node {} (a group of {} led by node {})",
-            self.source, self.rank.0 .0, self.rank.1
+            self.source, self.group.size, self.group.low
         )
     }
 }
@@ -261,9 +245,13 @@ impl Staging {
         if m.ring != self.ring {
             return;
         }
-        let rank = (Reverse(m.group_size), m.group_low, from);
+        let group = Group {
+            size: m.group_size,
+            low: m.group_low,
+        };
+        let rank = group.rank(from);
         let copies = self.ckpts.entry(m.id).or_default();
-        if copies.iter().any(|c| c.group() == (rank.0, rank.1)) {
+        if copies.iter().any(|c| c.group == group) {
             return;
         }
         let mut ckpt = Checkpoint::new(m.id, m.name, m.attributes, 0);
@@ -279,6 +267,7 @@ impl Staging {
             at,
             Staged {
                 source: from,
+                group,
                 rank,
                 announced_sections: m.sections,
                 ckpt,

@@ -51,8 +51,10 @@ use self::retention::RetainedEvents;
 use self::sync::{Merge, SyncRun};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ipc::ConnId;
-use crate::ordering::{McastError, NodeId};
-use crate::service::{ConnInfo, Context, ExecMessage, Membership, Request, Service, SyncStep};
+use crate::ordering::NodeId;
+use crate::service::{
+    ConnInfo, Context, ExecMessage, Membership, Request, Service, SyncSender, SyncStep,
+};
 
 use super::ServiceEnv;
 
@@ -244,6 +246,7 @@ impl Service for Evt {
         self.sync = Some(SyncRun {
             ring_id: membership.ring_id,
             outgoing: sync::chunks(membership.ring_id, &items),
+            sender: SyncSender::default(),
             merge: Merge::default(),
         });
     }
@@ -252,19 +255,12 @@ impl Service for Evt {
         let Some(run) = &mut self.sync else {
             return SyncStep::Done;
         };
-        while let Some(chunk) = run.outgoing.front() {
-            match ctx.mcast(messages::kind::SYNC_STATE, chunk) {
-                Ok(()) => {
-                    run.outgoing.pop_front();
-                }
-                Err(McastError::QueueFull) => return SyncStep::Pending,
-                Err(McastError::TooLarge) => {
-                    warn!(target: "EVT", "sync chunk of {} bytes refused as too large", chunk.len());
-                    run.outgoing.pop_front();
-                }
-            }
-        }
-        SyncStep::Done
+        let outgoing = &mut run.outgoing;
+        run.sender.send(ctx, || {
+            outgoing
+                .pop_front()
+                .map(|chunk| (messages::kind::SYNC_STATE, chunk))
+        })
     }
 
     fn sync_activate(&mut self, ctx: &mut Context<'_>) {

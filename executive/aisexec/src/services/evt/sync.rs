@@ -36,6 +36,7 @@ use super::local::LocalConns;
 use super::messages::{IdKind, SyncItem, SyncState};
 use super::retention::RetainedEvents;
 use crate::ordering::{NodeId, RingId};
+use crate::service::SyncSender;
 
 /// Largest sync chunk, in payload bytes (one item larger than this goes
 /// alone in its chunk).
@@ -231,6 +232,7 @@ pub struct SyncRun {
     pub ring_id: RingId,
     /// Encoded chunks of this node's contribution not multicast yet.
     pub outgoing: VecDeque<Vec<u8>>,
+    pub sender: SyncSender,
     pub merge: Merge,
 }
 

@@ -28,7 +28,7 @@ mod sync;
 mod table;
 mod timeouts;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use log::{debug, info, warn};
 use sa_abi::ais::{SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_TIMEOUT, SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK};
@@ -41,20 +41,22 @@ use sa_ipc::proto::lck::{
 use sa_ipc::proto::{service, Payload};
 
 use self::messages::{kind, ConnExit, ExecMsg, Forwarded};
-use self::sync::{Group, Outbound, Staging};
+use self::sync::{Outbound, Staging};
 use self::table::{Answer, LockKey, LockRequest, Notice, OpeningKey, Table};
 use self::timeouts::Timeouts;
 use super::ServiceEnv;
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, ConfChgKind, McastError, NodeId};
-use crate::service::{Context, ExecMessage, Membership, ReplyTo, Request, Service, SyncStep};
+use crate::ordering::{ConfChg, NodeId};
+use crate::service::replicas::Peers;
+use crate::service::{
+    Context, ExecMessage, Membership, ReplyTo, Request, Service, SyncSender, SyncStep,
+};
 
 /// A sync in progress.
 #[derive(Debug)]
 struct SyncRun {
     outbound: Outbound,
-    /// A message the ordering layer refused; it goes first next time.
-    retry: Option<(u16, Vec<u8>)>,
+    sender: SyncSender,
     staging: Staging,
     members: Vec<NodeId>,
 }
@@ -70,7 +72,7 @@ pub struct Lck {
     sync: Option<SyncRun>,
     /// The nodes known to hold the same table as this one: the members of
     /// the last completed sync that stayed in every configuration since.
-    peers: BTreeSet<NodeId>,
+    peers: Peers,
 }
 
 impl Lck {
@@ -80,7 +82,7 @@ impl Lck {
             clients: HashSet::new(),
             timeouts: Timeouts::default(),
             sync: None,
-            peers: BTreeSet::from([env.node_id]),
+            peers: Peers::new(env.node_id),
         }
     }
 
@@ -345,13 +347,7 @@ impl Service for Lck {
     }
 
     fn confchg(&mut self, ctx: &mut Context<'_>, chg: &ConfChg) {
-        // Those who came along keep the same table; newcomers do not.
-        let local = ctx.local_node();
-        self.peers.retain(|n| {
-            *n == local
-                || (chg.members.contains(n)
-                    && (chg.kind == ConfChgKind::Transitional || !chg.joined.contains(n)))
-        });
+        self.peers.confchg(chg);
         let mut out = Vec::new();
         for node in &chg.left {
             let n = self.table.close_node(*node, &mut out);
@@ -364,14 +360,10 @@ impl Service for Lck {
 
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let local = ctx.local_node();
-        self.peers.insert(local);
-        let group = Group {
-            size: u32::try_from(self.peers.len()).unwrap_or(u32::MAX),
-            low: self.peers.first().copied().unwrap_or(local),
-        };
+        let group = self.peers.group();
         self.sync = Some(SyncRun {
             outbound: Outbound::new(membership.ring_id, local, group, &self.table),
-            retry: None,
+            sender: SyncSender::default(),
             staging: Staging::new(membership.ring_id),
             members: membership.members.clone(),
         });
@@ -381,21 +373,8 @@ impl Service for Lck {
         let Some(run) = self.sync.as_mut() else {
             return SyncStep::Done;
         };
-        loop {
-            let Some((k, payload)) = run.retry.take().or_else(|| run.outbound.next()) else {
-                return SyncStep::Done;
-            };
-            match ctx.mcast(k, &payload) {
-                Ok(()) => {}
-                Err(McastError::QueueFull) => {
-                    run.retry = Some((k, payload));
-                    return SyncStep::Pending;
-                }
-                Err(McastError::TooLarge) => {
-                    warn!(target: "LCK", "sync message of {} bytes refused as too large", payload.len());
-                }
-            }
-        }
+        let outbound = &mut run.outbound;
+        run.sender.send(ctx, || outbound.next())
     }
 
     fn sync_activate(&mut self, ctx: &mut Context<'_>) {
@@ -447,7 +426,7 @@ impl Service for Lck {
             }
         }
         self.table = merged;
-        self.peers = run.members.iter().copied().collect();
+        self.peers.synchronised(&run.members);
         info!(target: "LCK", "synchronised: {} resource(s), {} lock(s)", self.table.resources().count(), self.table.lock_count());
         self.tell(ctx, out);
     }

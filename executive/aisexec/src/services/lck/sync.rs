@@ -26,7 +26,6 @@
 //! lock stays, orphaned), and every queue then moves on, so a merge may
 //! grant waiting requests.
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
 use log::warn;
@@ -36,23 +35,12 @@ use sa_ipc::Name;
 use super::messages::{kind, SyncEntry, SyncOpening, SyncOpenings, SyncResource};
 use super::table::{Notice, OpeningKey, Resource, Table, MAX_LOCKS, MAX_OPENINGS};
 use crate::ordering::{NodeId, RingId};
+use crate::service::replicas::{Group, Rank};
 
 /// Most locks one [`SyncResource`] part carries (about 40 KiB).
 pub const ENTRIES_CHUNK: usize = 512;
 /// Most openings one [`SyncOpenings`] carries (at most about 70 KiB).
 pub const OPENINGS_CHUNK: usize = 256;
-
-/// The members that hold the same table as this node: its size and
-/// lowest node id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Group {
-    pub size: u32,
-    pub low: NodeId,
-}
-
-/// How a sender's copies rank: larger groups first, then the group of the
-/// lowest node id, then the sender.
-type Rank = (Reverse<u32>, NodeId, NodeId);
 
 /// This node's share of a sync, taken from the table when it starts.
 #[derive(Debug)]
@@ -169,7 +157,13 @@ impl Staging {
             return;
         }
         let copy = self.copies.entry(from).or_default();
-        copy.rank = Some((Reverse(m.group_size), m.group_low, from));
+        copy.rank = Some(
+            Group {
+                size: m.group_size,
+                low: m.group_low,
+            }
+            .rank(from),
+        );
         // A sender's copy is a table, bounded like one.
         if copy.entries.saturating_add(m.entries.len()) > MAX_LOCKS {
             warn!(target: "LCK", "sync: node {from} sent more than {MAX_LOCKS} locks; the rest is ignored");

@@ -31,7 +31,7 @@ mod sync;
 mod tracking;
 mod waiters;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use log::{debug, info, warn};
 use sa_ipc::codec::DecodeError;
@@ -45,7 +45,8 @@ use self::tracking::Trackers;
 use self::waiters::Waiters;
 use super::ServiceEnv;
 use crate::ipc::ConnId;
-use crate::ordering::{ConfChg, ConfChgKind, NodeId};
+use crate::ordering::ConfChg;
+use crate::service::replicas::Peers;
 use crate::service::{Context, ExecMessage, Membership, Request, Service, SyncStep};
 
 /// The MSG service.
@@ -60,7 +61,7 @@ pub struct Msg {
     users: HashSet<ConnId>,
     /// The nodes known to hold the same state as this one (see
     /// [`sync`]).
-    peers: BTreeSet<NodeId>,
+    peers: Peers,
     sync: Option<SyncRun>,
 }
 
@@ -74,7 +75,7 @@ impl Msg {
             trackers: Trackers::default(),
             expiry: Expiry::default(),
             users: HashSet::new(),
-            peers: BTreeSet::from([env.node_id]),
+            peers: Peers::new(env.node_id),
             sync: None,
         }
     }
@@ -139,13 +140,7 @@ impl Service for Msg {
     }
 
     fn confchg(&mut self, ctx: &mut Context<'_>, chg: &ConfChg) {
-        // Those who came along keep the same state; newcomers do not.
-        let local = ctx.local_node();
-        self.peers.retain(|n| {
-            *n == local
-                || (chg.members.contains(n)
-                    && (chg.kind == ConfChgKind::Transitional || !chg.joined.contains(n)))
-        });
+        self.peers.confchg(chg);
         let now = ctx.now_ns();
         for node in &chg.left {
             let closed = self.store.close_all(*node, None, now);
@@ -160,7 +155,6 @@ impl Service for Msg {
 
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let local = ctx.local_node();
-        self.peers.insert(local);
         self.sync = Some(SyncRun::new(membership, local, &self.peers, &self.store));
     }
 
@@ -180,7 +174,7 @@ impl Service for Msg {
             Some(store) => self.store = store,
             None => warn!(target: "MSG", "sync without any member's state: keeping ours"),
         }
-        self.peers = members.iter().copied().collect();
+        self.peers.synchronised(&members);
         info!(target: "MSG", "synchronised: {} queue(s), {} group(s)",
             self.store.queues.len(), self.store.groups.len());
         self.waiters.forget_vanished(ctx, &self.store);

@@ -30,7 +30,7 @@
 //! state.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use log::{info, warn};
 use sa_ipc::codec::DecodeError;
@@ -43,8 +43,9 @@ use super::messages::{
     WireOpener,
 };
 use super::store::{Group, Limits, OpenKey, Opener, PendingReply, Queue, Store, Stored};
-use crate::ordering::{McastError, NodeId};
-use crate::service::{Context, Membership, SyncStep};
+use crate::ordering::NodeId;
+use crate::service::replicas::Peers;
+use crate::service::{Context, Membership, SyncSender, SyncStep};
 
 /// Most message data one [`SyncMessages`] carries (a message larger
 /// than this travels alone).
@@ -58,26 +59,21 @@ type OriginKey = (u32, NodeId);
 pub struct SyncRun {
     pub members: Vec<NodeId>,
     outbound: Option<Outbound>,
-    /// A message the ordering layer refused; it goes first next time.
-    retry: Option<(u16, Vec<u8>)>,
+    sender: SyncSender,
     pub staging: Staging,
 }
 
 impl SyncRun {
-    pub fn new(
-        membership: &Membership,
-        local: NodeId,
-        peers: &BTreeSet<NodeId>,
-        store: &Store,
-    ) -> SyncRun {
+    pub fn new(membership: &Membership, local: NodeId, peers: &Peers, store: &Store) -> SyncRun {
+        let group = peers.group();
         let origin = Origin {
-            group_size: u32::try_from(peers.len()).unwrap_or(u32::MAX),
-            group_low: peers.first().copied().unwrap_or(local),
+            group_size: group.size,
+            group_low: group.low,
         };
         SyncRun {
             members: membership.members.clone(),
             outbound: (origin.group_low == local).then(|| Outbound::new(origin, store)),
-            retry: None,
+            sender: SyncSender::default(),
             staging: Staging::default(),
         }
     }
@@ -86,21 +82,7 @@ impl SyncRun {
         let Some(out) = self.outbound.as_mut() else {
             return SyncStep::Done;
         };
-        loop {
-            let Some((k, payload)) = self.retry.take().or_else(|| out.next(store)) else {
-                return SyncStep::Done;
-            };
-            match ctx.mcast(k, &payload) {
-                Ok(()) => {}
-                Err(McastError::QueueFull) => {
-                    self.retry = Some((k, payload));
-                    return SyncStep::Pending;
-                }
-                Err(McastError::TooLarge) => {
-                    warn!(target: "MSG", "sync message of {} bytes refused as too large", payload.len());
-                }
-            }
-        }
+        self.sender.send(ctx, || out.next(store))
     }
 }
 
