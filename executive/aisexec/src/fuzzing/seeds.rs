@@ -16,7 +16,7 @@ use sa_abi::ais::SA_TIME_END;
 use sa_abi::ckpt::{SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE};
 use sa_ipc::frame::{Frame, KIND_HELLO};
 use sa_ipc::hello::{Hello, Role, PROTOCOL_VERSION};
-use sa_ipc::proto::{cfg, ckpt, clm, cpg, evs, evt, service, Message, Payload};
+use sa_ipc::proto::{cfg, ckpt, clm, cpg, evs, evt, lck, service, Message, Payload};
 use sa_ipc::Name;
 use totem::crypto::PacketSecurity;
 use totem::pg::{Limits, ProcessGroup};
@@ -591,6 +591,32 @@ fn scripts() -> Vec<(String, Vec<u8>)> {
         .timers(0, 5)
         .pump();
     out.push(("ckpt".to_string(), s.data()));
+
+    // A lock held on one node, wanted on the other, released by the
+    // holder's connection closing.
+    let lck_open = |open_id| lck::Open {
+        open_id,
+        name: Name::try_from("resource").unwrap(),
+        flags: sa_abi::lck::SA_LCK_RESOURCE_CREATE,
+    };
+    let lock = |open_id, lock_id| lck::Lock {
+        open_id,
+        lock_id,
+        mode: lck::Mode::Ex,
+        flags: 0,
+        waiter_signal: 7,
+        timeout: 5_000_000_000,
+    };
+    let mut s = Script::default();
+    s.ring(false)
+        .open(0, 2, service::LCK)
+        .call(0, 2, &lck_open(1))
+        .call(0, 2, &lock(1, 1))
+        .open(1, 2, service::LCK)
+        .call(1, 2, &lck_open(2));
+    s.call(1, 2, &lock(2, 2)).close(0, 2).pump().timers(1, 6);
+    s.call(1, 2, &lck::Unlock { lock_id: 2 }).pump();
+    out.push(("lck".to_string(), s.data()));
 
     // A write at a huge offset into a checkpoint of unlimited size (once
     // a panic of every replica).
