@@ -167,7 +167,12 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     };
     let net_status = NetStatus::new(RingStatus::new(node.id, node.address));
     let mut service_list = services::all(&env);
-    service_list.push(Box::new(services::cfg::Cfg::new(net_status.clone())));
+    let names: Vec<&str> = service_list.iter().map(|s| s.name()).collect();
+    let cluster_info = services::cfg::cluster_info(&names, &env.config.totem);
+    service_list.push(Box::new(services::cfg::Cfg::new(
+        net_status.clone(),
+        cluster_info,
+    )));
     let mut manager = ServiceManager::new(service_list)?;
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
     if let Some(settle) = settle_time(&env.config.totem, node.address) {
