@@ -7,7 +7,7 @@
 #                        FUZZ_SECONDS (600) seconds, one after the other
 #   make headers         regenerate include/openais/*.h from libsa/abi (cbindgen)
 #   make install         DESTDIR=... PREFIX=/usr/local (LIBDIR, INCLUDEDIR, SBINDIR,
-#                        SYSCONFDIR overridable)
+#                        SYSCONFDIR, MANDIR, PKGCONFIGDIR, SYSTEMDUNITDIR overridable)
 #   make uninstall       remove exactly what install put there
 
 PREFIX     ?= /usr/local
@@ -16,6 +16,9 @@ INCLUDEDIR ?= $(PREFIX)/include
 SBINDIR    ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 DESTDIR    ?=
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 600
 
 CARGO   ?= cargo
@@ -41,8 +44,22 @@ EXECUTABLES := aisexec ais-keygen openais-cfgtool
 HEADERS     := $(wildcard include/openais/*.h)
 CTEST_SRCS  := $(wildcard ctests/*.c)
 CTESTS      := $(patsubst ctests/%.c,$(CTESTOUT)/%,$(CTEST_SRCS))
+# Manual pages (man/<name>.<section>), the systemd unit and the logrotate
+# snippet (dist/), and a pkg-config file per library plus openais.pc.
+MANPAGES    := $(wildcard man/*.3 man/*.5 man/*.8)
+VERSION     := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n 1)
+PCFILES     := $(foreach n,$(LIBNAMES),lib$(n).pc) openais.pc
+pc_desc_SaClm  := SA Forum Cluster Membership Service (CLM) B.01.01
+pc_desc_SaCkpt := SA Forum Checkpoint Service (CKPT) B.01.01
+pc_desc_SaEvt  := SA Forum Event Service (EVT) B.01.01
+pc_desc_SaLck  := SA Forum Lock Service (LCK) B.01.01
+pc_desc_SaMsg  := SA Forum Message Service (MSG) B.01.01
+pc_desc_SaAmf  := SA Forum Availability Management Framework (AMF) B.01.01
+pc_desc_evs    := openais extended virtual synchrony group messaging (EVS)
+pc_desc_cpg    := openais closed process group messaging (CPG)
+pc_desc_ais    := every SA Forum call of openais-rs in one library
 
-.PHONY: all build libs ctests headers check-headers check fuzz run install uninstall clean FORCE
+.PHONY: all build libs ctests headers check-headers check fuzz run install install-dist uninstall clean FORCE
 
 all: build libs ctests
 
@@ -104,6 +121,26 @@ install: all
 		$(if $(call lowerfirst,$(n)),ln -sf lib$(n).so.2 $(DESTDIR)$(LIBDIR)/lib$(call lowerfirst,$(n)).so &&) true;)
 	$(foreach x,$(EXECUTABLES),install -m 0755 $(TARGET)/$(x) $(DESTDIR)$(SBINDIR)/ &&) true
 	$(foreach f,$(wildcard conf/*.conf),install -m 0644 $(f) $(DESTDIR)$(SYSCONFDIR)/ais/$(notdir $(f)).example &&) true
+	$(MAKE) --no-print-directory install-dist
+
+# What a distribution package adds: manual pages, pkg-config files, the
+# systemd unit and the logrotate snippet (nothing here needs a build).
+install-dist:
+	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(foreach m,$(MANPAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/ &&) true
+	$(foreach n,$(LIBNAMES),printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: lib$(n)' 'Description: $(or $(pc_desc_$(n)),openais-rs lib$(n))' 'Version: $(VERSION)' \
+		'Cflags: -I$${includedir}/openais -I$${includedir}' 'Libs: -L$${libdir} -l$(n)' \
+		>$(DESTDIR)$(PKGCONFIGDIR)/lib$(n).pc &&) true
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' 'Name: openais' \
+		'Description: openais-rs, the openais 0.80 cluster framework: every library' 'Version: $(VERSION)' \
+		'Requires: $(foreach n,$(filter-out ais,$(LIBNAMES)),lib$(n))' 'Cflags: -I$${includedir}/openais -I$${includedir}' \
+		>$(DESTDIR)$(PKGCONFIGDIR)/openais.pc
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/aisexec.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/aisexec.service
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/*.pc $(DESTDIR)$(SYSTEMDUNITDIR)/aisexec.service
+	install -m 0644 dist/aisexec.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/aisexec
 
 uninstall:
 	rm -f $(foreach h,$(notdir $(HEADERS)),$(DESTDIR)$(INCLUDEDIR)/openais/$(h))
@@ -113,6 +150,11 @@ uninstall:
 	rm -f $(foreach x,$(EXECUTABLES),$(DESTDIR)$(SBINDIR)/$(x))
 	rm -f $(foreach f,$(wildcard conf/*.conf),$(DESTDIR)$(SYSCONFDIR)/ais/$(notdir $(f)).example)
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/ais 2>/dev/null
+	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(foreach p,$(PCFILES),$(DESTDIR)$(PKGCONFIGDIR)/$(p)) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/aisexec.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/aisexec
+	-rmdir $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d 2>/dev/null
 
 clean:
 	$(CARGO) clean

@@ -204,6 +204,16 @@ fn graceful_leave_reconfigures_at_once() {
             node.log()
         );
     }
+    // openais-cfgtool --status: every configured member is in the ring.
+    let status = |node: &Node| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_openais-cfgtool"))
+            .arg("--status")
+            .env("OPENAIS_IPC_SOCKET", &node.socket)
+            .output()
+            .unwrap()
+    };
+    let out = status(&nodes[0]);
+    assert!(out.status.success(), "{out:?}");
     let (tracker, _) = Tracker::start(&nodes[0], TrackChanges::ChangesOnly);
     let pid = nix::unistd::Pid::from_raw(nodes[2].pid() as i32);
     let sent = Instant::now();
@@ -214,4 +224,12 @@ fn graceful_leave_reconfigures_at_once() {
     assert_eq!(items(&cb), vec![(loopback_id(3), ClusterChange::Left)]);
     // Token loss alone would take over 1.8 s.
     assert!(took < Duration::from_millis(1500), "leave took {took:?}");
+    // Node 3 is configured and gone: not healthy, exit 3.
+    let out = status(&nodes[0]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("not healthy: configured member 127.0.0.3 is not in the ring"),
+        "{out:?}"
+    );
 }

@@ -122,3 +122,41 @@ fn current_umask() -> u32 {
         .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
         .unwrap_or(0o022)
 }
+
+#[test]
+fn dash_l_reads_urandom_and_writes_the_same_kind_of_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("authkey");
+    let out = keygen(&["-l", "-k", key.to_str().unwrap()], None);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/dev/urandom"));
+    assert_eq!(fs::read(&key).unwrap().len(), 128);
+    assert_eq!(mode(&key), 0o400);
+    assert!(String::from_utf8_lossy(&keygen(&["--help"], None).stdout).contains("-l"));
+}
+
+#[test]
+fn the_key_is_0400_whatever_the_umask() {
+    // umask 000 would leave a file created 0644 world-readable; the key
+    // is created 0400 and its mode checked after writing.
+    let dir = tempfile::tempdir().unwrap();
+    for (i, force) in [false, true].into_iter().enumerate() {
+        let key = dir.path().join(format!("key{i}"));
+        if force {
+            assert!(keygen(&[key.to_str().unwrap()], None).status.success());
+        }
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask 000; exec \"$0\" {} -k \"$1\"",
+                if force { "--force" } else { "" }
+            ))
+            .arg(env!("CARGO_BIN_EXE_ais-keygen"))
+            .arg(&key)
+            .env_remove("OPENAIS_TOTEM_AUTHKEY_FILE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(mode(&key), 0o400, "force {force}");
+    }
+}

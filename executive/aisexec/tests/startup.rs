@@ -198,3 +198,48 @@ impl Drop for KillOnDrop {
         let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGKILL);
     }
 }
+
+#[test]
+fn tells_systemd_ready_once_serving_and_stopping_at_shutdown() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let notify = dir.path().join("notify");
+    let listener = UnixDatagram::bind(&notify).unwrap();
+    listener.set_read_timeout(Some(WAIT)).unwrap();
+    let path = dir.path().join("openais.conf");
+    fs::write(&path, config("root")).unwrap();
+    let socket = format!("@aisexec-it-notify-{}", std::process::id());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aisexec"))
+        .arg("-f")
+        .env("OPENAIS_MAIN_CONFIG_FILE", &path)
+        .env("OPENAIS_RUN_DIR", dir.path().join("run"))
+        .env("OPENAIS_IPC_SOCKET", &socket)
+        .env("NOTIFY_SOCKET", &notify)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = listener.recv(&mut buf).expect("READY=1 within the wait");
+    assert_eq!(&buf[..n], b"READY=1");
+    // Ready means serving: a client connects at once.
+    assert!(sa_ipc::SocketAddress::parse(&socket).connect().is_ok());
+    let pid = i32::try_from(child.id()).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let n = listener.recv(&mut buf).expect("STOPPING=1 at shutdown");
+    assert_eq!(&buf[..n], b"STOPPING=1");
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.try_wait().unwrap();
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+}

@@ -1,16 +1,22 @@
 //! `ais-keygen`: writes a fresh 128-byte Totem authkey.
 //!
-//! The key is read from the kernel's random source (getrandom(2)) and
+//! The key is read from the kernel's random source: getrandom(2), which
+//! waits until the kernel's pool is seeded (the default), or with `-l`
+//! /dev/urandom, which never waits (as corosync-keygen's `-l`; only worth
+//! it on a machine that has just booted and has no entropy yet). It is
 //! written to `/etc/ais/authkey`, or to the path given by `-k PATH` (or as
 //! the only argument), or by `OPENAIS_TOTEM_AUTHKEY_FILE`. The file is
 //! created with mode 0400 from the start, so the key is never readable by
-//! others, not even for a moment. An existing key is kept unless `--force`
-//! is given: replacing the key of a running cluster splits it.
+//! others, not even for a moment; after writing, the mode of the file is
+//! checked, and a key that others could read after all (a file system
+//! that ignores modes) is removed and the run fails. An existing key is
+//! kept unless `--force` is given: replacing the key of a running cluster
+//! splits it.
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,31 +27,49 @@ const DEFAULT_PATH: &str = "/etc/ais/authkey";
 const PATH_ENV: &str = "OPENAIS_TOTEM_AUTHKEY_FILE";
 const KEY_MODE: u32 = 0o400;
 const DIR_MODE: u32 = 0o755;
+/// The non-blocking source of `-l`.
+const URANDOM: &str = "/dev/urandom";
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_EXISTS: u8 = 3;
 
 const USAGE: &str = "\
-Usage: ais-keygen [--force] [-k PATH | PATH]
+Usage: ais-keygen [-l] [--force] [-k PATH | PATH]
 
 Writes 128 random bytes, the Totem authentication key used with
 `secauth: on`, to PATH (default: $OPENAIS_TOTEM_AUTHKEY_FILE, else
 /etc/ais/authkey). The file is created with mode 0400 and its directory,
-if missing, with mode 0755. Copy the same key to every node of the cluster.
+if missing, with mode 0755; a key others could read is removed again and
+the run fails. Copy the same key to every node of the cluster.
+
+The bytes come from getrandom(2), which waits until the kernel's random
+pool is seeded; with -l they come from /dev/urandom, which never waits.
 
 Options:
   -k, --key-file PATH  where to write the key
+  -l, --less-secure    read /dev/urandom (fast, even on a freshly booted
+                       machine whose pool is not seeded yet)
   -f, --force          replace an existing key (every node needs the new one)
   -h, --help           show this help
 
 Exit status: 0 written, 1 failed, 2 bad usage, 3 a key exists (use --force).
 ";
 
+/// Where the key's bytes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// getrandom(2): waits until the kernel's pool is seeded.
+    Kernel,
+    /// `-l`: /dev/urandom, never waits.
+    Urandom,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 struct Options {
     path: PathBuf,
     force: bool,
+    source: Source,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,6 +83,11 @@ enum KeygenError {
     Usage(String),
     Exists(PathBuf),
     Random(getrandom::Error),
+    /// The written key turned out readable by others.
+    NotPrivate {
+        path: PathBuf,
+        mode: u32,
+    },
     Io {
         what: &'static str,
         path: PathBuf,
@@ -77,6 +106,12 @@ impl fmt::Display for KeygenError {
                 path.display()
             ),
             KeygenError::Random(err) => write!(f, "cannot read random bytes: {err}"),
+            KeygenError::NotPrivate { path, mode } => write!(
+                f,
+                "{} was created with mode {mode:04o} instead of 0400 (does its file \
+                 system ignore modes?); removed it rather than leave a key others can read",
+                path.display()
+            ),
             KeygenError::Io { what, path, source } => {
                 write!(f, "cannot {what} {}: {source}", path.display())
             }
@@ -89,7 +124,9 @@ impl KeygenError {
         match self {
             KeygenError::Usage(_) => EXIT_USAGE,
             KeygenError::Exists(_) => EXIT_EXISTS,
-            KeygenError::Random(_) | KeygenError::Io { .. } => EXIT_FAILURE,
+            KeygenError::Random(_) | KeygenError::NotPrivate { .. } | KeygenError::Io { .. } => {
+                EXIT_FAILURE
+            }
         }
     }
 }
@@ -100,6 +137,7 @@ fn parse_args(
 ) -> Result<Command, KeygenError> {
     let mut path: Option<PathBuf> = None;
     let mut force = false;
+    let mut source = Source::Kernel;
     let mut args = args.into_iter();
     let mut set_path = |value: OsString| {
         if path.replace(PathBuf::from(value)).is_some() {
@@ -112,6 +150,7 @@ fn parse_args(
         match arg.to_str() {
             Some("-h" | "--help") => return Ok(Command::Help),
             Some("-f" | "--force") => force = true,
+            Some("-l" | "--less-secure") => source = Source::Urandom,
             Some("-k" | "--key-file") => match args.next() {
                 Some(value) => set_path(value)?,
                 None => return Err(KeygenError::Usage("-k needs a path".into())),
@@ -128,7 +167,11 @@ fn parse_args(
     if path.as_os_str().is_empty() {
         return Err(KeygenError::Usage("empty key path".into()));
     }
-    Ok(Command::Generate(Options { path, force }))
+    Ok(Command::Generate(Options {
+        path,
+        force,
+        source,
+    }))
 }
 
 fn io_error<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> KeygenError + 'a {
@@ -139,8 +182,26 @@ fn io_error<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
     }
 }
 
+/// Whether a key file of permission bits `mode` is fit to keep: no access
+/// at all for group and others, and not writable or executable by its
+/// owner (0400 exactly, as written).
+fn mode_is_private(mode: u32) -> bool {
+    mode & 0o7777 == KEY_MODE
+}
+
+/// Fills `key` from `source`.
+fn fill_key(source: Source, key: &mut [u8]) -> Result<(), KeygenError> {
+    match source {
+        Source::Kernel => getrandom::fill(key).map_err(KeygenError::Random),
+        Source::Urandom => File::open(URANDOM)
+            .and_then(|mut f| f.read_exact(key))
+            .map_err(io_error("read", Path::new(URANDOM))),
+    }
+}
+
 /// Creates `path` (which must not exist) with mode 0400 and writes `key`.
-/// A partly written file is removed.
+/// A partly written file, or one whose mode is not 0400 after all, is
+/// removed.
 fn write_new(path: &Path, key: &[u8]) -> Result<(), KeygenError> {
     let mut file = OpenOptions::new()
         .write(true)
@@ -159,6 +220,23 @@ fn write_new(path: &Path, key: &[u8]) -> Result<(), KeygenError> {
         // Best effort: the error being reported is the write's.
         let _ = fs::remove_file(path);
         return Err(io_error("write", path)(source));
+    }
+    // The mode asked for at creation is what a POSIX file system gives (a
+    // umask only removes bits); one that ignores modes (vfat, some network
+    // mounts) may have made the key readable by all.
+    let mode = match file.metadata() {
+        Ok(meta) => std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+        Err(source) => {
+            let _ = fs::remove_file(path);
+            return Err(io_error("check the mode of", path)(source));
+        }
+    };
+    if !mode_is_private(mode) {
+        let _ = fs::remove_file(path);
+        return Err(KeygenError::NotPrivate {
+            path: path.to_path_buf(),
+            mode: mode & 0o7777,
+        });
     }
     Ok(())
 }
@@ -181,7 +259,7 @@ fn generate(options: &Options) -> Result<(), KeygenError> {
     }
 
     let mut key = [0u8; KEY_LEN];
-    getrandom::fill(&mut key).map_err(KeygenError::Random)?;
+    fill_key(options.source, &mut key)?;
 
     let result = if options.force {
         // Write beside the old key and rename over it: a crash leaves
@@ -222,8 +300,12 @@ fn main() -> ExitCode {
         Command::Generate(options) => {
             let _ = writeln!(
                 out,
-                "ais-keygen: reading {} bits of key from the kernel random source",
-                KEY_LEN * 8
+                "ais-keygen: reading {} bits of key from {}",
+                KEY_LEN * 8,
+                match options.source {
+                    Source::Kernel => "the kernel random source (getrandom)",
+                    Source::Urandom => URANDOM,
+                }
             );
             generate(&options).map(|()| {
                 let _ = writeln!(
@@ -255,7 +337,39 @@ mod tests {
         Command::Generate(Options {
             path: PathBuf::from(path),
             force,
+            source: Source::Kernel,
         })
+    }
+
+    #[test]
+    fn dash_l_reads_urandom() {
+        assert_eq!(
+            parse(&["-l", "-k", "/k"], None).unwrap(),
+            Command::Generate(Options {
+                path: PathBuf::from("/k"),
+                force: false,
+                source: Source::Urandom,
+            })
+        );
+        assert_eq!(
+            parse(&["--less-secure"], None).unwrap(),
+            Command::Generate(Options {
+                path: PathBuf::from(DEFAULT_PATH),
+                force: false,
+                source: Source::Urandom,
+            })
+        );
+        let mut key = [0u8; KEY_LEN];
+        fill_key(Source::Urandom, &mut key).unwrap();
+        assert_ne!(key, [0u8; KEY_LEN]);
+    }
+
+    #[test]
+    fn only_mode_0400_is_kept() {
+        assert!(mode_is_private(0o100400));
+        for mode in [0o100444, 0o100404, 0o100440, 0o100600, 0o100644, 0o100755] {
+            assert!(!mode_is_private(mode), "{mode:o}");
+        }
     }
 
     #[test]

@@ -4,59 +4,108 @@
 //!
 //! * `-s`: the status of the rings, as openais printed it ("ring 0 active
 //!   with no faults"), then the installed ring's id, state and members;
-//! * `-r`: clear the faulty state of the rings and rejoin the network.
+//! * `-r`: clear the faulty state of the rings and rejoin the network;
+//! * `--status [--expect N]`: a check for scripts, exit status 0 only when
+//!   this node is in an operational ring, no ring is faulty, and the ring
+//!   holds every configured member (udpu: every `memberaddr`; multicast,
+//!   whose members are not configured: at least `--expect N` members when
+//!   given); one line per problem;
+//! * `--json`: the same check and everything known, as one JSON object
+//!   for monitoring tools, with the same exit status.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use sa_ipc::client::{CallError, Connection};
-use sa_ipc::proto::cfg::{RingReenable, RingStatusGet, RingStatusReply};
+use sa_ipc::proto::cfg::{
+    ClusterInfoGet, ClusterInfoReply, RingReenable, RingStatusGet, RingStatusReply,
+};
 use sa_ipc::proto::service;
 use sa_ipc::SocketAddress;
 
 const USAGE: &str = "\
 Usage: openais-cfgtool [-s] [-r] [-h]
+       openais-cfgtool --status [--expect N]
+       openais-cfgtool --json [--expect N]
 
 Queries the executive named by $OPENAIS_IPC_SOCKET (default @libais.socket).
 
 Options:
-  -s  print the status of the rings, the installed ring and its members
-  -r  reset the faulty state of the rings (after the network was repaired)
-  -h  show this help
+  -s            print the status of the rings, the installed ring and its members
+  -r            reset the faulty state of the rings (after the network was repaired)
+  --status      check this node: exit 0 only when it is in an operational ring,
+                no ring is faulty and every configured member is in the ring
+                (udpu: every memberaddr; multicast: at least N with --expect N)
+  --json        the same check, and the ring, its members, the configured
+                members and the services running, as one JSON object
+  --expect N    the ring must have at least N members (any transport)
+  -h, --help    show this help
 
-Exit status: 0 done, 1 the executive could not be asked, 2 bad usage.
+Exit status: 0 done (--status, --json: healthy), 1 the executive could not
+be asked, 2 bad usage, 3 (--status, --json) not healthy.
 ";
 
 /// Bound on one request: the CFG service answers from local state.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
+const EXIT_UNREACHABLE: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_UNHEALTHY: u8 = 3;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Actions {
     status: bool,
     reenable: bool,
+    /// `--status`: the health check.
+    check: bool,
+    /// `--json`: the health check as JSON.
+    json: bool,
+    /// `--expect N`.
+    expect: Option<usize>,
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, String> {
     let mut actions = Actions::default();
-    for arg in args {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
             return Err(format!("invalid argument {arg:?}"));
         };
-        let Some(flags) = text.strip_prefix('-').filter(|f| !f.is_empty()) else {
-            return Err(format!("unexpected argument {text}"));
-        };
-        for flag in flags.chars() {
-            match flag {
-                's' => actions.status = true,
-                'r' => actions.reenable = true,
-                'h' => return Ok(None),
-                other => return Err(format!("unknown option -{other}")),
+        match text {
+            "--help" => return Ok(None),
+            "--status" => actions.check = true,
+            "--json" => actions.json = true,
+            "--expect" => {
+                let n = args
+                    .next()
+                    .and_then(|n| n.to_str().and_then(|n| n.parse::<usize>().ok()))
+                    .filter(|&n| n > 0)
+                    .ok_or("--expect needs a number of members (1 or more)")?;
+                actions.expect = Some(n);
+            }
+            long if long.starts_with("--") => return Err(format!("unknown option {long}")),
+            _ => {
+                let Some(flags) = text.strip_prefix('-').filter(|f| !f.is_empty()) else {
+                    return Err(format!("unexpected argument {text}"));
+                };
+                for flag in flags.chars() {
+                    match flag {
+                        's' => actions.status = true,
+                        'r' => actions.reenable = true,
+                        'h' => return Ok(None),
+                        other => return Err(format!("unknown option -{other}")),
+                    }
+                }
             }
         }
     }
-    if actions == Actions::default() {
+    if actions.expect.is_some() && !actions.check && !actions.json {
+        return Err("--expect goes with --status or --json".into());
+    }
+    if !(actions.status || actions.reenable || actions.check || actions.json) {
         return Ok(None);
     }
     Ok(Some(actions))
@@ -94,6 +143,144 @@ fn render(s: &RingStatusReply) -> String {
     out
 }
 
+/// What is wrong with this node, by the rule of `--status`: nothing when
+/// healthy. `info` is `None` when the executive predates the request for
+/// it; the configured members are then not checked.
+fn problems(
+    s: &RingStatusReply,
+    info: Option<&ClusterInfoReply>,
+    expect: Option<usize>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if s.state != "OPERATIONAL" {
+        out.push(format!("the ring is not operational (state {})", s.state));
+    }
+    for ring in s.interfaces.iter().filter(|r| r.faulty) {
+        out.push(format!(
+            "ring {} is faulty: {}",
+            ring.ringnumber, ring.status
+        ));
+    }
+    if let Some(info) = info {
+        for member in &info.configured_members {
+            if !s.members.iter().any(|m| m.address == *member) {
+                out.push(format!("configured member {member} is not in the ring"));
+            }
+        }
+    }
+    if let Some(n) = expect {
+        if s.members.len() < n {
+            out.push(format!(
+                "the ring has {} member(s), {n} expected",
+                s.members.len()
+            ));
+        }
+    }
+    out
+}
+
+/// A JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_strings(texts: &[String]) -> String {
+    let items: Vec<String> = texts.iter().map(|t| json_string(t)).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// The object `--json` prints (one line). Fields the executive could not
+/// tell (it predates the request) are `null`.
+fn render_json(
+    s: &RingStatusReply,
+    info: Option<&ClusterInfoReply>,
+    expect: Option<usize>,
+    problems: &[String],
+) -> String {
+    let members: Vec<String> = s
+        .members
+        .iter()
+        .map(|m| {
+            format!(
+                "{{\"node_id\":{},\"address\":{}}}",
+                m.node_id,
+                if m.address.is_empty() {
+                    "null".to_owned()
+                } else {
+                    json_string(&m.address)
+                }
+            )
+        })
+        .collect();
+    let interfaces: Vec<String> = s
+        .interfaces
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"ringnumber\":{},\"address\":{},\"faulty\":{},\"status\":{}}}",
+                r.ringnumber,
+                json_string(&r.address),
+                r.faulty,
+                json_string(&r.status)
+            )
+        })
+        .collect();
+    let or_null = |v: Option<String>| v.unwrap_or_else(|| "null".to_owned());
+    format!(
+        "{{\"healthy\":{},\"problems\":{},\"node_id\":{},\"state\":{},\
+         \"ring\":{{\"rep\":{},\"seq\":{}}},\"members\":[{}],\"interfaces\":[{}],\
+         \"expected_members\":{},\"transport\":{},\"configured_members\":{},\"services\":{},\
+         \"rings_installed\":{},\"invalid_digests\":{},\"malformed\":{}}}\n",
+        problems.is_empty(),
+        json_strings(problems),
+        s.node_id,
+        json_string(&s.state),
+        s.ring_rep,
+        s.ring_seq,
+        members.join(","),
+        interfaces.join(","),
+        or_null(expect.map(|n| n.to_string())),
+        or_null(info.map(|i| json_string(&i.transport))),
+        or_null(info.map(|i| json_strings(&i.configured_members))),
+        or_null(info.map(|i| json_strings(&i.services))),
+        s.rings_installed,
+        s.invalid_digests,
+        s.malformed,
+    )
+}
+
+/// The line `--status` prints when healthy.
+fn render_healthy(s: &RingStatusReply, info: Option<&ClusterInfoReply>) -> String {
+    let configured = match info {
+        Some(i) if !i.configured_members.is_empty() => {
+            format!(", all {} configured members", i.configured_members.len())
+        }
+        _ => String::new(),
+    };
+    format!(
+        "healthy: ring {}.{} {} with {} member(s){configured}\n",
+        s.ring_rep,
+        s.ring_seq,
+        s.state,
+        s.members.len()
+    )
+}
+
 /// Writes to stdout; a reader that went away (`| head`, a closed stdout)
 /// is not an error of ours, and must not make the tool panic as `print!`
 /// would (stderr is written the same way).
@@ -101,18 +288,43 @@ fn say(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());
 }
 
-fn run(actions: &Actions) -> Result<(), CallError> {
+/// Runs the actions; `Ok(false)` when a check found the node unhealthy.
+fn run(actions: &Actions) -> Result<bool, CallError> {
     let addr = SocketAddress::from_env();
     let conn = Connection::connect_to(&addr, service::CFG)?;
     if actions.reenable {
         say("Re-enabling all failed rings.\n");
         conn.call_within(&RingReenable, REQUEST_TIMEOUT)?;
     }
-    if actions.status {
+    let mut healthy = true;
+    if actions.status || actions.check || actions.json {
         let status = conn.call_within(&RingStatusGet, REQUEST_TIMEOUT)?;
-        say(&render(&status));
+        if actions.status {
+            say(&render(&status));
+        }
+        if actions.check || actions.json {
+            // An executive older than this request drops the connection
+            // on it: the configured members and services are then unknown.
+            let info = conn.call_within(&ClusterInfoGet, REQUEST_TIMEOUT).ok();
+            let problems = problems(&status, info.as_ref(), actions.expect);
+            healthy = problems.is_empty();
+            if actions.json {
+                say(&render_json(
+                    &status,
+                    info.as_ref(),
+                    actions.expect,
+                    &problems,
+                ));
+            } else if healthy {
+                say(&render_healthy(&status, info.as_ref()));
+            } else {
+                for p in &problems {
+                    say(&format!("not healthy: {p}\n"));
+                }
+            }
+        }
     }
-    Ok(())
+    Ok(healthy)
 }
 
 fn main() -> ExitCode {
@@ -124,18 +336,25 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let _ = write!(std::io::stderr(), "openais-cfgtool: {e}\n{USAGE}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     match run(&actions) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_UNHEALTHY),
         Err(e) => {
+            if actions.json {
+                say(&format!(
+                    "{{\"healthy\":false,\"problems\":[{}]}}\n",
+                    json_string(&format!("the executive could not be asked: {e}"))
+                ));
+            }
             let _ = writeln!(
                 std::io::stderr(),
                 "Could not initialize openais configuration API error {}: {e}",
                 e.to_ais()
             );
-            ExitCode::FAILURE
+            ExitCode::from(EXIT_UNREACHABLE)
         }
     }
 }
@@ -155,20 +374,141 @@ mod tests {
             parse(args(&["-s"])).unwrap(),
             Some(Actions {
                 status: true,
-                reenable: false
+                ..Actions::default()
             })
         );
         assert_eq!(
             parse(args(&["-rs"])).unwrap(),
             Some(Actions {
                 status: true,
-                reenable: true
+                reenable: true,
+                ..Actions::default()
+            })
+        );
+        assert_eq!(
+            parse(args(&["--status", "--expect", "3"])).unwrap(),
+            Some(Actions {
+                check: true,
+                expect: Some(3),
+                ..Actions::default()
+            })
+        );
+        assert_eq!(
+            parse(args(&["--json"])).unwrap(),
+            Some(Actions {
+                json: true,
+                ..Actions::default()
             })
         );
         assert_eq!(parse(args(&["-h"])).unwrap(), None);
+        assert_eq!(parse(args(&["--help"])).unwrap(), None);
         assert_eq!(parse(args(&[])).unwrap(), None);
-        assert!(parse(args(&["-x"])).is_err());
-        assert!(parse(args(&["s"])).is_err());
+        for bad in [
+            &["-x"][..],
+            &["s"],
+            &["--bogus"],
+            &["--expect", "3"],
+            &["--status", "--expect"],
+            &["--status", "--expect", "0"],
+            &["--status", "--expect", "many"],
+        ] {
+            assert!(parse(args(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    fn ring(state: &str, members: &[(u32, &str)]) -> RingStatusReply {
+        RingStatusReply {
+            node_id: members.first().map_or(1, |m| m.0),
+            ring_rep: 1,
+            ring_seq: 4,
+            state: state.into(),
+            members: members
+                .iter()
+                .map(|&(node_id, a)| RingMember {
+                    node_id,
+                    address: a.into(),
+                })
+                .collect(),
+            interfaces: vec![RingInterface {
+                ringnumber: 0,
+                address: "10.0.0.1".into(),
+                faulty: false,
+                status: "ring 0 active with no faults".into(),
+            }],
+            rings_installed: 1,
+            invalid_digests: 0,
+            malformed: 0,
+        }
+    }
+
+    fn udpu(members: &[&str]) -> ClusterInfoReply {
+        ClusterInfoReply {
+            services: vec!["CLM".into(), "CFG".into()],
+            transport: "udpu".into(),
+            configured_members: members.iter().map(|m| (*m).into()).collect(),
+        }
+    }
+
+    #[test]
+    fn health_rule() {
+        let all = ring("OPERATIONAL", &[(1, "10.0.0.1"), (2, "10.0.0.2")]);
+        let info = udpu(&["10.0.0.1", "10.0.0.2"]);
+        assert!(problems(&all, Some(&info), None).is_empty());
+        assert!(problems(&all, Some(&info), Some(2)).is_empty());
+        assert_eq!(
+            problems(&all, Some(&info), Some(3)),
+            vec!["the ring has 2 member(s), 3 expected"]
+        );
+        let one = ring("OPERATIONAL", &[(1, "10.0.0.1")]);
+        assert_eq!(
+            problems(&one, Some(&info), None),
+            vec!["configured member 10.0.0.2 is not in the ring"]
+        );
+        // Multicast: nothing configured, only --expect counts.
+        let mcast = ClusterInfoReply {
+            transport: "udp".into(),
+            configured_members: vec![],
+            ..info.clone()
+        };
+        assert!(problems(&one, Some(&mcast), None).is_empty());
+        assert!(!problems(&one, Some(&mcast), Some(2)).is_empty());
+        // An older executive: only the ring itself is checked.
+        assert!(problems(&one, None, None).is_empty());
+        let gather = ring("GATHER", &[(1, "10.0.0.1"), (2, "10.0.0.2")]);
+        assert_eq!(
+            problems(&gather, Some(&info), None),
+            vec!["the ring is not operational (state GATHER)"]
+        );
+        let mut faulty = all.clone();
+        faulty.interfaces[0].faulty = true;
+        faulty.interfaces[0].status = "FAULTY".into();
+        assert_eq!(
+            problems(&faulty, Some(&info), None),
+            vec!["ring 0 is faulty: FAULTY"]
+        );
+    }
+
+    #[test]
+    fn json_form() {
+        let s = ring("OPERATIONAL", &[(1, "10.0.0.1"), (2, "")]);
+        let info = udpu(&["10.0.0.1"]);
+        let text = render_json(&s, Some(&info), Some(2), &[]);
+        assert_eq!(
+            text,
+            "{\"healthy\":true,\"problems\":[],\"node_id\":1,\"state\":\"OPERATIONAL\",\
+             \"ring\":{\"rep\":1,\"seq\":4},\"members\":[{\"node_id\":1,\"address\":\"10.0.0.1\"},\
+             {\"node_id\":2,\"address\":null}],\"interfaces\":[{\"ringnumber\":0,\"address\":\"10.0.0.1\",\
+             \"faulty\":false,\"status\":\"ring 0 active with no faults\"}],\"expected_members\":2,\
+             \"transport\":\"udpu\",\"configured_members\":[\"10.0.0.1\"],\"services\":[\"CLM\",\"CFG\"],\
+             \"rings_installed\":1,\"invalid_digests\":0,\"malformed\":0}\n"
+        );
+        let old = render_json(&s, None, None, &["a \"b\"\n".to_owned()]);
+        assert!(
+            old.starts_with("{\"healthy\":false,\"problems\":[\"a \\\"b\\\"\\n\"]"),
+            "{old}"
+        );
+        assert!(old.contains("\"transport\":null,\"configured_members\":null,\"services\":null"));
+        assert_eq!(json_string("\u{1}\\"), "\"\\u0001\\\\\"");
     }
 
     #[test]

@@ -52,10 +52,12 @@ pub mod op {
 /// The services of a node: every one of the executive, CFG included.
 fn all_services(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
     let mut all = services::all(env);
-    all.push(Box::new(Cfg::new(NetStatus::new(RingStatus::new(
-        env.node_id,
-        env.address,
-    )))));
+    let names: Vec<&str> = all.iter().map(|s| s.name()).collect();
+    let info = crate::services::cfg::cluster_info(&names, &env.config.totem);
+    all.push(Box::new(Cfg::new(
+        NetStatus::new(RingStatus::new(env.node_id, env.address)),
+        info,
+    )));
     all
 }
 

@@ -21,7 +21,8 @@
 //! [`init_early`] at the very start sends everything of level info and
 //! above to stderr, so that configuration errors are seen; [`apply`] then
 //! switches to what the configuration file asks for. Both may be called
-//! again; the latest setup wins.
+//! again; the latest setup wins. [`reopen`] (on SIGHUP, after logrotate
+//! moved the file) opens the log file's path again without losing a line.
 
 mod clock;
 mod filter;
@@ -40,7 +41,7 @@ use crate::config::LoggingConfig;
 
 use self::filter::Levels;
 use self::format::{format_line, subsystem_tag};
-use self::sinks::Sinks;
+use self::sinks::{LogFile, Sinks};
 
 /// Why a logging setup could not be applied. The previous setup stays in
 /// force.
@@ -72,12 +73,11 @@ impl Dispatch {
     fn new(config: &LoggingConfig) -> Result<Dispatch, LoggingError> {
         let file = match (&config.logfile, config.to_file) {
             (Some(path), true) => {
-                let file =
-                    sinks::open_log_file(path).map_err(|source| LoggingError::OpenLogFile {
-                        path: path.clone(),
-                        source,
-                    })?;
-                Some(Mutex::new(file))
+                let file = LogFile::open(path).map_err(|source| LoggingError::OpenLogFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                Some(file)
             }
             _ => None,
         };
@@ -199,6 +199,21 @@ pub fn apply(config: &LoggingConfig) -> Result<(), LoggingError> {
     Ok(())
 }
 
+/// Opens the log file again at its path, if one is in use: what SIGHUP
+/// does, so that logrotate may move the file away and signal. Lines
+/// logged meanwhile land whole in the old file or in the new one. On an
+/// error the old file stays in use and the error is returned.
+pub fn reopen() -> Result<(), LoggingError> {
+    let current = LOGGER.current.read().unwrap_or_else(|p| p.into_inner());
+    match current.as_ref().and_then(|d| d.sinks.file.as_ref()) {
+        Some(file) => file.reopen().map_err(|source| LoggingError::OpenLogFile {
+            path: file.path().to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +301,32 @@ mod tests {
             "{stamp}"
         );
         assert!(bytes[16..].iter().all(u8::is_ascii_digit), "{stamp}");
+    }
+
+    #[test]
+    fn reopening_moves_to_a_new_file_without_losing_a_line() {
+        let path = temp_path("reopen");
+        let moved = temp_path("reopen.1");
+        let _ = std::fs::remove_file(&path);
+        let config = LoggingConfig {
+            to_file: true,
+            to_syslog: false,
+            logfile: Some(path.clone()),
+            ..LoggingConfig::default()
+        };
+        let dispatch = Dispatch::new(&config).unwrap();
+        emit(&dispatch, Level::Info, "MAIN", "one");
+        std::fs::rename(&path, &moved).unwrap();
+        emit(&dispatch, Level::Info, "MAIN", "two");
+        dispatch.sinks.file.as_ref().unwrap().reopen().unwrap();
+        emit(&dispatch, Level::Info, "MAIN", "three");
+        dispatch.sinks.flush();
+        let old = std::fs::read_to_string(&moved).unwrap();
+        let new = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(&moved).unwrap();
+        assert_eq!(old, "[MAIN ] one\n[MAIN ] two\n");
+        assert_eq!(new, "[MAIN ] three\n");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod access;
 mod args;
 mod daemon;
+mod notify;
 mod realtime;
 mod run_dir;
 
@@ -17,6 +18,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 pub use self::args::{ArgsError, Options, USAGE};
 pub use self::daemon::{DaemonError, Readiness};
+pub use self::notify::{notify, NotifyError, ENV_NOTIFY_SOCKET};
 pub use self::run_dir::RunDirError;
 
 use crate::config::{self, ConfigError, Paths};
@@ -165,7 +167,12 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     };
     let net_status = NetStatus::new(RingStatus::new(node.id, node.address));
     let mut service_list = services::all(&env);
-    service_list.push(Box::new(services::cfg::Cfg::new(net_status.clone())));
+    let names: Vec<&str> = service_list.iter().map(|s| s.name()).collect();
+    let cluster_info = services::cfg::cluster_info(&names, &env.config.totem);
+    service_list.push(Box::new(services::cfg::Cfg::new(
+        net_status.clone(),
+        cluster_info,
+    )));
     let mut manager = ServiceManager::new(service_list)?;
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
     if let Some(settle) = settle_time(&env.config.totem, node.address) {
@@ -179,6 +186,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         .map_err(StartupError::Runtime)?;
     runtime.block_on(async move {
         let shutdown = shutdown_signal()?;
+        reopen_log_on_hangup()?;
         let services = manager.service_ids().into_iter().collect();
         let (ipc, events) = IpcServer::start(socket_name, listener, policy, services, ipc_limits)?;
         let ordering = TotemOrdering::start(
@@ -187,9 +195,18 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
             RingStore::new(&paths.run_dir, node.address),
             net_status,
         )?;
+        // Serving: release the parent waiting in the shell (daemon), and
+        // tell systemd (Type=notify, `aisexec -f`).
         if let Some(r) = readiness.take() {
             r.ready();
         }
+        if let Err(e) = notify::notify("READY=1") {
+            log::warn!(target: "MAIN", "{e}");
+        }
+        let shutdown = async move {
+            shutdown.await;
+            let _ = notify::notify("STOPPING=1");
+        };
         Executive::new(ordering, ipc, events, manager)
             .run(shutdown)
             .await?;
@@ -230,6 +247,23 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartupErr
             _ = terminate.recv() => info!(target: "MAIN", "SIGTERM received"),
         }
     })
+}
+
+/// On every SIGHUP, opens the log file again at its path (logrotate
+/// moved it away): a task of the executive's runtime.
+fn reopen_log_on_hangup() -> Result<(), StartupError> {
+    let mut hangup = signal(SignalKind::hangup()).map_err(StartupError::Signals)?;
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match logging::reopen() {
+                Ok(()) => info!(target: "MAIN", "SIGHUP received: log file reopened"),
+                Err(e) => {
+                    error!(target: "MAIN", "SIGHUP received: {e}; still logging to the old file")
+                }
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Nanoseconds since the epoch (SaTimeT).

@@ -1,6 +1,12 @@
 //! CFG: the executive's administrative service, as `openais-cfgtool`
-//! uses it: the status of the Totem rings, and re-enabling a ring marked
-//! faulty.
+//! uses it: the status of the Totem rings, re-enabling a ring marked
+//! faulty, and what the executive runs and was configured with.
+//!
+//! Versioning: a request kind's payload never changes; what is new comes
+//! as a new kind. [`ClusterInfoGet`] (kind 3) is newer than the first two:
+//! an executive that predates it drops the connection on it (an unknown
+//! kind is a protocol error), which `openais-cfgtool` reports as "not
+//! known" instead of failing.
 
 use super::{service, Message, Payload, Request};
 use crate::codec::{DecodeError, Decoder, Encoder};
@@ -9,7 +15,11 @@ use crate::codec::{DecodeError, Decoder, Encoder};
 pub mod kind {
     pub const RING_STATUS_GET: u16 = 1;
     pub const RING_REENABLE: u16 = 2;
+    pub const CLUSTER_INFO_GET: u16 = 3;
 }
+
+/// Most services or configured members a [`ClusterInfoReply`] names.
+pub const MAX_LIST_LEN: usize = 1024;
 
 /// Longest text field (an address, a state, a status line).
 pub const MAX_TEXT_LEN: usize = 1024;
@@ -161,11 +171,77 @@ impl Request for RingReenable {
     type Reply = ();
 }
 
+/// `openais-cfgtool --status`: the services the executive runs and the
+/// cluster it was configured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClusterInfoGet;
+
+impl Payload for ClusterInfoGet {
+    fn encode(&self, _e: &mut Encoder) {}
+    fn decode(_d: &mut Decoder<'_>) -> Result<ClusterInfoGet, DecodeError> {
+        Ok(ClusterInfoGet)
+    }
+}
+
+impl Message for ClusterInfoGet {
+    const SERVICE: u16 = service::CFG;
+    const KIND: u16 = kind::CLUSTER_INFO_GET;
+}
+
+impl Request for ClusterInfoGet {
+    type Reply = ClusterInfoReply;
+}
+
+/// Reply to [`ClusterInfoGet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterInfoReply {
+    /// The services running, by their log names (CLM, CKPT, ... CFG).
+    pub services: Vec<String>,
+    /// `totem { transport }`: "udp" (multicast) or "udpu".
+    pub transport: String,
+    /// The `member { memberaddr }` addresses of the configuration (udpu);
+    /// empty with multicast, whose members are not configured.
+    pub configured_members: Vec<String>,
+}
+
+fn put_texts(e: &mut Encoder, texts: &[String]) {
+    let texts = &texts[..texts.len().min(MAX_LIST_LEN)];
+    e.put_vec(texts, |e, t| put_text(e, t));
+}
+
+fn get_texts(d: &mut Decoder<'_>, field: &'static str) -> Result<Vec<String>, DecodeError> {
+    let texts = d.get_vec(4, |d| get_text(d, field))?;
+    if texts.len() > MAX_LIST_LEN {
+        return Err(DecodeError::TooLong {
+            field,
+            len: texts.len(),
+            max: MAX_LIST_LEN,
+        });
+    }
+    Ok(texts)
+}
+
+impl Payload for ClusterInfoReply {
+    fn encode(&self, e: &mut Encoder) {
+        put_texts(e, &self.services);
+        put_text(e, &self.transport);
+        put_texts(e, &self.configured_members);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<ClusterInfoReply, DecodeError> {
+        Ok(ClusterInfoReply {
+            services: get_texts(d, "service name")?,
+            transport: get_text(d, "transport")?,
+            configured_members: get_texts(d, "configured member")?,
+        })
+    }
+}
+
 /// Every CFG request, as the executive receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CfgRequest {
     RingStatusGet(RingStatusGet),
     RingReenable(RingReenable),
+    ClusterInfoGet(ClusterInfoGet),
 }
 
 impl CfgRequest {
@@ -176,6 +252,9 @@ impl CfgRequest {
                 CfgRequest::RingStatusGet(RingStatusGet::from_payload(payload)?)
             }
             kind::RING_REENABLE => CfgRequest::RingReenable(RingReenable::from_payload(payload)?),
+            kind::CLUSTER_INFO_GET => {
+                CfgRequest::ClusterInfoGet(ClusterInfoGet::from_payload(payload)?)
+            }
             _ => {
                 return Err(DecodeError::UnknownKind {
                     service: service::CFG,
@@ -222,6 +301,24 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(RingStatusReply::from_payload(&bytes[..cut]).is_err());
         }
+    }
+
+    #[test]
+    fn cluster_info_round_trips() {
+        let reply = ClusterInfoReply {
+            services: vec!["CLM".into(), "CKPT".into(), "CFG".into()],
+            transport: "udpu".into(),
+            configured_members: vec!["10.0.0.1".into(), "10.0.0.2".into()],
+        };
+        let bytes = reply.to_payload();
+        assert_eq!(ClusterInfoReply::from_payload(&bytes).unwrap(), reply);
+        for cut in 0..bytes.len() {
+            assert!(ClusterInfoReply::from_payload(&bytes[..cut]).is_err());
+        }
+        assert_eq!(
+            CfgRequest::decode(kind::CLUSTER_INFO_GET, &[]).unwrap(),
+            CfgRequest::ClusterInfoGet(ClusterInfoGet)
+        );
     }
 
     #[test]

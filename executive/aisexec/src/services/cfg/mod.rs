@@ -1,12 +1,15 @@
 //! CFG, the administrative service `openais-cfgtool` talks to: the status
-//! of ring 0 as the Totem driver publishes it, and re-enabling a ring
-//! marked faulty. It reads and changes only this node's state, so it has
-//! nothing to replicate and serves during a sync too.
+//! of ring 0 as the Totem driver publishes it, re-enabling a ring marked
+//! faulty, and the services running and the members configured (for
+//! `openais-cfgtool --status`). It reads and changes only this node's
+//! state, so it has nothing to replicate and serves during a sync too.
 
 use log::info;
 use sa_abi::ais::SA_AIS_OK;
 use sa_ipc::codec::DecodeError;
-use sa_ipc::proto::cfg::{CfgRequest, RingInterface, RingMember, RingStatusReply};
+use sa_ipc::proto::cfg::{
+    CfgRequest, ClusterInfoReply, RingInterface, RingMember, RingStatusReply,
+};
 use sa_ipc::proto::{service, Payload};
 
 use crate::net::{NetStatus, RingStatus};
@@ -16,11 +19,26 @@ use crate::service::{Context, ExecMessage, Request, Service};
 #[derive(Debug)]
 pub struct Cfg {
     status: NetStatus,
+    info: ClusterInfoReply,
 }
 
 impl Cfg {
-    pub fn new(status: NetStatus) -> Cfg {
-        Cfg { status }
+    /// `info`: what the executive runs and was configured with; fixed for
+    /// its life.
+    pub fn new(status: NetStatus, info: ClusterInfoReply) -> Cfg {
+        Cfg { status, info }
+    }
+}
+
+/// What [`Cfg`] reports about the executive: the names of `services`
+/// (CFG is added) and the cluster `totem` configures.
+pub fn cluster_info(services: &[&str], totem: &crate::config::TotemConfig) -> ClusterInfoReply {
+    let mut names: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+    names.push("CFG".to_owned());
+    ClusterInfoReply {
+        services: names,
+        transport: totem.transport.to_string(),
+        configured_members: totem.members.iter().map(|m| m.to_string()).collect(),
     }
 }
 
@@ -73,6 +91,9 @@ impl Service for Cfg {
             CfgRequest::RingStatusGet(_) => {
                 let reply = status_reply(&self.status.snapshot());
                 ctx.respond(req, SA_AIS_OK, reply.to_payload());
+            }
+            CfgRequest::ClusterInfoGet(_) => {
+                ctx.respond(req, SA_AIS_OK, self.info.to_payload());
             }
             CfgRequest::RingReenable(_) => {
                 info!(target: "CFG", "re-enabling the rings on an administrator's request");
@@ -132,7 +153,14 @@ mod tests {
     #[test]
     fn reenable_request_reaches_the_driver() {
         let status = NetStatus::new(RingStatus::new(1, "127.0.0.1".parse().unwrap()));
-        let cfg = Cfg::new(status.clone());
+        let cfg = Cfg::new(
+            status.clone(),
+            ClusterInfoReply {
+                services: vec![],
+                transport: "udp".into(),
+                configured_members: vec![],
+            },
+        );
         cfg.status.request_reenable();
         assert!(status.take_reenable());
         assert!(!status.take_reenable());
