@@ -128,6 +128,7 @@ impl Node {
             hostname: format!("node{id}"),
             boot_timestamp: 1,
             config,
+            amf: None,
         };
         let mut all = services::all(&env);
         all.push(Box::new(Cfg::new(NetStatus::new(RingStatus::new(

@@ -27,6 +27,9 @@ pub struct ServiceEnv {
     pub boot_timestamp: i64,
     /// The whole configuration (`event { }`, `amf { }` ...).
     pub config: Config,
+    /// The AMF configuration (amf.conf), read at start when `amf { mode:
+    /// enabled }`; `None` otherwise.
+    pub amf: Option<std::sync::Arc<crate::config::amf::AmfModel>>,
 }
 
 /// Every service of the executive.
