@@ -2,6 +2,7 @@
 //! type implementing [`crate::service::Service`], and one line in
 //! [`all`].
 
+pub mod amf;
 pub mod cfg;
 pub mod ckpt;
 pub mod clm;
@@ -40,5 +41,6 @@ pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
         Box::new(evs::Evs::new(env)),
         Box::new(cpg::Cpg::new(env)),
         Box::new(evt::Evt::new(env)),
+        Box::new(amf::Amf::new(env)),
     ]
 }
