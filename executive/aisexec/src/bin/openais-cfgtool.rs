@@ -4,7 +4,10 @@
 //!
 //! * `-s`: the status of the rings, as openais printed it ("ring 0 active
 //!   with no faults"), then the installed ring's id, state and members;
-//! * `-r`: clear the faulty state of the rings and rejoin the network.
+//! * `-r`: clear the faulty state of the rings and rejoin the network;
+//! * `-a`: the AMF state (through the AMF service): every SG, SU,
+//!   component and SI with its presence, operational, readiness and HA
+//!   states and the node each runs on.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -12,18 +15,20 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sa_ipc::client::{CallError, Connection};
+use sa_ipc::proto::amf::Status as AmfStatus;
 use sa_ipc::proto::cfg::{RingReenable, RingStatusGet, RingStatusReply};
 use sa_ipc::proto::service;
 use sa_ipc::SocketAddress;
 
 const USAGE: &str = "\
-Usage: openais-cfgtool [-s] [-r] [-h]
+Usage: openais-cfgtool [-s] [-r] [-a] [-h]
 
 Queries the executive named by $OPENAIS_IPC_SOCKET (default @libais.socket).
 
 Options:
   -s  print the status of the rings, the installed ring and its members
   -r  reset the faulty state of the rings (after the network was repaired)
+  -a  print the AMF state: SGs, SUs, components and SIs, their states and nodes
   -h  show this help
 
 Exit status: 0 done, 1 the executive could not be asked, 2 bad usage.
@@ -36,6 +41,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 struct Actions {
     status: bool,
     reenable: bool,
+    amf: bool,
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, String> {
@@ -51,6 +57,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, St
             match flag {
                 's' => actions.status = true,
                 'r' => actions.reenable = true,
+                'a' => actions.amf = true,
                 'h' => return Ok(None),
                 other => return Err(format!("unknown option -{other}")),
             }
@@ -112,6 +119,14 @@ fn run(actions: &Actions) -> Result<(), CallError> {
         let status = conn.call_within(&RingStatusGet, REQUEST_TIMEOUT)?;
         say(&render(&status));
     }
+    if actions.amf {
+        let amf = Connection::connect_to(&addr, service::AMF)?;
+        let view = amf.call_within(&AmfStatus, REQUEST_TIMEOUT)?;
+        for line in view.lines {
+            say(&String::from_utf8_lossy(&line));
+            say("\n");
+        }
+    }
     Ok(())
 }
 
@@ -155,14 +170,24 @@ mod tests {
             parse(args(&["-s"])).unwrap(),
             Some(Actions {
                 status: true,
-                reenable: false
+                reenable: false,
+                amf: false
             })
         );
         assert_eq!(
             parse(args(&["-rs"])).unwrap(),
             Some(Actions {
                 status: true,
-                reenable: true
+                reenable: true,
+                amf: false
+            })
+        );
+        assert_eq!(
+            parse(args(&["-a"])).unwrap(),
+            Some(Actions {
+                status: false,
+                reenable: false,
+                amf: true
             })
         );
         assert_eq!(parse(args(&["-h"])).unwrap(), None);
