@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <saAis.h>
-#include <saAmf.h>
-#include <saCkpt.h>
+#include <openais/saAis.h>
+#include <openais/saAmf.h>
+#include <openais/saCkpt.h>
 
 static SaAmfHandleT amf;
 static SaCkptHandleT ckpt;

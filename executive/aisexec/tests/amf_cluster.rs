@@ -14,9 +14,7 @@ use sa_abi::ais::SA_AIS_OK;
 use sa_abi::amf::{SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY};
 use sa_ipc::client::Connection;
 use sa_ipc::codec::Name;
-use sa_ipc::proto::amf::{
-    kind, AmfCallback, CsiSetCallback, HaStateGet, Register, Response, Status,
-};
+use sa_ipc::proto::amf::{AmfCallback, CsiSetCallback, HaStateGet, Register, Response, Status};
 use sa_ipc::proto::service;
 
 const CONF: &str = "\
@@ -269,8 +267,10 @@ fn three_executives_assign_and_switch_over_on_sigint() {
     // Node 1's components answer what they are asked while it drains
     // (the N+M and no-redundancy SUs there hand over too) and go when
     // told to terminate; then the executive leaves.
+    let (node1_others, _elsewhere): (Vec<Comp>, Vec<Comp>) =
+        others.into_iter().partition(|c| c.dn.contains("safSu=u1,"));
     let mut on_node1: Vec<Comp> = vec![a];
-    on_node1.extend(others.into_iter().filter(|c| c.dn.contains("safSu=u1,")));
+    on_node1.extend(node1_others);
     let deadline = Instant::now() + WAIT;
     while !on_node1.is_empty() && Instant::now() < deadline {
         let mut gone = Vec::new();
