@@ -7,6 +7,7 @@
 //! per-service libraries (openais's `libSaAis.versions`). A service joins
 //! here when its library exists.
 
+pub use sa_amf;
 pub use sa_ckpt;
 pub use sa_clm;
 pub use sa_evt;

@@ -12,6 +12,9 @@
 //!   given); one line per problem;
 //! * `--json`: the same check and everything known, as one JSON object
 //!   for monitoring tools, with the same exit status.
+//! * `-a`: the AMF state (through the AMF service): every SG, SU,
+//!   component and SI with its presence, operational, readiness and HA
+//!   states and the node each runs on.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -20,6 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sa_ipc::client::{CallError, Connection};
+use sa_ipc::proto::amf::Status as AmfStatus;
 use sa_ipc::proto::cfg::{
     ClusterInfoGet, ClusterInfoReply, RingReenable, RingStatusGet, RingStatusReply,
 };
@@ -27,7 +31,7 @@ use sa_ipc::proto::service;
 use sa_ipc::SocketAddress;
 
 const USAGE: &str = "\
-Usage: openais-cfgtool [-s] [-r] [-h]
+Usage: openais-cfgtool [-s] [-r] [-a] [-h]
        openais-cfgtool --status [--expect N]
        openais-cfgtool --json [--expect N]
 
@@ -42,6 +46,8 @@ Options:
   --json        the same check, and the ring, its members, the configured
                 members and the services running, as one JSON object
   --expect N    the ring must have at least N members (any transport)
+  -a            print the AMF state: SGs, SUs, components and SIs, their
+                states and nodes
   -h, --help    show this help
 
 Exit status: 0 done (--status, --json: healthy), 1 the executive could not
@@ -65,6 +71,8 @@ struct Actions {
     json: bool,
     /// `--expect N`.
     expect: Option<usize>,
+    /// `-a`: the AMF state.
+    amf: bool,
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, String> {
@@ -95,6 +103,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, St
                     match flag {
                         's' => actions.status = true,
                         'r' => actions.reenable = true,
+                        'a' => actions.amf = true,
                         'h' => return Ok(None),
                         other => return Err(format!("unknown option -{other}")),
                     }
@@ -105,7 +114,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Actions>, St
     if actions.expect.is_some() && !actions.check && !actions.json {
         return Err("--expect goes with --status or --json".into());
     }
-    if !(actions.status || actions.reenable || actions.check || actions.json) {
+    if !(actions.status || actions.reenable || actions.check || actions.json || actions.amf) {
         return Ok(None);
     }
     Ok(Some(actions))
@@ -324,6 +333,14 @@ fn run(actions: &Actions) -> Result<bool, CallError> {
             }
         }
     }
+    if actions.amf {
+        let amf = Connection::connect_to(&addr, service::AMF)?;
+        let view = amf.call_within(&AmfStatus, REQUEST_TIMEOUT)?;
+        for line in view.lines {
+            say(&String::from_utf8_lossy(&line));
+            say("\n");
+        }
+    }
     Ok(healthy)
 }
 
@@ -397,6 +414,13 @@ mod tests {
             parse(args(&["--json"])).unwrap(),
             Some(Actions {
                 json: true,
+                ..Actions::default()
+            })
+        );
+        assert_eq!(
+            parse(args(&["-a"])).unwrap(),
+            Some(Actions {
+                amf: true,
                 ..Actions::default()
             })
         );

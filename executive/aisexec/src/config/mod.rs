@@ -22,6 +22,7 @@
 //! An unknown key inside a known section is only a [`ConfigWarning`]: it is
 //! logged (`log::warn!`, target `MAIN`) and kept in [`Config::warnings`].
 
+pub mod amf;
 mod error;
 mod limited;
 mod logging;

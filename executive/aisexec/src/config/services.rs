@@ -59,12 +59,17 @@ pub enum AmfMode {
 pub struct AmfConfig {
     /// Disabled when absent.
     pub mode: AmfMode,
+    /// The safAmfNode this executive is (`amf { node_name }`); the host
+    /// name when absent, as openais matched it. Local test clusters run
+    /// several executives on one host and name each here.
+    pub node_name: Option<String>,
 }
 
 impl Default for AmfConfig {
     fn default() -> Self {
         AmfConfig {
             mode: AmfMode::Disabled,
+            node_name: None,
         }
     }
 }
@@ -193,6 +198,9 @@ pub(crate) fn read_amf(ctx: &mut Ctx<'_>, section: &Section) -> Result<AmfConfig
             "enabled or disabled",
         )
         .map_err(|k| ctx.error(e.line, k))?;
+    }
+    if let Some(e) = keys.get(ctx, "node_name") {
+        config.node_name = Some(e.value.clone());
     }
     keys.finish(ctx);
     Ok(config)

@@ -18,6 +18,11 @@ use crate::service::{Request, ServiceManager};
 /// How often set-up deadlines and stalled syncs are looked at.
 const HOUSEKEEPING: Duration = Duration::from_millis(100);
 
+/// Longest wait, after a shutdown signal, for the services to finish what
+/// must happen before this node leaves (AMF's switchover and component
+/// termination); the node leaves after it whatever is left.
+const LEAVE_BOUND: Duration = Duration::from_secs(15);
+
 /// Why the executive stopped on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RunError {
@@ -55,10 +60,30 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
         tokio::pin!(shutdown);
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut leaving_since: Option<Instant> = None;
         let result = loop {
+            if let Some(since) = leaving_since {
+                if self
+                    .manager
+                    .ready_to_leave(&mut self.ordering, &mut self.ipc)
+                {
+                    break Ok(());
+                }
+                if since.elapsed() >= LEAVE_BOUND {
+                    log::warn!(target: "MAIN", "leaving after {} s with work unfinished",
+                        LEAVE_BOUND.as_secs());
+                    break Ok(());
+                }
+            }
             let timer = self.manager.next_timer().map(deadline_of);
             tokio::select! {
-                () = &mut shutdown => break Ok(()),
+                () = &mut shutdown, if leaving_since.is_none() => {
+                    // Services act first (AMF switches SIs over) while
+                    // the executive keeps serving; it leaves when they
+                    // are ready or after LEAVE_BOUND.
+                    self.manager.shutdown(&mut self.ordering, &mut self.ipc);
+                    leaving_since = Some(Instant::now());
+                }
                 event = self.ordering.next_event() => match event {
                     Some(event) => {
                         self.manager.deliver(&mut self.ordering, &mut self.ipc, &event);
@@ -120,7 +145,6 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
 
     fn stop(&mut self) {
         info!(target: "MAIN", "shutting down");
-        self.manager.shutdown(&mut self.ordering, &mut self.ipc);
         self.ipc.close_all();
         self.route_connection_events();
         self.ordering.leave();

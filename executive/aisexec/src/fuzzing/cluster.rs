@@ -19,8 +19,8 @@ use crate::service::testing::TestCluster;
 use crate::service::Service;
 use crate::services::{self, cfg::Cfg, ServiceEnv};
 
-/// The services a script's connection may be for, by `service % 8`.
-pub const SERVICES: [u16; 8] = [
+/// The services a script's connection may be for, by `service % 9`.
+pub const SERVICES: [u16; 9] = [
     service::EVS,
     service::CLM,
     service::CKPT,
@@ -29,6 +29,7 @@ pub const SERVICES: [u16; 8] = [
     service::CPG,
     service::LCK,
     service::MSG,
+    service::AMF,
 ];
 
 /// Connections per node a script can name.
@@ -273,7 +274,7 @@ impl Harness {
     ///
     /// | op | fields | what |
     /// |---|---|---|
-    /// | `OPEN` | node, conn, service | a library connection to `SERVICES[service % 8]` |
+    /// | `OPEN` | node, conn, service | a library connection to `SERVICES[service % 9]` |
     /// | `CLOSE` | node, conn | the library closes it |
     /// | `REQUEST` | node, conn, kind: u16, len: u16, payload | a request frame on an open connection |
     /// | `EXEC` | target, len: u16, message | an exec message, see [`Harness::inject`] (`target & 1` the ring, `target >> 1` the sender) |

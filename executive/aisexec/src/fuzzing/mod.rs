@@ -109,6 +109,7 @@ pub fn config(data: &[u8]) {
         hostname: "node1".to_string(),
         boot_timestamp: 1,
         config,
+        amf: None,
     };
     drop(crate::services::all(&env));
 }

@@ -443,4 +443,12 @@ pub trait Service: std::any::Any {
 
     /// The executive is shutting down; library connections close next.
     fn shutdown(&mut self, _ctx: &mut Context<'_>) {}
+
+    /// Asked after [`Service::shutdown`] while the executive waits
+    /// (bounded) to leave: `false` while the service still has work the
+    /// cluster needs done first (AMF switching this node's SIs over).
+    /// The executive keeps serving meanwhile.
+    fn ready_to_leave(&mut self, _ctx: &mut Context<'_>) -> bool {
+        true
+    }
 }

@@ -605,6 +605,23 @@ impl ServiceManager {
     }
 }
 
+impl ServiceManager {
+    /// Whether every service is done with what it does before this node
+    /// leaves (see [`Service::ready_to_leave`]).
+    pub fn ready_to_leave(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+    ) -> bool {
+        let mut ready = true;
+        for svc in &mut self.services {
+            let id = svc.id();
+            ready &= svc.ready_to_leave(&mut Context::new(id, ordering, link, &mut self.runtime));
+        }
+        ready
+    }
+}
+
 /// The answer to a request whose exec message the ordering layer refused.
 pub fn mcast_refusal(e: McastError) -> u32 {
     match e {

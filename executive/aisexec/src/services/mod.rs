@@ -2,6 +2,7 @@
 //! type implementing [`crate::service::Service`], and one line in
 //! [`all`].
 
+pub mod amf;
 pub mod cfg;
 pub mod ckpt;
 pub mod clm;
@@ -29,6 +30,9 @@ pub struct ServiceEnv {
     pub boot_timestamp: i64,
     /// The whole configuration (`event { }`, `amf { }` ...).
     pub config: Config,
+    /// The AMF configuration (amf.conf), read at start when `amf { mode:
+    /// enabled }`; `None` otherwise.
+    pub amf: Option<std::sync::Arc<crate::config::amf::AmfModel>>,
 }
 
 /// Every service of the executive.
@@ -41,5 +45,6 @@ pub fn all(env: &ServiceEnv) -> Vec<Box<dyn Service>> {
         Box::new(evt::Evt::new(env)),
         Box::new(msg::Msg::new(env)),
         Box::new(lck::Lck::new(env)),
+        Box::new(amf::Amf::new(env)),
     ]
 }

@@ -36,6 +36,9 @@ pub enum StartupError {
     /// Printed as it is: `file:line: what is wrong`.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// Printed as it is: `file:line: what is wrong` of amf.conf.
+    #[error("{0}")]
+    AmfConfig(#[from] crate::config::amf::AmfConfigError),
     #[error("logging: {0}")]
     Logging(#[from] LoggingError),
     #[error("node identity: {0}")]
@@ -87,12 +90,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             let text = match &e {
                 // The one line a user must see to fix the file, unadorned.
                 StartupError::Config(e) => e.to_string(),
+                StartupError::AmfConfig(e) => e.to_string(),
                 e => format!("aisexec: {e}"),
             };
             error!(target: "MAIN", "{text}");
             match readiness.take() {
                 Some(r) => r.failed(&text),
-                None if matches!(e, StartupError::Config(_)) => {
+                None if matches!(e, StartupError::Config(_) | StartupError::AmfConfig(_)) => {
                     let _ = writeln!(io::stderr(), "{text}");
                 }
                 None => {}
@@ -121,6 +125,13 @@ fn settle_time(totem: &config::TotemConfig, local: std::net::IpAddr) -> Option<D
 fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), StartupError> {
     let paths = Paths::from_env();
     let config = config::load(&paths.main_config)?;
+    // A broken amf.conf stops the executive like a broken openais.conf.
+    let amf = match config.amf.mode {
+        config::AmfMode::Enabled => Some(std::sync::Arc::new(config::amf::AmfModel::load(
+            &paths.amf_config,
+        )?)),
+        config::AmfMode::Disabled => None,
+    };
     let node = LocalNode::of_this_host(&config.totem)?;
     let security = net::load_security(&config.totem, &paths.authkey)?;
     let socket_text = paths
@@ -164,6 +175,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
             .unwrap_or_else(|_| node.address.to_string()),
         boot_timestamp: now_ns(),
         config,
+        amf,
     };
     let net_status = NetStatus::new(RingStatus::new(node.id, node.address));
     let mut service_list = services::all(&env);

@@ -87,11 +87,25 @@ pub struct Node {
     config: PathBuf,
     authkey: PathBuf,
     child: Option<Child>,
+    /// Extra environment of the executive (OPENAIS_AMF_CONFIG_FILE ...).
+    pub env: Vec<(String, String)>,
 }
 
 impl Node {
     /// Starts node `n` with `config` and `authkey` in `base/n/`.
     pub fn start(base: &Path, tag: &str, n: u8, config: &str, authkey: &Path) -> Node {
+        Node::start_with_env(base, tag, n, config, authkey, &[])
+    }
+
+    /// [`Node::start`] with `env` added to the executive's environment.
+    pub fn start_with_env(
+        base: &Path,
+        tag: &str,
+        n: u8,
+        config: &str,
+        authkey: &Path,
+        env: &[(&str, &str)],
+    ) -> Node {
         let dir = base.join(n.to_string());
         fs::create_dir_all(&dir).expect("node dir");
         let conf = dir.join("openais.conf");
@@ -103,6 +117,10 @@ impl Node {
             config: conf,
             authkey: authkey.to_path_buf(),
             child: None,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         node.spawn();
         node
@@ -122,6 +140,7 @@ impl Node {
             .env("OPENAIS_RUN_DIR", self.dir.join("run"))
             .env("OPENAIS_IPC_SOCKET", &self.socket)
             .env("OPENAIS_TOTEM_AUTHKEY_FILE", &self.authkey)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -136,6 +155,21 @@ impl Node {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Waits (bounded) for the executive to exit by itself; whether it did.
+    pub fn wait_exit(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            match self.child.as_mut().map(|c| c.try_wait()) {
+                Some(Ok(Some(_))) | None => {
+                    self.child = None;
+                    return true;
+                }
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+        false
     }
 
     pub fn pid(&self) -> u32 {

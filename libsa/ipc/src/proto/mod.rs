@@ -16,6 +16,7 @@
 
 use crate::codec::{DecodeError, Decoder, Encoder};
 
+pub mod amf;
 pub mod cfg;
 pub mod ckpt;
 pub mod clm;

@@ -88,6 +88,7 @@ pub fn test_env(id: NodeId) -> ServiceEnv {
         hostname: format!("node{id}"),
         boot_timestamp: START_NS,
         config: test_config(),
+        amf: None,
     }
 }
 

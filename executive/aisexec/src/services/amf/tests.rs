@@ -1,0 +1,513 @@
+//! AMF on the test cluster: real AMF services on N nodes, virtual time,
+//! CLC-CLI commands recorded by a fake runner, components played by the
+//! test through library requests.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
+use sa_abi::amf::{
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED,
+    SA_AMF_HA_STANDBY,
+};
+use sa_ipc::codec::Name;
+use sa_ipc::proto::amf::{
+    kind, CsiRemoveCallback, CsiSetCallback, HaStateGet, HaStateReply, Register, Response, Status,
+    StatusReply, TerminateCallback,
+};
+use sa_ipc::proto::{service, Message, Payload};
+
+use super::clc::{ClcRunner, Outcome};
+use super::Amf;
+use crate::config::amf::{AmfModel, ClcCommand};
+use crate::ordering::NodeId;
+use crate::service::testing::{test_env, TestCluster};
+use crate::service::Service;
+
+const MS: i64 = 1_000_000;
+
+/// One recorded command: node, job, program, argv, environment.
+type Spawn = (NodeId, u64, String, Vec<String>, Vec<(String, String)>);
+
+thread_local! {
+    static SPAWNS: RefCell<Vec<Spawn>> = const { RefCell::new(Vec::new()) };
+    static OUTCOMES: RefCell<Vec<(NodeId, u64, Outcome)>> = const { RefCell::new(Vec::new()) };
+    static RUNNING: RefCell<BTreeSet<(NodeId, u64)>> = const { RefCell::new(BTreeSet::new()) };
+}
+
+/// Records commands; they run until the test ends them.
+struct FakeRunner(NodeId);
+
+impl ClcRunner for FakeRunner {
+    fn spawn(
+        &mut self,
+        job: u64,
+        cmd: &ClcCommand,
+        env: &[(String, String)],
+        _timeout: Option<Duration>,
+    ) {
+        SPAWNS.with(|s| {
+            s.borrow_mut().push((
+                self.0,
+                job,
+                cmd.program.display().to_string(),
+                cmd.args.clone(),
+                env.to_vec(),
+            ))
+        });
+        RUNNING.with(|r| r.borrow_mut().insert((self.0, job)));
+    }
+    fn poll(&mut self) -> Vec<(u64, Outcome)> {
+        let node = self.0;
+        OUTCOMES.with(|o| {
+            let mut o = o.borrow_mut();
+            let (mine, rest): (Vec<_>, Vec<_>) = o.drain(..).partition(|(n, _, _)| *n == node);
+            *o = rest;
+            mine.into_iter()
+                .map(|(_, j, out)| {
+                    RUNNING.with(|r| r.borrow_mut().remove(&(node, j)));
+                    (j, out)
+                })
+                .collect()
+        })
+    }
+    fn kill(&mut self, job: u64) {
+        OUTCOMES.with(|o| o.borrow_mut().push((self.0, job, Outcome::Exited(137))));
+    }
+    fn busy(&self) -> bool {
+        let node = self.0;
+        RUNNING.with(|r| r.borrow().iter().any(|(n, _)| *n == node))
+    }
+}
+
+/// Every command still running on `node` exits 0.
+fn end_all_commands(node: NodeId) {
+    let jobs: Vec<u64> = RUNNING.with(|r| {
+        r.borrow()
+            .iter()
+            .filter(|(n, _)| *n == node)
+            .map(|(_, j)| *j)
+            .collect()
+    });
+    OUTCOMES.with(|o| {
+        o.borrow_mut()
+            .extend(jobs.into_iter().map(|j| (node, j, Outcome::Exited(0))))
+    });
+}
+
+fn spawns() -> Vec<Spawn> {
+    SPAWNS.with(|s| std::mem::take(&mut *s.borrow_mut()))
+}
+
+fn amf_only(env: &crate::services::ServiceEnv) -> Vec<Box<dyn Service>> {
+    vec![Box::new(Amf::with_runner(
+        env,
+        Box::new(FakeRunner(env.node_id)),
+    ))]
+}
+
+/// A cluster of `ids` running AMF with the configuration `conf` (its
+/// nodes are `node<id>`, the test hosts' names).
+fn cluster(ids: &[NodeId], conf: &str) -> TestCluster {
+    let model = Arc::new(AmfModel::parse(conf, "amf.conf").unwrap());
+    let envs = ids
+        .iter()
+        .map(|&id| {
+            let mut env = test_env(id);
+            env.amf = Some(model.clone());
+            env
+        })
+        .collect();
+    TestCluster::with_envs(envs, amf_only)
+}
+
+const EXAMPLE: &str = include_str!("../../../../../conf/amf.conf.example");
+
+fn name(s: &str) -> Name {
+    Name::new(s.as_bytes()).unwrap()
+}
+
+fn call<M: Message>(c: &mut TestCluster, node: NodeId, conn: u64, msg: &M) -> (u32, Vec<u8>) {
+    let f = c.request(node, M::SERVICE, conn, M::KIND, &msg.to_payload());
+    (f.error, f.payload)
+}
+
+/// Registers `dn` from a new connection `conn` on `node`.
+fn register(c: &mut TestCluster, node: NodeId, conn: u64, dn: &str) -> u32 {
+    c.open(node, service::AMF, conn, 1000 + conn as i32);
+    let seq = c.send(node, conn, &Register { comp: name(dn) });
+    c.run();
+    c.response(node, seq).expect("an answer").error
+}
+
+fn ha(c: &mut TestCluster, node: NodeId, comp: &str, csi: &str) -> Option<u32> {
+    let (error, payload) = call(
+        c,
+        node,
+        99,
+        &HaStateGet {
+            comp: name(comp),
+            csi: name(csi),
+        },
+    );
+    (error == SA_AIS_OK).then(|| HaStateReply::from_payload(&payload).unwrap().ha_state)
+}
+
+fn sets(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<CsiSetCallback> {
+    c.callbacks_of(node, conn, kind::CSI_SET_CALLBACK)
+}
+
+fn respond(c: &mut TestCluster, node: NodeId, conn: u64, invocation: u64) {
+    let seq = c.send(
+        node,
+        conn,
+        &Response {
+            invocation,
+            error: SA_AIS_OK,
+            quiescing_complete: false,
+        },
+    );
+    c.run();
+    assert_eq!(c.response(node, seq).unwrap().error, SA_AIS_OK);
+}
+
+const A: &str = "safComp=server,safSu=a,safSg=pair,safApp=web";
+const B: &str = "safComp=server,safSu=b,safSg=pair,safApp=web";
+const CSI: &str = "safCsi=listener,safSi=frontend,safApp=web";
+
+/// The example's 2N group up on nodes 1 and 2: A active, B standby.
+fn two_n_up() -> TestCluster {
+    spawns();
+    let mut c = cluster(&[1, 2], EXAMPLE);
+    c.open(1, service::AMF, 99, 99);
+    c.open(2, service::AMF, 99, 99);
+    c.partition(&[&[1, 2]]);
+    let s = spawns();
+    // Each host runs its own component's instantiate command, with the
+    // component's name and its saAmfCompCmdEnv in the environment.
+    assert_eq!(s.len(), 2, "{s:?}");
+    for (node, dn) in [(1, A), (2, B)] {
+        let (_, _, program, args, env) = s.iter().find(|x| x.0 == node).unwrap();
+        assert_eq!(program, "/usr/libexec/openais/amf-demo/clc");
+        assert_eq!(args, &vec!["instantiate".to_string()]);
+        assert!(env.contains(&("SA_AMF_COMPONENT_NAME".into(), dn.into())));
+        assert!(env.contains(&("DEMO_STATE_DIR".into(), "/tmp/amf-demo".into())));
+    }
+    assert_eq!(register(&mut c, 1, 10, A), SA_AIS_OK);
+    assert!(
+        sets(&mut c, 1, 10).is_empty(),
+        "no assignment before every SU is up"
+    );
+    assert_eq!(register(&mut c, 2, 20, B), SA_AIS_OK);
+    let a = sets(&mut c, 1, 10);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(a.len(), 1);
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        (a[0].ha_state, a[0].flags),
+        (SA_AMF_HA_ACTIVE, SA_AMF_CSI_ADD_ONE)
+    );
+    assert_eq!(a[0].csi.as_bytes(), CSI.as_bytes());
+    assert_eq!(a[0].attrs[0].name, b"port");
+    assert_eq!(a[0].attrs[0].value, b"8080");
+    assert_eq!(b[0].ha_state, SA_AMF_HA_STANDBY);
+    assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
+    assert_eq!(b[0].standby_rank, 1);
+    respond(&mut c, 1, 10, a[0].invocation);
+    respond(&mut c, 2, 20, b[0].invocation);
+    c
+}
+
+#[test]
+fn two_n_comes_up_active_and_standby_on_every_node() {
+    let mut c = two_n_up();
+    for node in [1, 2] {
+        assert_eq!(ha(&mut c, node, A, CSI), Some(SA_AMF_HA_ACTIVE));
+        assert_eq!(ha(&mut c, node, B, CSI), Some(SA_AMF_HA_STANDBY));
+    }
+    let (e, p) = call(&mut c, 2, 99, &Status);
+    assert_eq!(e, SA_AIS_OK);
+    let text: Vec<String> = StatusReply::from_payload(&p)
+        .unwrap()
+        .lines
+        .into_iter()
+        .map(|l| String::from_utf8(l).unwrap())
+        .collect();
+    let joined = text.join("\n");
+    assert!(joined.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence INSTANTIATED operational ENABLED readiness IN_SERVICE"), "{joined}");
+    assert!(joined.contains("safSu=a,safSg=pair,safApp=web=ACTIVE@node1 safSu=b,safSg=pair,safApp=web=STANDBY@node2"), "{joined}");
+}
+
+#[test]
+fn registration_is_checked() {
+    let mut c = cluster(&[1, 2], EXAMPLE);
+    c.partition(&[&[1, 2]]);
+    assert_eq!(
+        register(&mut c, 2, 10, A),
+        SA_AIS_ERR_NOT_EXIST,
+        "A is hosted by node1"
+    );
+    assert_eq!(register(&mut c, 1, 11, "safComp=x"), SA_AIS_ERR_NOT_EXIST);
+    assert_eq!(register(&mut c, 1, 12, A), SA_AIS_OK);
+    assert_eq!(register(&mut c, 1, 13, A), SA_AIS_ERR_EXIST);
+}
+
+#[test]
+fn the_standby_takes_over_when_the_active_node_fails() {
+    let mut c = two_n_up();
+    c.crash(1);
+    c.partition(&[&[2]]);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(
+        (b[0].ha_state, b[0].flags),
+        (SA_AMF_HA_ACTIVE, SA_AMF_CSI_TARGET_ONE)
+    );
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+}
+
+#[test]
+fn a_leaving_node_quiesces_its_active_before_the_standby_takes_over() {
+    let mut c = two_n_up();
+    {
+        let n = c.node(1);
+        n.manager.shutdown(&mut n.wire, &mut n.link);
+    }
+    c.run();
+    let a = sets(&mut c, 1, 10);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].ha_state, SA_AMF_HA_QUIESCED);
+    assert!(
+        sets(&mut c, 2, 20).is_empty(),
+        "no new active before the quiesce"
+    );
+    assert!(!{
+        let n = c.node(1);
+        n.manager.ready_to_leave(&mut n.wire, &mut n.link)
+    });
+    respond(&mut c, 1, 10, a[0].invocation);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
+    let removed: Vec<CsiRemoveCallback> = c.callbacks_of(1, 10, kind::CSI_REMOVE_CALLBACK);
+    assert_eq!(removed.len(), 1);
+    // Drained: the component is asked to terminate, then the node may go
+    // once it is gone.
+    assert!(!{
+        let n = c.node(1);
+        n.manager.ready_to_leave(&mut n.wire, &mut n.link)
+    });
+    let t: Vec<TerminateCallback> = c.callbacks_of(1, 10, kind::TERMINATE_CALLBACK);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].comp.as_bytes(), A.as_bytes());
+    c.close(1, service::AMF, 10);
+    c.run();
+    // The terminate command (the example's `clc terminate`) ran.
+    let s = spawns();
+    assert!(
+        s.iter()
+            .any(|x| x.0 == 1 && x.3 == vec!["terminate".to_string()]),
+        "{s:?}"
+    );
+    assert!(
+        !{
+            let n = c.node(1);
+            n.manager.ready_to_leave(&mut n.wire, &mut n.link)
+        },
+        "until the terminate command ends"
+    );
+    end_all_commands(1);
+    assert!({
+        let n = c.node(1);
+        n.manager.ready_to_leave(&mut n.wire, &mut n.link)
+    });
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn a_callback_not_answered_in_time_disables_the_component() {
+    let mut c = cluster(&[1, 2], EXAMPLE);
+    c.partition(&[&[1, 2]]);
+    register(&mut c, 1, 10, A);
+    register(&mut c, 2, 20, B);
+    let a = sets(&mut c, 1, 10);
+    let b = sets(&mut c, 2, 20);
+    respond(&mut c, 2, 20, b[0].invocation);
+    let _ = a;
+    // The example's callback timeout is 2000 ms.
+    c.advance(2100 * MS);
+    // A is out of service: B is made active.
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(
+        b.last().map(|s| s.ha_state),
+        Some(SA_AMF_HA_ACTIVE),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn the_startup_timeout_starts_assignment_without_every_su() {
+    let mut c = cluster(&[1, 2], EXAMPLE);
+    c.partition(&[&[1, 2]]);
+    register(&mut c, 1, 10, A);
+    assert!(sets(&mut c, 1, 10).is_empty());
+    // saAmfClusterStartupTimeout = 2000 ms in the example. B's
+    // instantiate timeout (2000 ms) also passes: cleanup and retry.
+    c.advance(2001 * MS);
+    let a = sets(&mut c, 1, 10);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].ha_state, SA_AMF_HA_ACTIVE);
+}
+
+#[test]
+fn instantiation_is_retried_then_fails() {
+    spawns();
+    let mut c = cluster(&[1, 2], EXAMPLE);
+    c.partition(&[&[1, 2]]);
+    assert_eq!(spawns().len(), 2);
+    // Default saAmfCompNumMaxInstantiateWithoutDelay is 2: one retry.
+    c.advance(2001 * MS);
+    let s = spawns();
+    let args: Vec<&str> = s
+        .iter()
+        .filter(|x| x.0 == 2)
+        .map(|x| x.3[0].as_str())
+        .collect();
+    assert_eq!(args, vec!["cleanup", "instantiate"], "{s:?}");
+    c.advance(2001 * MS);
+    let s = spawns();
+    let args: Vec<&str> = s
+        .iter()
+        .filter(|x| x.0 == 2)
+        .map(|x| x.3[0].as_str())
+        .collect();
+    assert_eq!(args, vec!["cleanup"], "no third attempt");
+    let (_, p) = call(&mut c, 1, 99, &Status);
+    let text = String::from_utf8(StatusReply::from_payload(&p).unwrap().lines.concat()).unwrap();
+    assert!(
+        text.contains(&format!("COMP {B} presence INSTANTIATION_FAILED")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_joining_node_gets_the_state() {
+    let mut c = two_n_up();
+    c.crash(2);
+    c.partition(&[&[1]]);
+    c.restart(2);
+    c.partition(&[&[1, 2]]);
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    // B's host restarted: B is instantiated again and becomes standby.
+    assert_eq!(register(&mut c, 2, 21, B), SA_AIS_OK);
+    let b = sets(&mut c, 2, 21);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].ha_state, SA_AMF_HA_STANDBY);
+}
+
+/// `n` SUs u1..un on node1..noden (one component each, CS type t) and
+/// `sis` SIs s1.. with the given ranks, one CSI each.
+fn group(model: &str, n: u32, ranks: &[u32], extra: &str) -> String {
+    let mut conf = String::from("safAmfCluster = c {\n saAmfClusterStartupTimeout = 60000\n");
+    for i in 1..=n {
+        conf += &format!(" safAmfNode = node{i} {{\n }}\n");
+    }
+    conf +=
+        &format!(" safApp = a {{\n  safSg = g {{\n   saAmfSGRedundancyModel = {model}\n{extra}");
+    for i in 1..=n {
+        conf += &format!(
+            "   safSu = u{i} {{\n    saAmfSUHostedByNode = node{i}\n    safComp = c {{\n     saAmfCompInstantiateCmd = /bin/run\n     saAmfCompCsTypes {{ t }}\n    }}\n   }}\n"
+        );
+    }
+    conf += "  }\n";
+    for (i, r) in ranks.iter().enumerate() {
+        conf += &format!(
+            "  safSi = s{} {{\n   saAmfSIRank = {r}\n   safCsi = x {{\n    saAmfCSTypeName = t\n   }}\n  }}\n",
+            i + 1
+        );
+    }
+    conf += "  safCSType = t {\n  }\n }\n}\n";
+    conf
+}
+
+fn comp(i: u32) -> String {
+    format!("safComp=c,safSu=u{i},safSg=g,safApp=a")
+}
+
+fn csi(si: u32) -> String {
+    format!("safCsi=x,safSi=s{si},safApp=a")
+}
+
+fn all_up(conf: &str, n: u32) -> TestCluster {
+    let ids: Vec<NodeId> = (1..=n).collect();
+    let mut c = cluster(&ids, conf);
+    c.partition(&[&ids]);
+    for i in 1..=n {
+        assert_eq!(register(&mut c, i, u64::from(i) * 10, &comp(i)), SA_AIS_OK);
+    }
+    c
+}
+
+#[test]
+fn no_redundancy_assigns_each_si_once() {
+    let mut c = all_up(&group("noredundancy", 3, &[1, 2, 3], ""), 3);
+    let mut seen = Vec::new();
+    for i in 1..=3 {
+        let s = sets(&mut c, i, u64::from(i) * 10);
+        assert_eq!(s.len(), 1, "one SI per SU");
+        assert_eq!(s[0].ha_state, SA_AMF_HA_ACTIVE);
+        seen.push(String::from_utf8(s[0].csi.as_bytes().to_vec()).unwrap());
+    }
+    seen.sort();
+    assert_eq!(seen, vec![csi(1), csi(2), csi(3)]);
+}
+
+#[test]
+fn no_redundancy_with_fewer_sus_leaves_the_lowest_rank_out() {
+    // Ranks: s1 = 2, s2 = 1, s3 = 0 (lowest): two SUs take s2 and s1.
+    let mut c = all_up(&group("noredundancy", 2, &[2, 1, 0], ""), 2);
+    for i in 1..=2 {
+        sets(&mut c, i, u64::from(i) * 10);
+    }
+    assert_eq!(ha(&mut c, 1, &comp(1), &csi(2)), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 1, &comp(2), &csi(1)), Some(SA_AMF_HA_ACTIVE));
+    for i in 1..=2 {
+        assert_eq!(ha(&mut c, 1, &comp(i), &csi(3)), None);
+    }
+}
+
+#[test]
+fn n_plus_m_assigns_by_rank() {
+    // N = 2 actives, M = 1 standby, three SIs: ranks 3, 1, 2.
+    let extra = "   saAmfSGNumPrefActiveSUs = 2\n   saAmfSGNumPrefStandbySUs = 1\n";
+    let mut c = all_up(&group("nplusm", 3, &[3, 1, 2], extra), 3);
+    // By rank: s2 -> u1, s3 -> u2, s1 -> u1 (least loaded, then first).
+    assert_eq!(ha(&mut c, 3, &comp(1), &csi(2)), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 3, &comp(2), &csi(3)), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 3, &comp(1), &csi(1)), Some(SA_AMF_HA_ACTIVE));
+    for si in 1..=3 {
+        assert_eq!(ha(&mut c, 3, &comp(3), &csi(si)), Some(SA_AMF_HA_STANDBY));
+    }
+    let s3 = sets(&mut c, 3, 30);
+    assert_eq!(s3.len(), 3);
+    // The standby of s3 names u2's component as the active one.
+    let of_s3 = s3
+        .iter()
+        .find(|s| s.csi.as_bytes() == csi(3).as_bytes())
+        .unwrap();
+    assert_eq!(of_s3.active_comp.as_bytes(), comp(2).as_bytes());
+}
+
+#[test]
+fn n_plus_m_respects_max_active_sis_per_su() {
+    let extra = "   saAmfSGNumPrefActiveSUs = 2\n   saAmfSGNumPrefStandbySUs = 1\n   saAmfSGMaxActiveSIsperSUs = 1\n";
+    let mut c = all_up(&group("nplusm", 3, &[1, 2, 3], extra), 3);
+    assert_eq!(ha(&mut c, 3, &comp(1), &csi(1)), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 3, &comp(2), &csi(2)), Some(SA_AMF_HA_ACTIVE));
+    for i in 1..=3 {
+        assert_ne!(ha(&mut c, 3, &comp(i), &csi(3)), Some(SA_AMF_HA_ACTIVE));
+    }
+}

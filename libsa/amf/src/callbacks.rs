@@ -1,0 +1,113 @@
+//! Callback frames read by saAmfDispatch, turned into calls of the
+//! application's C callbacks.
+
+use std::ptr;
+
+use sa_abi::amf::{
+    SaAmfCSIActiveDescriptorT, SaAmfCSIAttributeListT, SaAmfCSIAttributeT, SaAmfCSIDescriptorT,
+    SaAmfCSIStandbyDescriptorT, SaAmfCSIStateDescriptorT, SA_AMF_HA_STANDBY,
+};
+use sa_ipc::ffi::name_to_sa;
+use sa_ipc::proto::amf::AmfCallback;
+use sa_ipc::{service, Frame, IpcError};
+
+use crate::instance::AmfInstance;
+
+/// A NUL-terminated copy of `bytes` (attribute names and values are C
+/// strings to the application).
+fn c_string(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len() + 1);
+    v.extend_from_slice(bytes);
+    v.push(0);
+    v
+}
+
+impl AmfInstance {
+    pub(crate) fn deliver(&self, frame: Frame) -> Result<(), IpcError> {
+        if frame.service != service::AMF {
+            return Err(IpcError::Unexpected {
+                service: frame.service,
+                kind: frame.kind,
+            });
+        }
+        match AmfCallback::decode(frame.kind, &frame.payload)? {
+            AmfCallback::CsiSet(cb) => {
+                let Some(callback) = self.callbacks.saAmfCSISetCallback else {
+                    log::warn!("CSI set callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let comp = name_to_sa(&cb.comp);
+                // Owned C strings and the attribute array live until the
+                // callback returns.
+                let mut strings: Vec<(Vec<u8>, Vec<u8>)> = cb
+                    .attrs
+                    .iter()
+                    .map(|a| (c_string(&a.name), c_string(&a.value)))
+                    .collect();
+                let mut attrs: Vec<SaAmfCSIAttributeT> = strings
+                    .iter_mut()
+                    .map(|(n, v)| SaAmfCSIAttributeT {
+                        attrName: n.as_mut_ptr(),
+                        attrValue: v.as_mut_ptr(),
+                    })
+                    .collect();
+                let state = if cb.ha_state == SA_AMF_HA_STANDBY {
+                    SaAmfCSIStateDescriptorT {
+                        standbyDescriptor: SaAmfCSIStandbyDescriptorT {
+                            activeCompName: name_to_sa(&cb.active_comp),
+                            standbyRank: cb.standby_rank,
+                        },
+                    }
+                } else {
+                    SaAmfCSIStateDescriptorT {
+                        activeDescriptor: SaAmfCSIActiveDescriptorT {
+                            transitionDescriptor: cb.transition,
+                            activeCompName: name_to_sa(&cb.active_comp),
+                        },
+                    }
+                };
+                let mut descriptor = SaAmfCSIDescriptorT {
+                    csiFlags: cb.flags,
+                    csiName: name_to_sa(&cb.csi),
+                    csiStateDescriptor: state,
+                    csiAttr: SaAmfCSIAttributeListT {
+                        attr: if attrs.is_empty() {
+                            ptr::null_mut()
+                        } else {
+                            attrs.as_mut_ptr()
+                        },
+                        // Bounded by the frame size.
+                        number: attrs.len() as u32,
+                    },
+                };
+                // SAFETY: registered with the SaAmfCSISetCallbackT
+                // signature; the name, descriptor and attributes live
+                // until the call returns.
+                unsafe { callback(cb.invocation, &comp, cb.ha_state, &mut descriptor) };
+            }
+            AmfCallback::CsiRemove(cb) => {
+                let Some(callback) = self.callbacks.saAmfCSIRemoveCallback else {
+                    log::warn!("CSI remove callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let comp = name_to_sa(&cb.comp);
+                let csi = name_to_sa(&cb.csi);
+                // SAFETY: registered with the SaAmfCSIRemoveCallbackT
+                // signature; the names live until the call returns.
+                unsafe { callback(cb.invocation, &comp, &csi, cb.flags) };
+            }
+            AmfCallback::Terminate(cb) => {
+                let Some(callback) = self.callbacks.saAmfComponentTerminateCallback else {
+                    log::warn!("terminate callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let comp = name_to_sa(&cb.comp);
+                // SAFETY: registered with the
+                // SaAmfComponentTerminateCallbackT signature; the name
+                // lives until the call returns.
+                unsafe { callback(cb.invocation, &comp) };
+            }
+        }
+        Ok(())
+    }
+}
