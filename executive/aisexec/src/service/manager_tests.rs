@@ -10,7 +10,7 @@ use sa_ipc::codec::DecodeError;
 use super::api::*;
 use super::exec_message::{self, MANAGER_SERVICE};
 use super::manager::{RequestError, ServiceManager};
-use super::sync::{Barrier, KIND_BARRIER};
+use super::sync::{Barrier, KIND_BARRIER, NO_VOTES};
 use super::testing::{Link, Wire};
 use crate::ipc::ConnId;
 use crate::ordering::{ConfChg, ConfChgKind, NodeId, OrderingEvent, RingId};
@@ -248,6 +248,7 @@ fn each_step_waits_for_every_member_barrier() {
     let barrier = Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step: 0,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 5,
@@ -341,6 +342,7 @@ fn startup_settle_waits_for_a_sync_with_another_node() {
     let barrier = Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step: 0,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 2,
@@ -384,6 +386,7 @@ fn exec_messages_wait_for_their_service_sync() {
     let barrier = |step| Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 5,

@@ -167,6 +167,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
     let mut service_list = services::all(&env);
     service_list.push(Box::new(services::cfg::Cfg::new(net_status.clone())));
     let mut manager = ServiceManager::new(service_list)?;
+    manager.set_quorum(env.config.quorum);
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
     if let Some(settle) = settle_time(&env.config.totem, node.address) {
         let settle_ns = i64::try_from(settle.as_nanos()).unwrap_or(i64::MAX);
