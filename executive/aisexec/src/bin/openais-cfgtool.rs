@@ -3,7 +3,8 @@
 //! service.
 //!
 //! * `-s`: the status of the rings, as openais printed it ("ring 0 active
-//!   with no faults"), then the installed ring's id, state and members;
+//!   with no faults"), then the installed ring's id, state and members,
+//!   then the quorum (corosync-quorumtool's field names);
 //! * `-r`: clear the faulty state of the rings and rejoin the network.
 
 use std::ffi::OsString;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use sa_ipc::client::{CallError, Connection};
-use sa_ipc::proto::cfg::{RingReenable, RingStatusGet, RingStatusReply};
+use sa_ipc::proto::cfg::{quorum_flags, QuorumInfo, RingReenable, RingStatusGet, RingStatusReply};
 use sa_ipc::proto::service;
 use sa_ipc::SocketAddress;
 
@@ -22,7 +23,8 @@ Usage: openais-cfgtool [-s] [-r] [-h]
 Queries the executive named by $OPENAIS_IPC_SOCKET (default @libais.socket).
 
 Options:
-  -s  print the status of the rings, the installed ring and its members
+  -s  print the status of the rings, the installed ring and its members,
+      and the quorum
   -r  reset the faulty state of the rings (after the network was repaired)
   -h  show this help
 
@@ -91,7 +93,39 @@ fn render(s: &RingStatusReply) -> String {
         "Rings installed {}, invalid digests {}, malformed packets {}\n",
         s.rings_installed, s.invalid_digests, s.malformed
     );
+    if let Some(q) = &s.quorum {
+        out += &render_quorum(q);
+    }
     out
+}
+
+/// The quorum lines of `-s`, named as corosync-quorumtool names them.
+fn render_quorum(q: &QuorumInfo) -> String {
+    if !q.enabled {
+        return "Quorum provider: none (always quorate)\n".to_owned();
+    }
+    let yes_no = if q.quorate { "Yes" } else { "No" };
+    let mut flags: Vec<&str> = Vec::new();
+    if q.quorate {
+        flags.push("Quorate");
+    }
+    for (bit, name) in [
+        (quorum_flags::TWO_NODE, "2Node"),
+        (quorum_flags::WAITING_FOR_ALL, "WaitForAll"),
+        (quorum_flags::LAST_MAN_STANDING, "LastManStanding"),
+    ] {
+        if q.flags & bit != 0 {
+            flags.push(name);
+        }
+    }
+    format!(
+        "Quorum provider: votes\nQuorate: {yes_no}\nNodes: {}\nExpected votes: {}\nTotal votes: {}\nQuorum: {}\nFlags: {}\n",
+        q.nodes,
+        q.expected_votes,
+        q.total_votes,
+        q.quorum,
+        flags.join(" ")
+    )
 }
 
 /// Writes to stdout; a reader that went away (`| head`, a closed stdout)
@@ -197,11 +231,44 @@ mod tests {
             rings_installed: 2,
             invalid_digests: 0,
             malformed: 0,
+            quorum: None,
         };
         let text = render(&s);
         assert!(text.starts_with("Printing ring status.\nLocal node ID 16777343\nRING ID 0\n"));
         assert!(text.contains("\tid\t= 127.0.0.1\n\tstatus\t= ring 0 active with no faults\n"));
         assert!(text.contains("Current ring 16777343.12 (OPERATIONAL), 2 member(s)\n"));
         assert!(text.contains("\tmember\t33554559 (address not known yet)\n"));
+        assert!(!text.contains("Quorum"));
+    }
+
+    #[test]
+    fn quorum_text() {
+        let none = QuorumInfo {
+            quorate: true,
+            ..QuorumInfo::default()
+        };
+        assert_eq!(
+            render_quorum(&none),
+            "Quorum provider: none (always quorate)\n"
+        );
+        let q = QuorumInfo {
+            enabled: true,
+            quorate: false,
+            nodes: 2,
+            total_votes: 2,
+            expected_votes: 5,
+            quorum: 3,
+            flags: quorum_flags::WAITING_FOR_ALL,
+        };
+        assert_eq!(
+            render_quorum(&q),
+            "Quorum provider: votes\nQuorate: No\nNodes: 2\nExpected votes: 5\nTotal votes: 2\nQuorum: 3\nFlags: WaitForAll\n"
+        );
+        let q = QuorumInfo {
+            quorate: true,
+            flags: quorum_flags::TWO_NODE,
+            ..q
+        };
+        assert!(render_quorum(&q).ends_with("Quorate: Yes\nNodes: 2\nExpected votes: 5\nTotal votes: 2\nQuorum: 3\nFlags: Quorate 2Node\n"));
     }
 }
