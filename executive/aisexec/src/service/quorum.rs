@@ -320,11 +320,11 @@ impl Quorum {
             && self.status.total_votes < self.status.expected_votes
     }
 
+    /// Takes `status`, logging every change (they come with configuration
+    /// changes and last man standing only, so they are few).
     fn set(&mut self, status: QuorumStatus, why: &str) {
-        if status.quorate != self.status.quorate {
+        if status != self.status {
             info!(target: "QUORUM", "{why}: {status}");
-        } else if status != self.status {
-            log::debug!(target: "QUORUM", "{why}: {status}");
         }
         self.status = status;
     }
