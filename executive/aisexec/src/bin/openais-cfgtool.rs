@@ -3,7 +3,8 @@
 //! service.
 //!
 //! * `-s`: the status of the rings, as openais printed it ("ring 0 active
-//!   with no faults"), then the installed ring's id, state and members;
+//!   with no faults"), then the installed ring's id, state and members,
+//!   then the quorum (corosync-quorumtool's field names);
 //! * `-r`: clear the faulty state of the rings and rejoin the network;
 //! * `--status [--expect N]`: a check for scripts, exit status 0 only when
 //!   this node is in an operational ring, no ring is faulty, and the ring
@@ -25,7 +26,8 @@ use std::time::Duration;
 use sa_ipc::client::{CallError, Connection};
 use sa_ipc::proto::amf::Status as AmfStatus;
 use sa_ipc::proto::cfg::{
-    ClusterInfoGet, ClusterInfoReply, RingReenable, RingStatusGet, RingStatusReply,
+    quorum_flags, ClusterInfoGet, ClusterInfoReply, QuorumInfo, RingReenable, RingStatusGet,
+    RingStatusReply,
 };
 use sa_ipc::proto::service;
 use sa_ipc::SocketAddress;
@@ -38,7 +40,8 @@ Usage: openais-cfgtool [-s] [-r] [-a] [-h]
 Queries the executive named by $OPENAIS_IPC_SOCKET (default @libais.socket).
 
 Options:
-  -s            print the status of the rings, the installed ring and its members
+  -s            print the status of the rings, the installed ring and its members,
+                and the quorum
   -r            reset the faulty state of the rings (after the network was repaired)
   --status      check this node: exit 0 only when it is in an operational ring,
                 no ring is faulty and every configured member is in the ring
@@ -149,6 +152,9 @@ fn render(s: &RingStatusReply) -> String {
         "Rings installed {}, invalid digests {}, malformed packets {}\n",
         s.rings_installed, s.invalid_digests, s.malformed
     );
+    if let Some(q) = &s.quorum {
+        out += &render_quorum(q);
+    }
     out
 }
 
@@ -287,6 +293,35 @@ fn render_healthy(s: &RingStatusReply, info: Option<&ClusterInfoReply>) -> Strin
         s.ring_seq,
         s.state,
         s.members.len()
+    )
+}
+
+/// The quorum lines of `-s`, named as corosync-quorumtool names them.
+fn render_quorum(q: &QuorumInfo) -> String {
+    if !q.enabled {
+        return "Quorum provider: none (always quorate)\n".to_owned();
+    }
+    let yes_no = if q.quorate { "Yes" } else { "No" };
+    let mut flags: Vec<&str> = Vec::new();
+    if q.quorate {
+        flags.push("Quorate");
+    }
+    for (bit, name) in [
+        (quorum_flags::TWO_NODE, "2Node"),
+        (quorum_flags::WAITING_FOR_ALL, "WaitForAll"),
+        (quorum_flags::LAST_MAN_STANDING, "LastManStanding"),
+    ] {
+        if q.flags & bit != 0 {
+            flags.push(name);
+        }
+    }
+    format!(
+        "Quorum provider: votes\nQuorate: {yes_no}\nNodes: {}\nExpected votes: {}\nTotal votes: {}\nQuorum: {}\nFlags: {}\n",
+        q.nodes,
+        q.expected_votes,
+        q.total_votes,
+        q.quorum,
+        flags.join(" ")
     )
 }
 
@@ -462,6 +497,7 @@ mod tests {
             rings_installed: 1,
             invalid_digests: 0,
             malformed: 0,
+            quorum: None,
         }
     }
 
@@ -561,11 +597,44 @@ mod tests {
             rings_installed: 2,
             invalid_digests: 0,
             malformed: 0,
+            quorum: None,
         };
         let text = render(&s);
         assert!(text.starts_with("Printing ring status.\nLocal node ID 16777343\nRING ID 0\n"));
         assert!(text.contains("\tid\t= 127.0.0.1\n\tstatus\t= ring 0 active with no faults\n"));
         assert!(text.contains("Current ring 16777343.12 (OPERATIONAL), 2 member(s)\n"));
         assert!(text.contains("\tmember\t33554559 (address not known yet)\n"));
+        assert!(!text.contains("Quorum"));
+    }
+
+    #[test]
+    fn quorum_text() {
+        let none = QuorumInfo {
+            quorate: true,
+            ..QuorumInfo::default()
+        };
+        assert_eq!(
+            render_quorum(&none),
+            "Quorum provider: none (always quorate)\n"
+        );
+        let q = QuorumInfo {
+            enabled: true,
+            quorate: false,
+            nodes: 2,
+            total_votes: 2,
+            expected_votes: 5,
+            quorum: 3,
+            flags: quorum_flags::WAITING_FOR_ALL,
+        };
+        assert_eq!(
+            render_quorum(&q),
+            "Quorum provider: votes\nQuorate: No\nNodes: 2\nExpected votes: 5\nTotal votes: 2\nQuorum: 3\nFlags: WaitForAll\n"
+        );
+        let q = QuorumInfo {
+            quorate: true,
+            flags: quorum_flags::TWO_NODE,
+            ..q
+        };
+        assert!(render_quorum(&q).ends_with("Quorate: Yes\nNodes: 2\nExpected votes: 5\nTotal votes: 2\nQuorum: 3\nFlags: Quorate 2Node\n"));
     }
 }

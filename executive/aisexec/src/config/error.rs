@@ -169,6 +169,9 @@ pub enum ConfigErrorKind {
     /// `event { delivery_queue_resume }` above `delivery_queue_size`.
     #[error("delivery_queue_resume {resume} is above delivery_queue_size {size}")]
     ResumeAboveSize { resume: u64, size: u64 },
+    /// `quorum { two_node: yes }` with expected votes other than 2.
+    #[error("two_node needs expected_votes 2, not {0}")]
+    TwoNodeNeedsTwoVotes(u32),
 }
 
 fn derived_note(from: &Option<&'static str>) -> String {

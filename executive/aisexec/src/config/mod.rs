@@ -16,6 +16,8 @@
 //! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`];
 //! * `checkpoint { max_checkpoint_size max_total_size }`: [`CheckpointConfig`].
 //! * `message { max_total_size }`: [`MessageConfig`].
+//! * `quorum { provider expected_votes votes two_node wait_for_all
+//!   last_man_standing last_man_standing_window }`: [`QuorumConfig`].
 //!
 //! An unknown section, a malformed line, a bad value or a missing required
 //! key is a [`ConfigError`] whose `Display` is `file:line: what is wrong`.
@@ -28,6 +30,7 @@ mod limited;
 mod logging;
 mod nodeid;
 mod paths;
+mod quorum;
 mod reader;
 mod services;
 mod syntax;
@@ -45,6 +48,9 @@ pub use self::limited::{read_limited, LimitedReadError};
 pub use self::logging::{LoggerConfig, LoggingConfig, SyslogFacility};
 pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
+pub use self::quorum::{
+    QuorumConfig, QuorumProvider, DEFAULT_LMS_WINDOW_MS, MAX_EXPECTED_VOTES, MAX_NODE_VOTES,
+};
 pub use self::services::{
     AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, MessageConfig,
     CHECKPOINT_SIZE_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
@@ -68,6 +74,7 @@ pub struct Config {
     pub event: EventConfig,
     pub checkpoint: CheckpointConfig,
     pub message: MessageConfig,
+    pub quorum: QuorumConfig,
     /// What was ignored, in file order; already logged.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -122,6 +129,7 @@ const TOP_LEVEL: &[&str] = &[
     "event",
     "checkpoint",
     "message",
+    "quorum",
 ];
 
 fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
@@ -181,6 +189,10 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         Some(s) => services::read_message(ctx, s)?,
         None => MessageConfig::default(),
     };
+    let quorum = match find("quorum") {
+        Some(s) => quorum::read(ctx, s, &totem)?,
+        None => QuorumConfig::default(),
+    };
 
     let mut warnings = std::mem::take(&mut ctx.warnings);
     warnings.sort_by_key(|w| w.line);
@@ -192,6 +204,7 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         event,
         checkpoint,
         message,
+        quorum,
         warnings,
     })
 }

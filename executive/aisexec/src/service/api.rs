@@ -27,6 +27,7 @@ use crate::ipc::{ConnId, PeerCred};
 use crate::ordering::{ConfChg, Guarantee, McastError, McastSink, NodeId, RingId};
 
 use super::exec_message::{self, MANAGER_SERVICE};
+use super::quorum::QuorumStatus;
 use super::runtime::{Caller, Runtime, Sent, OUTBOX_RETRY_NS};
 
 /// The manager's own timer (under [`MANAGER_SERVICE`]) that retries the
@@ -243,6 +244,20 @@ impl<'a> Context<'a> {
         self.runtime.timers.cancel(self.service, token);
     }
 
+    /// Whether this node's partition is quorate: always with `quorum {
+    /// provider: none }`; with `provider: votes` while its members hold a
+    /// majority of the expected votes. Requests a service declares with
+    /// [`Service::needs_quorum`] are refused while it is not; a service
+    /// that acts on its own (AMF starting components) asks here.
+    pub fn quorate(&self) -> bool {
+        self.runtime.quorum.quorate()
+    }
+
+    /// The quorum in detail (`openais-cfgtool -s`).
+    pub fn quorum(&self) -> QuorumStatus {
+        self.runtime.quorum.status()
+    }
+
     /// This node's id.
     pub fn local_node(&self) -> NodeId {
         self.ordering.local_node()
@@ -398,6 +413,25 @@ pub trait Service: std::any::Any {
     fn served_during_sync(&self, _kind: u16) -> bool {
         false
     }
+
+    /// Whether `req` changes replicated state that a merge would discard
+    /// when this partition is the smaller side: while the partition is not
+    /// quorate the manager answers such requests SA_AIS_ERR_TRY_AGAIN
+    /// (see `service::quorum`). Reads and what touches only this node's
+    /// connections need no quorum. The request's payload may not decode:
+    /// answer `false` and let [`Service::lib_request`] report it.
+    fn needs_quorum(&self, _req: &Request<'_>) -> bool {
+        false
+    }
+
+    /// This node's partition became quorate or stopped being quorate
+    /// ([`Context::quorate`] tells which): at the end of the sync that
+    /// decided it, or when last man standing lowered the expected votes;
+    /// on every member of the ring at the same point of the message
+    /// stream. (Between a configuration change and the end of its sync
+    /// [`Context::quorate`] already shows a lost majority, without this
+    /// call.)
+    fn quorum_changed(&mut self, _ctx: &mut Context<'_>) {}
 
     /// Whether exec messages of `kind` are delivered while this service's
     /// sync runs (its own sync messages, or a service whose sync needs

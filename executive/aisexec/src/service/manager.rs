@@ -13,8 +13,10 @@ use super::api::{
     ConnInfo, Context, ExecMessage, LibraryLink, Membership, Request, Service, SyncStep,
 };
 use super::exec_message::{self, MANAGER_SERVICE};
+use super::quorum::{LastManStanding, Quorum, KIND_LAST_MAN};
 use super::runtime::{Flushed, Runtime, Sent, OUTBOX_RETRY_NS};
 use super::sync::{Barrier, SyncRun, KIND_BARRIER};
+use crate::config::QuorumConfig;
 use crate::ipc::ConnId;
 use crate::ordering::{
     ConfChg, ConfChgKind, Guarantee, McastError, McastSink, NodeId, OrderingEvent,
@@ -49,6 +51,9 @@ enum Phase {
 /// The manager's own timer (under [`MANAGER_SERVICE`]): the end of the
 /// startup settle.
 const SETTLE_TOKEN: u64 = 1;
+/// The manager's timer of the last man standing window (2 is the
+/// outbox's).
+const LAST_MAN_TOKEN: u64 = 3;
 
 /// Counters of what the manager dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,6 +65,9 @@ pub struct ManagerStats {
     /// This node's messages a configuration change dropped (sent again,
     /// or their request answered SA_AIS_ERR_TRY_AGAIN).
     pub dropped_by_confchg: u64,
+    /// Requests answered SA_AIS_ERR_TRY_AGAIN because the partition was
+    /// not quorate.
+    pub refused_without_quorum: u64,
 }
 
 /// Owns the services and drives them.
@@ -80,6 +88,8 @@ pub struct ServiceManager {
     /// Startup settle: requests are refused (SA_AIS_ERR_TRY_AGAIN) until
     /// a sync with another node completed or the settle time ran out.
     settling: bool,
+    /// The quorum services were last told of ([`Service::quorum_changed`]).
+    told_quorate: bool,
 }
 
 impl std::fmt::Debug for ServiceManager {
@@ -118,7 +128,33 @@ impl ServiceManager {
             held: Vec::new(),
             had_ring: false,
             settling: false,
+            told_quorate: true,
         })
+    }
+
+    /// Computes the quorum with `config` (`quorum { }`); without this call
+    /// the manager has no provider and is always quorate.
+    pub fn set_quorum(&mut self, config: QuorumConfig) {
+        self.runtime.quorum = Quorum::new(config);
+        self.told_quorate = self.runtime.quorum.quorate();
+        if config.enabled() {
+            info!(target: "QUORUM", "quorum provider votes: {} vote(s) here, {} expected{}{}{}",
+                config.votes, config.expected_votes,
+                if config.two_node { ", two_node" } else { "" },
+                if config.wait_for_all { ", wait_for_all" } else { "" },
+                if config.last_man_standing { ", last_man_standing" } else { "" });
+        }
+    }
+
+    /// Whether this node's partition is quorate (always without a
+    /// provider).
+    pub fn quorate(&self) -> bool {
+        self.runtime.quorum.quorate()
+    }
+
+    /// The quorum in detail.
+    pub fn quorum(&self) -> super::quorum::QuorumStatus {
+        self.runtime.quorum.status()
     }
 
     /// Ids of the registered services, ascending.
@@ -220,7 +256,10 @@ impl ServiceManager {
     }
 
     /// A request frame for `service`. During a sync it is answered
-    /// SA_AIS_ERR_TRY_AGAIN unless the service serves that kind anyway.
+    /// SA_AIS_ERR_TRY_AGAIN unless the service serves that kind anyway;
+    /// so is a request the service says needs quorum while this partition
+    /// is not quorate (B.01.01 has no code for "no quorum"; TRY_AGAIN is
+    /// what a caller retries, and the partition may merge meanwhile).
     /// `Err`: a protocol error; the caller drops the connection.
     pub fn lib_request(
         &mut self,
@@ -237,6 +276,11 @@ impl ServiceManager {
         let mut ctx = Context::for_request(service, ordering, link, &mut self.runtime, req);
         if !operational && !svc.served_during_sync(req.kind) {
             self.stats.refused_during_sync += 1;
+            ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
+            return Ok(());
+        }
+        if !ctx.quorate() && svc.needs_quorum(req) {
+            self.stats.refused_without_quorum += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
             return Ok(());
         }
@@ -373,6 +417,16 @@ impl ServiceManager {
         kind: u16,
         payload: &[u8],
     ) {
+        if kind == KIND_LAST_MAN {
+            match LastManStanding::from_payload(payload) {
+                Ok(m) => self.last_man_standing(ordering, link, &m),
+                Err(e) => {
+                    self.stats.exec_dropped += 1;
+                    warn!(target: "QUORUM", "dropped a quorum message from node {from}: {e}");
+                }
+            }
+            return;
+        }
         let barrier = match kind {
             KIND_BARRIER => Barrier::from_payload(payload),
             _ => Err(DecodeError::UnknownKind {
@@ -421,6 +475,7 @@ impl ServiceManager {
         }
         self.phase = Phase::Reconfiguring;
         self.runtime.outbox_paused = false;
+        self.runtime.timers.cancel(MANAGER_SERVICE, LAST_MAN_TOKEN);
         for svc in &mut self.services {
             let id = svc.id();
             svc.confchg(
@@ -439,6 +494,9 @@ impl ServiceManager {
             members: chg.members.clone(),
         };
         self.membership = Some(membership.clone());
+        self.runtime
+            .quorum
+            .regular_configuration(ordering.local_node(), &membership.members);
         info!(target: "SYNC", "synchronising {} service(s) for ring {} ({} member(s))",
             self.services.len(), chg.ring_id, chg.members.len());
         for svc in &mut self.services {
@@ -448,7 +506,8 @@ impl ServiceManager {
                 &membership,
             );
         }
-        self.phase = Phase::Syncing(SyncRun::new(membership));
+        let votes = self.runtime.quorum.own();
+        self.phase = Phase::Syncing(SyncRun::new(membership, votes));
         self.runtime.outbox_paused = true;
         self.advance_sync(ordering, link);
     }
@@ -504,11 +563,14 @@ impl ServiceManager {
                 info!(target: "SYNC", "sync of ring {} complete: services operational",
                     run.membership.ring_id);
                 let joined_others = run.membership.members.len() > 1;
+                let told = std::mem::take(&mut run.told);
                 self.phase = Phase::Operational;
                 self.runtime.outbox_paused = false;
                 if joined_others {
                     self.settled("synchronised with the cluster");
                 }
+                self.runtime.quorum.synchronised(&told);
+                self.quorum_decided(ordering, link);
                 return;
             };
             let id = svc.id();
@@ -583,6 +645,10 @@ impl ServiceManager {
                     self.flush_outbox(ordering);
                     continue;
                 }
+                (MANAGER_SERVICE, LAST_MAN_TOKEN) => {
+                    self.last_man_window_over(ordering);
+                    continue;
+                }
                 _ => {}
             }
             if let Some(i) = self.index(service) {
@@ -594,6 +660,90 @@ impl ServiceManager {
             }
         }
         self.flush_outbox(ordering);
+    }
+
+    /// The quorum was decided for the ring (its sync completed, or last
+    /// man standing lowered the expected votes): services hear of a
+    /// change, and the last man standing window starts when it applies.
+    fn quorum_decided(&mut self, ordering: &mut dyn McastSink, link: &mut dyn LibraryLink) {
+        let quorate = self.runtime.quorum.quorate();
+        if std::mem::replace(&mut self.told_quorate, quorate) != quorate {
+            for svc in &mut self.services {
+                let id = svc.id();
+                svc.quorum_changed(&mut Context::new(id, ordering, link, &mut self.runtime));
+            }
+        }
+        self.arm_last_man(ordering);
+    }
+
+    /// Starts the last man standing window when this node is the ring's
+    /// lowest member and the ring would lower its expected votes. Only the
+    /// lowest member times it: the window ends for the ring when its
+    /// message is delivered, on every member at the same point.
+    fn arm_last_man(&mut self, ordering: &mut dyn McastSink) {
+        let lowest = self
+            .membership
+            .as_ref()
+            .and_then(|m| m.members.first().copied());
+        if !self.runtime.quorum.may_lower() || lowest != Some(ordering.local_node()) {
+            self.runtime.timers.cancel(MANAGER_SERVICE, LAST_MAN_TOKEN);
+            return;
+        }
+        let window_ns = i64::try_from(
+            self.runtime
+                .quorum
+                .config()
+                .last_man_standing_window_ms
+                .saturating_mul(1_000_000),
+        )
+        .unwrap_or(i64::MAX);
+        let at = self.runtime.clock.now_ns().saturating_add(window_ns);
+        self.runtime.timers.set(MANAGER_SERVICE, LAST_MAN_TOKEN, at);
+    }
+
+    /// The window passed without a configuration change: multicast the
+    /// ring's new expected votes (retried shortly when the ordering layer
+    /// is full).
+    fn last_man_window_over(&mut self, ordering: &mut dyn McastSink) {
+        let (Phase::Operational, Some(membership)) = (&self.phase, &self.membership) else {
+            return;
+        };
+        if !self.runtime.quorum.may_lower() {
+            return;
+        }
+        let m = LastManStanding {
+            ring_id: membership.ring_id,
+            expected: self.runtime.quorum.status().total_votes,
+        };
+        let message = exec_message::encode(MANAGER_SERVICE, KIND_LAST_MAN, &m.to_payload());
+        match ordering.mcast(message, Guarantee::Agreed) {
+            Ok(()) => self.runtime.in_flight.push(Sent {
+                service: MANAGER_SERVICE,
+                kind: KIND_LAST_MAN,
+                resend: None,
+                caller: None,
+            }),
+            Err(_) => {
+                let at = self.runtime.clock.now_ns().saturating_add(OUTBOX_RETRY_NS);
+                self.runtime.timers.set(MANAGER_SERVICE, LAST_MAN_TOKEN, at);
+            }
+        }
+    }
+
+    /// A last man standing message: applied only in the ring it was sent
+    /// for, once the ring is synchronised (a later configuration change
+    /// starts a new window).
+    fn last_man_standing(
+        &mut self,
+        ordering: &mut dyn McastSink,
+        link: &mut dyn LibraryLink,
+        m: &LastManStanding,
+    ) {
+        let current = matches!(self.phase, Phase::Operational)
+            && self.membership.as_ref().map(|ms| ms.ring_id) == Some(m.ring_id);
+        if current && self.runtime.quorum.lower_expected(m.expected) {
+            self.quorum_decided(ordering, link);
+        }
     }
 
     /// Tells every service the executive is stopping.

@@ -10,7 +10,7 @@ use sa_ipc::codec::DecodeError;
 use super::api::*;
 use super::exec_message::{self, MANAGER_SERVICE};
 use super::manager::{RequestError, ServiceManager};
-use super::sync::{Barrier, KIND_BARRIER};
+use super::sync::{Barrier, KIND_BARRIER, NO_VOTES};
 use super::testing::{Link, Wire};
 use crate::ipc::ConnId;
 use crate::ordering::{ConfChg, ConfChgKind, NodeId, OrderingEvent, RingId};
@@ -95,6 +95,13 @@ impl Service for Recorder {
     fn sync_abort(&mut self, _ctx: &mut Context<'_>) {
         self.note("sync_abort");
     }
+    /// A request whose payload is "write" changes replicated state.
+    fn needs_quorum(&self, req: &Request<'_>) -> bool {
+        req.payload == b"write"
+    }
+    fn quorum_changed(&mut self, ctx: &mut Context<'_>) {
+        self.note(format!("quorate {}", ctx.quorate()));
+    }
 }
 
 struct Bench {
@@ -156,11 +163,21 @@ impl Bench {
     }
 
     fn request(&mut self, service: u16, kind: u16, seq: u32) -> Result<(), RequestError> {
+        self.request_with(service, kind, seq, b"ping")
+    }
+
+    fn request_with(
+        &mut self,
+        service: u16,
+        kind: u16,
+        seq: u32,
+        payload: &[u8],
+    ) -> Result<(), RequestError> {
         let req = Request {
             conn: ConnId(9),
             kind,
             seq,
-            payload: b"ping",
+            payload,
         };
         self.manager
             .lib_request(&mut self.wire, &mut self.link, service, &req)
@@ -248,6 +265,7 @@ fn each_step_waits_for_every_member_barrier() {
     let barrier = Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step: 0,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 5,
@@ -341,6 +359,7 @@ fn startup_settle_waits_for_a_sync_with_another_node() {
     let barrier = Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step: 0,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 2,
@@ -384,6 +403,7 @@ fn exec_messages_wait_for_their_service_sync() {
     let barrier = |step| Barrier {
         ring_id: RingId { rep: 1, seq: 8 },
         step,
+        votes: NO_VOTES,
     };
     b.event(OrderingEvent::Deliver {
         from: 5,
@@ -462,4 +482,59 @@ fn queued_messages_wait_for_room_and_for_the_sync() {
         .filter(|l| l == "2:exec 10 from 1")
         .collect();
     assert_eq!(sent.len(), 2, "both sent once the sync ended");
+}
+
+#[test]
+fn the_quorum_gate_refuses_what_needs_quorum_and_services_hear_of_changes() {
+    use crate::config::{QuorumConfig, QuorumProvider};
+    use crate::service::quorum::NodeVotes;
+
+    let mut b = Bench::new(1, &[2]);
+    b.manager.set_quorum(QuorumConfig {
+        provider: QuorumProvider::Votes,
+        expected_votes: 2,
+        ..QuorumConfig::default()
+    });
+    b.confchg(ConfChgKind::Regular, 4, &[1]);
+    b.loop_back();
+    assert!(b.manager.is_operational());
+    assert!(!b.manager.quorate());
+    b.request_with(2, 1, 1, b"write").unwrap();
+    b.request_with(2, 1, 2, b"read").unwrap();
+    let errors: Vec<u32> = b.link.responses.iter().map(|(_, f)| f.error).collect();
+    assert_eq!(errors, [SA_AIS_ERR_TRY_AGAIN, SA_AIS_OK]);
+    assert_eq!(b.manager.stats().refused_without_quorum, 1);
+    // no change yet: nothing was quorate before
+    assert!(!b.journal().iter().any(|l| l.contains("quorate")));
+
+    // node 2 joins with its vote: quorate at the end of the sync
+    b.confchg(ConfChgKind::Transitional, 8, &[1]);
+    b.confchg(ConfChgKind::Regular, 8, &[1, 2]);
+    b.loop_back();
+    assert!(!b.manager.is_operational());
+    let barrier = Barrier {
+        ring_id: RingId { rep: 1, seq: 8 },
+        step: 0,
+        votes: NodeVotes {
+            votes: 1,
+            expected: 2,
+            was_quorate: false,
+        },
+    };
+    b.event(OrderingEvent::Deliver {
+        from: 2,
+        payload: exec_message::encode(MANAGER_SERVICE, KIND_BARRIER, &barrier.to_payload()),
+    });
+    assert!(b.manager.is_operational());
+    assert!(b.manager.quorate());
+    assert!(b.journal().contains(&"2:quorate true".to_string()));
+    b.request_with(2, 1, 3, b"write").unwrap();
+    assert_eq!(b.link.responses.last().unwrap().1.error, SA_AIS_OK);
+
+    // node 2 is lost: not quorate from the configuration change on
+    b.confchg(ConfChgKind::Transitional, 12, &[1]);
+    b.confchg(ConfChgKind::Regular, 12, &[1]);
+    assert!(!b.manager.quorate());
+    b.loop_back();
+    assert!(b.journal().contains(&"2:quorate false".to_string()));
 }

@@ -8,12 +8,14 @@
 //! - [`timers`]: deadlines services arm and the executive loop waits on;
 //! - [`replicas`]: which copy of replicated state wins a merge (groups of
 //!   nodes that stayed together, their rank);
+//! - [`quorum`]: whether this partition holds a majority of the votes;
 //! - [`runtime`]: the clock, random source, timers and outbox behind every
 //!   [`Context`].
 
 pub mod api;
 pub mod exec_message;
 pub mod manager;
+pub mod quorum;
 pub mod replicas;
 pub mod runtime;
 pub mod sync;
@@ -27,5 +29,7 @@ pub use manager::{mcast_refusal, DuplicateService, ManagerStats, RequestError, S
 
 #[cfg(test)]
 mod manager_tests;
+#[cfg(test)]
+mod quorum_tests;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod testing;

@@ -15,7 +15,9 @@ use std::collections::VecDeque;
 use log::warn;
 
 use super::exec_message;
+use super::quorum::Quorum;
 use super::timers::{self, Timers};
+use crate::config::QuorumConfig;
 use crate::ipc::ConnId;
 use crate::ordering::{Guarantee, McastError, McastSink};
 
@@ -197,6 +199,9 @@ pub struct Runtime {
     /// Whether the outbox waits (a sync runs: the state being merged must
     /// not move).
     pub outbox_paused: bool,
+    /// Whether this partition is quorate (the manager keeps it; services
+    /// read it through `Context::quorate`).
+    pub quorum: Quorum,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -224,6 +229,7 @@ impl Runtime {
             outbox: Outbox::default(),
             in_flight: InFlight::default(),
             outbox_paused: false,
+            quorum: Quorum::new(QuorumConfig::default()),
         }
     }
 }

@@ -10,30 +10,42 @@
 //! point of the message stream on every node. A new configuration during
 //! a sync aborts it; the next regular configuration starts over.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sa_ipc::codec::{DecodeError, Decoder, Encoder};
 use sa_ipc::proto::Payload;
 
 use super::api::Membership;
+use super::quorum::NodeVotes;
 use crate::ordering::{NodeId, RingId};
 
 /// Kind of the manager's barrier message.
 pub const KIND_BARRIER: u16 = 1;
 
 /// "Member `from` has multicast all of its state for `step` of the sync
-/// of ring `ring_id`."
+/// of ring `ring_id`", and the member's votes, so that at the end of the
+/// sync every member knows every member's (see `super::quorum`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Barrier {
     pub ring_id: RingId,
     pub step: u32,
+    pub votes: NodeVotes,
 }
+
+/// The votes of a barrier that carries none (the form before quorum,
+/// still in old fuzz inputs): one vote, no expectation.
+pub const NO_VOTES: NodeVotes = NodeVotes {
+    votes: 1,
+    expected: 0,
+    was_quorate: false,
+};
 
 impl Payload for Barrier {
     fn encode(&self, e: &mut Encoder) {
         e.put_u32(self.ring_id.rep)
             .put_u64(self.ring_id.seq)
             .put_u32(self.step);
+        self.votes.encode(e);
     }
 
     fn decode(d: &mut Decoder<'_>) -> Result<Barrier, DecodeError> {
@@ -43,6 +55,11 @@ impl Payload for Barrier {
                 seq: d.get_u64()?,
             },
             step: d.get_u32()?,
+            votes: if d.remaining() == 0 {
+                NO_VOTES
+            } else {
+                NodeVotes::decode(d)?
+            },
         })
     }
 }
@@ -59,16 +76,22 @@ pub struct SyncRun {
     pub barrier_sent: bool,
     /// Members whose barrier for the step has been delivered.
     arrived: BTreeSet<NodeId>,
+    /// What this node tells in its barriers.
+    votes: NodeVotes,
+    /// The votes each member told in its barriers.
+    pub told: BTreeMap<NodeId, NodeVotes>,
 }
 
 impl SyncRun {
-    pub fn new(membership: Membership) -> SyncRun {
+    pub fn new(membership: Membership, votes: NodeVotes) -> SyncRun {
         SyncRun {
             membership,
             step: 0,
             processed: false,
             barrier_sent: false,
             arrived: BTreeSet::new(),
+            votes,
+            told: BTreeMap::new(),
         }
     }
 
@@ -78,16 +101,21 @@ impl SyncRun {
             ring_id: self.membership.ring_id,
             // The number of services is tiny; a step always fits.
             step: u32::try_from(self.step).unwrap_or(u32::MAX),
+            votes: self.votes,
         }
     }
 
     /// Records a delivered barrier; returns whether it belongs to this run
     /// and its current step (barriers of older rings are stale).
     pub fn barrier_arrived(&mut self, from: NodeId, barrier: &Barrier) -> bool {
-        if barrier != &self.barrier() || !self.membership.members.contains(&from) {
+        let mine = self.barrier();
+        if (barrier.ring_id, barrier.step) != (mine.ring_id, mine.step)
+            || !self.membership.members.contains(&from)
+        {
             return false;
         }
         self.arrived.insert(from);
+        self.told.insert(from, barrier.votes);
         true
     }
 
@@ -113,10 +141,13 @@ mod tests {
     use super::*;
 
     fn run() -> SyncRun {
-        SyncRun::new(Membership {
-            ring_id: RingId { rep: 1, seq: 8 },
-            members: vec![1, 2],
-        })
+        SyncRun::new(
+            Membership {
+                ring_id: RingId { rep: 1, seq: 8 },
+                members: vec![1, 2],
+            },
+            NO_VOTES,
+        )
     }
 
     #[test]
@@ -142,11 +173,29 @@ mod tests {
         let stale = Barrier {
             ring_id: RingId { rep: 1, seq: 4 },
             step: 0,
+            votes: NO_VOTES,
         };
         assert!(!r.barrier_arrived(1, &stale));
         assert_eq!(
             Barrier::from_payload(&r.barrier().to_payload()).unwrap(),
             r.barrier()
         );
+    }
+
+    #[test]
+    fn barriers_carry_the_members_votes() {
+        let mut r = run();
+        let mut b = r.barrier();
+        b.votes = NodeVotes {
+            votes: 3,
+            expected: 5,
+            was_quorate: true,
+        };
+        assert!(r.barrier_arrived(2, &b));
+        assert_eq!(r.told[&2], b.votes);
+        assert_eq!(Barrier::from_payload(&b.to_payload()).unwrap(), b);
+        // the form without votes still decodes
+        let short = &b.to_payload()[..16];
+        assert_eq!(Barrier::from_payload(short).unwrap().votes, NO_VOTES);
     }
 }

@@ -186,6 +186,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         cluster_info,
     )));
     let mut manager = ServiceManager::new(service_list)?;
+    manager.set_quorum(env.config.quorum);
     info!(target: "SERV", "services: {}", manager.service_names().join(" "));
     if let Some(settle) = settle_time(&env.config.totem, node.address) {
         let settle_ns = i64::try_from(settle.as_nanos()).unwrap_or(i64::MAX);

@@ -121,6 +121,58 @@ pub struct RingStatusReply {
     pub invalid_digests: u64,
     /// Datagrams or packets that did not decode.
     pub malformed: u64,
+    /// The quorum (`None` from an executive that does not report it).
+    pub quorum: Option<QuorumInfo>,
+}
+
+/// Bits of [`QuorumInfo::flags`].
+pub mod quorum_flags {
+    /// `two_node` is configured.
+    pub const TWO_NODE: u32 = 1;
+    /// `wait_for_all` still holds the quorum back.
+    pub const WAITING_FOR_ALL: u32 = 2;
+    /// `last_man_standing` is configured.
+    pub const LAST_MAN_STANDING: u32 = 4;
+}
+
+/// The quorum of this node's partition, as `openais-cfgtool -s` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuorumInfo {
+    /// `quorum { provider: votes }`; without it the partition is always
+    /// quorate and the numbers are 0.
+    pub enabled: bool,
+    pub quorate: bool,
+    /// Members whose votes count.
+    pub nodes: u32,
+    pub total_votes: u32,
+    pub expected_votes: u32,
+    /// Votes needed to be quorate.
+    pub quorum: u32,
+    /// [`quorum_flags`].
+    pub flags: u32,
+}
+
+impl Payload for QuorumInfo {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_bool(self.enabled)
+            .put_bool(self.quorate)
+            .put_u32(self.nodes)
+            .put_u32(self.total_votes)
+            .put_u32(self.expected_votes)
+            .put_u32(self.quorum)
+            .put_u32(self.flags);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<QuorumInfo, DecodeError> {
+        Ok(QuorumInfo {
+            enabled: d.get_bool()?,
+            quorate: d.get_bool()?,
+            nodes: d.get_u32()?,
+            total_votes: d.get_u32()?,
+            expected_votes: d.get_u32()?,
+            quorum: d.get_u32()?,
+            flags: d.get_u32()?,
+        })
+    }
 }
 
 impl Payload for RingStatusReply {
@@ -134,6 +186,9 @@ impl Payload for RingStatusReply {
         e.put_u64(self.rings_installed)
             .put_u64(self.invalid_digests)
             .put_u64(self.malformed);
+        if let Some(q) = &self.quorum {
+            q.encode(e);
+        }
     }
     fn decode(d: &mut Decoder<'_>) -> Result<RingStatusReply, DecodeError> {
         Ok(RingStatusReply {
@@ -146,6 +201,13 @@ impl Payload for RingStatusReply {
             rings_installed: d.get_u64()?,
             invalid_digests: d.get_u64()?,
             malformed: d.get_u64()?,
+            // Added after the first release: an older executive's reply
+            // ends before it.
+            quorum: if d.remaining() == 0 {
+                None
+            } else {
+                Some(QuorumInfo::decode(d)?)
+            },
         })
     }
 }
@@ -295,11 +357,32 @@ mod tests {
             rings_installed: 3,
             invalid_digests: 7,
             malformed: 1,
+            quorum: None,
         };
         let bytes = reply.to_payload();
         assert_eq!(RingStatusReply::from_payload(&bytes).unwrap(), reply);
         for cut in 0..bytes.len() {
             assert!(RingStatusReply::from_payload(&bytes[..cut]).is_err());
+        }
+        let with_quorum = RingStatusReply {
+            quorum: Some(QuorumInfo {
+                enabled: true,
+                quorate: true,
+                nodes: 3,
+                total_votes: 3,
+                expected_votes: 5,
+                quorum: 3,
+                flags: quorum_flags::LAST_MAN_STANDING,
+            }),
+            ..reply
+        };
+        let longer = with_quorum.to_payload();
+        assert_eq!(longer.len(), bytes.len() + 22);
+        assert_eq!(RingStatusReply::from_payload(&longer).unwrap(), with_quorum);
+        // a cut inside the quorum is an error, a cut before it is an
+        // older executive's reply
+        for cut in bytes.len() + 1..longer.len() {
+            assert!(RingStatusReply::from_payload(&longer[..cut]).is_err());
         }
     }
 

@@ -2,6 +2,7 @@
 //! defaults, aliases, the older forms, warnings, the shipped examples.
 
 mod errors;
+mod quorum;
 mod settings;
 
 use super::*;

@@ -47,9 +47,11 @@ impl TestNode {
             Box::new(clock.clone()),
             Box::new(SeededEntropy::new(u64::from(env.node_id))),
         );
+        let mut manager = ServiceManager::with_runtime(make(env), runtime).unwrap();
+        manager.set_quorum(env.config.quorum);
         TestNode {
             id: env.node_id,
-            manager: ServiceManager::with_runtime(make(env), runtime).unwrap(),
+            manager,
             wire: Wire {
                 node: env.node_id,
                 ..Wire::default()

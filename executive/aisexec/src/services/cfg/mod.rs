@@ -1,18 +1,21 @@
 //! CFG, the administrative service `openais-cfgtool` talks to: the status
-//! of ring 0 as the Totem driver publishes it, re-enabling a ring marked
-//! faulty, and the services running and the members configured (for
-//! `openais-cfgtool --status`). It reads and changes only this node's
-//! state, so it has nothing to replicate and serves during a sync too.
+//! of ring 0 as the Totem driver publishes it, the quorum as the service
+//! manager computes it, re-enabling a ring marked faulty, and the services
+//! running and the members configured (for `openais-cfgtool --status`).
+//! It reads and changes only this node's state, so it has nothing to
+//! replicate and serves during a sync too.
 
 use log::info;
 use sa_abi::ais::SA_AIS_OK;
 use sa_ipc::codec::DecodeError;
 use sa_ipc::proto::cfg::{
-    CfgRequest, ClusterInfoReply, RingInterface, RingMember, RingStatusReply,
+    quorum_flags, CfgRequest, ClusterInfoReply, QuorumInfo, RingInterface, RingMember,
+    RingStatusReply,
 };
 use sa_ipc::proto::{service, Payload};
 
 use crate::net::{NetStatus, RingStatus};
+use crate::service::quorum::QuorumStatus;
 use crate::service::{Context, ExecMessage, Request, Service};
 
 /// The CFG service.
@@ -74,6 +77,23 @@ pub fn status_reply(s: &RingStatus) -> RingStatusReply {
         rings_installed: s.rings_installed,
         invalid_digests: s.invalid_digests,
         malformed: s.malformed,
+        quorum: None,
+    }
+}
+
+/// The quorum as the CFG reply carries it.
+pub fn quorum_info(q: &QuorumStatus) -> QuorumInfo {
+    let flag = |on: bool, bit: u32| if on { bit } else { 0 };
+    QuorumInfo {
+        enabled: q.enabled,
+        quorate: q.quorate,
+        nodes: q.nodes,
+        total_votes: q.total_votes,
+        expected_votes: q.expected_votes,
+        quorum: q.quorum,
+        flags: flag(q.two_node, quorum_flags::TWO_NODE)
+            | flag(q.waiting_for_all, quorum_flags::WAITING_FOR_ALL)
+            | flag(q.last_man_standing, quorum_flags::LAST_MAN_STANDING),
     }
 }
 
@@ -89,7 +109,8 @@ impl Service for Cfg {
     fn lib_request(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) -> Result<(), DecodeError> {
         match CfgRequest::decode(req.kind, req.payload)? {
             CfgRequest::RingStatusGet(_) => {
-                let reply = status_reply(&self.status.snapshot());
+                let mut reply = status_reply(&self.status.snapshot());
+                reply.quorum = Some(quorum_info(&ctx.quorum()));
                 ctx.respond(req, SA_AIS_OK, reply.to_payload());
             }
             CfgRequest::ClusterInfoGet(_) => {
@@ -164,5 +185,36 @@ mod tests {
         cfg.status.request_reenable();
         assert!(status.take_reenable());
         assert!(!status.take_reenable());
+    }
+
+    #[test]
+    fn the_quorum_reaches_the_reply() {
+        let q = QuorumStatus {
+            enabled: true,
+            quorate: false,
+            total_votes: 2,
+            expected_votes: 5,
+            quorum: 3,
+            nodes: 2,
+            two_node: false,
+            waiting_for_all: true,
+            last_man_standing: true,
+        };
+        let info = quorum_info(&q);
+        assert!(info.enabled && !info.quorate);
+        assert_eq!(
+            (
+                info.nodes,
+                info.total_votes,
+                info.expected_votes,
+                info.quorum
+            ),
+            (2, 2, 5, 3)
+        );
+        assert_eq!(
+            info.flags,
+            quorum_flags::WAITING_FOR_ALL | quorum_flags::LAST_MAN_STANDING
+        );
+        assert!(quorum_info(&QuorumStatus::disabled()).quorate);
     }
 }

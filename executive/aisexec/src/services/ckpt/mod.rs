@@ -114,6 +114,29 @@ impl Service for Ckpt {
         requests::is_local_read(kind)
     }
 
+    /// What a merge would take from the majority anyway: creating a
+    /// checkpoint, writes, section changes, retention and unlink. Reads,
+    /// opening an existing checkpoint and closing need no quorum.
+    fn needs_quorum(&self, req: &Request<'_>) -> bool {
+        use sa_ipc::proto::ckpt::{kind as k, Open, OpenAsync};
+        let create = |flags: u32| flags & sa_abi::ckpt::SA_CKPT_CHECKPOINT_CREATE != 0;
+        match req.kind {
+            k::OPEN => Open::from_payload(req.payload).is_ok_and(|o| create(o.flags)),
+            k::OPEN_ASYNC => {
+                OpenAsync::from_payload(req.payload).is_ok_and(|o| create(o.open.flags))
+            }
+            k::UNLINK
+            | k::RETENTION_DURATION_SET
+            | k::ACTIVE_REPLICA_SET
+            | k::SECTION_CREATE
+            | k::SECTION_DELETE
+            | k::SECTION_EXPIRATION_TIME_SET
+            | k::WRITE
+            | k::OVERWRITE => true,
+            _ => false,
+        }
+    }
+
     fn delivered_during_sync(&self, k: u16) -> bool {
         matches!(
             k,

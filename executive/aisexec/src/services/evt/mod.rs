@@ -219,6 +219,20 @@ impl Service for Evt {
         matches!(kind, kind::SUBSCRIBE | kind::UNSUBSCRIBE | kind::PULL)
     }
 
+    /// Publishing, creating a channel, unlinking it and clearing a
+    /// retained event change what every node holds; opening an existing
+    /// channel and subscribing do not.
+    fn needs_quorum(&self, req: &Request<'_>) -> bool {
+        use sa_ipc::proto::evt::{open_flags, ChannelOpen};
+        use sa_ipc::proto::Payload;
+        match req.kind {
+            kind::OPEN => ChannelOpen::from_payload(req.payload)
+                .is_ok_and(|o| o.flags & open_flags::CREATE != 0),
+            kind::PUBLISH | kind::UNLINK | kind::RETENTION_CLEAR => true,
+            _ => false,
+        }
+    }
+
     fn exec_deliver(
         &mut self,
         ctx: &mut Context<'_>,

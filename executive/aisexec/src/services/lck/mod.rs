@@ -309,6 +309,23 @@ impl Service for Lck {
         matches!(k, kind::SYNC_RESOURCE | kind::SYNC_OPENINGS)
     }
 
+    /// Lock requests (a grant in a minority would give a second holder of
+    /// an EX lock until the merge), creating a resource and purging orphan
+    /// locks. Unlocks and closes only release what the merge takes from
+    /// the majority anyway.
+    fn needs_quorum(&self, req: &Request<'_>) -> bool {
+        use sa_ipc::proto::lck::{kind as k, Open, OpenAsync};
+        match req.kind {
+            k::OPEN => {
+                Open::from_payload(req.payload).is_ok_and(|o| o.flags & SA_LCK_RESOURCE_CREATE != 0)
+            }
+            k::OPEN_ASYNC => OpenAsync::from_payload(req.payload)
+                .is_ok_and(|o| o.open.flags & SA_LCK_RESOURCE_CREATE != 0),
+            k::LOCK | k::LOCK_ASYNC | k::PURGE => true,
+            _ => false,
+        }
+    }
+
     fn exec_deliver(
         &mut self,
         ctx: &mut Context<'_>,

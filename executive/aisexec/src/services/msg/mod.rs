@@ -122,6 +122,31 @@ impl Service for Msg {
         )
     }
 
+    /// Creating and unlinking queues, group changes, sends, replies and
+    /// gets (a get removes its message) change every node's queues;
+    /// opening an existing queue, status, tracking, cancel and close do
+    /// not.
+    fn needs_quorum(&self, req: &Request<'_>) -> bool {
+        use sa_abi::msg::SA_MSG_QUEUE_CREATE;
+        use sa_ipc::proto::msg::{kind as k, QueueOpen, QueueOpenAsync};
+        match req.kind {
+            k::QUEUE_OPEN => QueueOpen::from_payload(req.payload)
+                .is_ok_and(|o| o.flags & SA_MSG_QUEUE_CREATE != 0),
+            k::QUEUE_OPEN_ASYNC => QueueOpenAsync::from_payload(req.payload)
+                .is_ok_and(|o| o.open.flags & SA_MSG_QUEUE_CREATE != 0),
+            k::QUEUE_UNLINK
+            | k::GROUP_CREATE
+            | k::GROUP_INSERT
+            | k::GROUP_REMOVE
+            | k::GROUP_DELETE
+            | k::SEND
+            | k::SEND_RECEIVE
+            | k::REPLY
+            | k::GET => true,
+            _ => false,
+        }
+    }
+
     fn exec_deliver(
         &mut self,
         ctx: &mut Context<'_>,
