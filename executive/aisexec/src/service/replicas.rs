@@ -69,12 +69,6 @@ impl Peers {
         }
     }
 
-    /// Whether a sync of `members` joins replicas that were apart (a
-    /// merge, or a newcomer); every member decides alike.
-    pub fn joins_groups(&self, members: &[NodeId]) -> bool {
-        !members.iter().all(|m| self.nodes.contains(m))
-    }
-
     /// A sync of `members` completed: they all hold the same replicas.
     pub fn synchronised(&mut self, members: &[NodeId]) {
         self.nodes = members.iter().copied().collect();
@@ -107,12 +101,10 @@ mod tests {
         assert_eq!(p.group(), Group { size: 1, low: 2 });
         p.synchronised(&[1, 2, 3]);
         assert_eq!(p.group(), Group { size: 3, low: 1 });
-        assert!(!p.joins_groups(&[1, 2]));
         // node 3 is cut off; node 4 joins: not a peer until a sync
         p.confchg(&chg(ConfChgKind::Transitional, &[1, 2], &[]));
         p.confchg(&chg(ConfChgKind::Regular, &[1, 2, 4], &[4]));
         assert_eq!(p.group(), Group { size: 2, low: 1 });
-        assert!(p.joins_groups(&[1, 2, 4]));
         assert!(!p.contains(4) && !p.contains(3));
     }
 

@@ -48,10 +48,10 @@ pub struct Section {
     pub expiration: i64,
     /// SaTimeT of the last change.
     pub last_update: i64,
-    /// Created or changed since this replica was last merged with the
-    /// replicas of other nodes: what a merge after a partition keeps of
-    /// this copy where the other side did not change the section (see
-    /// `sync`).
+    /// Created or changed since this replica's last completed sync (in
+    /// its partition, since the partition formed): what a merge after a
+    /// partition keeps of this copy where the other side did not change
+    /// the section (see `sync`).
     pub changed: bool,
 }
 

@@ -282,7 +282,7 @@ impl Payload for SyncCheckpoint {
 /// | section_id  | bytes |
 /// | expiration  | i64 |
 /// | last_update | i64 |
-/// | changed     | bool, changed since the sender's last merge |
+/// | changed     | bool, changed since the sender's last completed sync |
 /// | size        | u64, the section's whole size |
 /// | offset      | u64 |
 /// | data        | bytes |

@@ -200,12 +200,7 @@ impl Service for Ckpt {
         let Some(run) = self.sync.take() else {
             return;
         };
-        // Replicas that were apart meet (a merge, or a newcomer): what
-        // either side changed before is now common to all.
-        let joined_groups = self.peers.joins_groups(&run.members);
-        self.store = run
-            .staging
-            .merge(ctx.now_ns(), self.store.limits(), joined_groups);
+        self.store = run.staging.merge(ctx.now_ns(), self.store.limits());
         // Every member now holds the same replicas.
         self.peers.synchronised(&run.members);
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());

@@ -17,8 +17,9 @@
 //!   node cut off alone does not undo, when it comes back, what the rest
 //!   of the cluster did meanwhile. What a losing copy changed is not
 //!   thrown away where it conflicts with nothing: every section carries
-//!   whether it was created or changed since its replica was last merged
-//!   with others, and a section the losing side changed and the winner
+//!   whether it was created or changed since its replica's last completed
+//!   sync (for a partition: since it formed), and a section the losing
+//!   side changed and the winner
 //!   did not (or created, and the winner does not have) is taken into
 //!   the winner if it fits the winner's limits. A section both sides
 //!   changed is the winner's; a section the winner deleted stays deleted.
@@ -338,9 +339,9 @@ impl Staging {
     }
 
     /// The merged store (copies and names settled as the module says).
-    /// `joined_groups`: the sync joined replicas that were apart (a merge
-    /// or a newcomer); afterwards every section counts as unchanged.
-    pub fn merge(self, now: i64, limits: MemoryLimits, joined_groups: bool) -> Store {
+    /// Afterwards every section counts as unchanged: "changed" is relative
+    /// to the replica's last completed sync.
+    pub fn merge(self, now: i64, limits: MemoryLimits) -> Store {
         // Copies of one checkpoint: the best ranked, with what the others
         // changed and it did not.
         let mut merged: BTreeMap<CkptId, Staged> = BTreeMap::new();
@@ -393,10 +394,8 @@ impl Staging {
         let checkpoints = merged
             .into_values()
             .map(|mut s| {
-                if joined_groups {
-                    for section in s.ckpt.sections.values_mut() {
-                        section.changed = false;
-                    }
+                for section in s.ckpt.sections.values_mut() {
+                    section.changed = false;
                 }
                 s.ckpt
             })
@@ -545,7 +544,7 @@ mod tests {
         let sent = send_all(1, ALONE_1, &s, &mut staging);
         // header + 4 pieces of a + b + c + openings
         assert_eq!(sent, 1 + 4 + 1 + 1 + 1);
-        let merged = staging.merge(5, MemoryLimits::default(), true);
+        let merged = staging.merge(5, MemoryLimits::default());
         let c = merged.checkpoint(10).unwrap();
         assert_eq!(c.sections[&b"a".to_vec()].data, big);
         assert_eq!(c.sections[&b"b".to_vec()].expiration, 99);
@@ -576,7 +575,7 @@ mod tests {
         let mut staging = Staging::new(RING);
         send_all(2, ALONE_2, &p2, &mut staging);
         send_all(1, ALONE_1, &p1, &mut staging);
-        let merged = staging.merge(100, MemoryLimits::default(), true);
+        let merged = staging.merge(100, MemoryLimits::default());
         let shared = merged.lookup(&Name::try_from("shared").unwrap()).unwrap();
         assert_eq!(shared.id, 5);
         assert_eq!(
@@ -597,7 +596,7 @@ mod tests {
     fn merged_once(s: &Store) -> Store {
         let mut staging = Staging::new(RING);
         send_all(1, ALONE_1, s, &mut staging);
-        staging.merge(0, MemoryLimits::default(), true)
+        staging.merge(0, MemoryLimits::default())
     }
 
     fn section<'a>(s: &'a Store, id: CkptId, sid: &[u8]) -> Option<&'a [u8]> {
@@ -632,7 +631,7 @@ mod tests {
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);
         send_all(3, pair, &majority, &mut staging);
-        let merged = staging.merge(0, MemoryLimits::default(), true);
+        let merged = staging.merge(0, MemoryLimits::default());
         assert_eq!(section(&merged, 5, b"a"), Some(&b"A1"[..]), "both changed");
         assert_eq!(
             section(&merged, 5, b"b"),
@@ -669,7 +668,7 @@ mod tests {
         let mut staging = Staging::new(RING);
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &before, &mut staging);
-        let merged = staging.merge(0, tight, true);
+        let merged = staging.merge(0, tight);
         assert_eq!(section(&merged, 5, b"x"), None, "3 + 2 bytes > 4");
         assert_eq!(section(&merged, 5, b"y"), Some(&b"6"[..]));
         assert_eq!(merged.checkpoint(5).unwrap().bytes, 4);
@@ -693,7 +692,7 @@ mod tests {
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);
         send_all(3, pair, &majority.clone(), &mut staging);
-        let merged = staging.merge(0, MemoryLimits::default(), true);
+        let merged = staging.merge(0, MemoryLimits::default());
         let c = merged.checkpoint(5).unwrap();
         assert_eq!(c.sections[&b"s".to_vec()].data, b"new");
         assert_eq!(c.open_count, 2, "node 1's and node 2's openings");
@@ -706,9 +705,7 @@ mod tests {
         let mut staging = Staging::new(RingId { rep: 1, seq: 16 });
         send_all(1, ALONE_1, &s, &mut staging);
         assert_eq!(
-            staging
-                .merge(0, MemoryLimits::default(), true)
-                .checkpoint_count(),
+            staging.merge(0, MemoryLimits::default()).checkpoint_count(),
             0
         );
     }

@@ -445,3 +445,31 @@ fn an_opening_of_a_folded_checkpoint_writes_into_the_winner() {
     assert_eq!(read(c, 1, 10, 1, b"mine"), b"alone");
     assert_eq!(read(c, 3, 30, 7, b"s"), b"after");
 }
+
+/// Partitions that come back one at a time: the stale copy of a node that
+/// changed nothing while apart never replaces what the majority wrote,
+/// even after an earlier merge reset the majority's record of changes.
+#[test]
+fn a_stale_copy_merging_after_another_partition_does_not_undo_writes() {
+    let c = &mut cluster(&[1, 2, 3, 4]);
+    assert_eq!(
+        c.call(1, 10, &open_msg(1, "c", CRW, Some(attrs(60_000_000_000))))
+            .0,
+        SA_AIS_OK
+    );
+    assert_eq!(
+        c.call(1, 10, &create_section(1, b"s", b"base")).0,
+        SA_AIS_OK
+    );
+    assert_eq!(c.call(1, 10, &write(1, b"s", b"BASE")).0, SA_AIS_OK);
+    c.partition(&[&[1, 2], &[3], &[4]]);
+    assert_eq!(c.call(1, 10, &write(1, b"s", b"new!")).0, SA_AIS_OK);
+    c.partition(&[&[1, 2, 3], &[4]]);
+    c.partition(&[&[1, 2, 3, 4]]);
+    for (node, conn, open_id) in [(1, 10, 1), (4, 40, 5)] {
+        if node == 4 {
+            assert_eq!(c.call(4, 40, &open_msg(5, "c", RW, None)).0, SA_AIS_OK);
+        }
+        assert_eq!(read(c, node, conn, open_id, b"s"), b"new!", "node {node}");
+    }
+}
