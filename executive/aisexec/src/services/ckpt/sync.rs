@@ -15,14 +15,16 @@
 //!   attributes, retention state, linked flag and sections; between
 //!   groups of equal size, the group holding the **lowest node id**. So a
 //!   node cut off alone does not undo, when it comes back, what the rest
-//!   of the cluster did meanwhile. What a losing copy changed is not
-//!   thrown away where it conflicts with nothing: every section carries
-//!   whether it was created or changed since its replica's last completed
-//!   sync (for a partition: since it formed), and a section the losing
-//!   side changed and the winner
-//!   did not (or created, and the winner does not have) is taken into
-//!   the winner if it fits the winner's limits. A section both sides
-//!   changed is the winner's; a section the winner deleted stays deleted.
+//!   of the cluster did meanwhile. What a losing copy created conflicts
+//!   with nothing and is not thrown away: every section carries whether
+//!   it was created or changed since its replica's last completed sync
+//!   (for a partition: since it formed), and a section the losing side
+//!   created that way and the winner does not have is taken into the
+//!   winner if it fits the winner's limits. A section the winner holds is
+//!   the winner's, whatever the losing side did to it (partitions may
+//!   merge back one at a time: only the winner's copy is known to hold
+//!   everything the majority acknowledged); a section the winner deleted
+//!   stays deleted (the losing side's copy is unchanged since the split).
 //!   Every changed section not taken is logged at WARNING with its size
 //!   and the partition it came from.
 //! - **Names.** Two partitions may each have created a checkpoint of the
@@ -405,10 +407,13 @@ impl Staging {
 }
 
 /// Takes into `best` the sections `other` (a worse ranked copy, or a
-/// checkpoint of the same name folded into it) created or changed where
-/// `best` did not; logs at WARNING every changed section of `other` it
-/// cannot take (both sides changed it, or it does not fit), with its size
-/// and the partition it came from.
+/// checkpoint of the same name folded into it) created since its last
+/// sync and `best` does not have; logs at WARNING every section `other`
+/// changed that it does not take (`best` holds that section: its copy
+/// stands; or it does not fit), with its size and the partition it came
+/// from. A section `best` holds is never replaced: partitions may merge
+/// back one at a time, and only the winner's copy is known to hold every
+/// write the majority acknowledged.
 fn take_changes(best: &mut Staged, other: &Staged, limits: MemoryLimits) {
     let same_attributes = best.ckpt.attributes == other.ckpt.attributes;
     for (sid, theirs) in other.ckpt.sections.iter().filter(|(_, s)| s.changed) {
@@ -417,9 +422,9 @@ fn take_changes(best: &mut Staged, other: &Staged, limits: MemoryLimits) {
             continue;
         }
         let why = match ours {
-            Some(o) if o.changed => Some("changed on both sides"),
-            _ if !same_attributes => Some("the checkpoints' attributes differ"),
-            _ => None,
+            Some(_) => Some("the winning copy holds this section"),
+            None if !same_attributes => Some("the checkpoints' attributes differ"),
+            None => None,
         };
         let placed = match why {
             Some(why) => Err(why),
@@ -604,12 +609,11 @@ mod tests {
         c.sections.get(sid).map(|s| s.data.as_slice())
     }
 
-    /// Item by item: the winner's changes stand; the loser's changes to
-    /// sections the winner did not touch, and its new sections, are kept;
-    /// a section the winner deleted stays deleted; a section both changed
-    /// is the winner's.
+    /// Item by item: the winner's sections stand, whatever the loser did
+    /// to them; the loser's new sections are kept; a section the winner
+    /// deleted stays deleted.
     #[test]
-    fn a_merge_keeps_what_the_losing_side_changed_alone() {
+    fn a_merge_keeps_what_the_losing_side_created_alone() {
         let mut before = Store::default();
         open(&mut before, key(1, 1), "c", 5);
         for sid in [b"a", b"b", b"c", b"d"] {
@@ -625,6 +629,8 @@ mod tests {
         lone.overwrite(&key(1, 1), b"a", b"A2", 1).unwrap();
         lone.overwrite(&key(1, 1), b"b", b"B2", 1).unwrap();
         lone.section_delete(&key(1, 1), b"d").unwrap();
+        lone.section_create(&key(1, 1), b"e", SA_TIME_END, b"E", 1)
+            .unwrap();
 
         let pair = Group { size: 2, low: 2 };
         let mut staging = Staging::new(RING);
@@ -635,11 +641,16 @@ mod tests {
         assert_eq!(section(&merged, 5, b"a"), Some(&b"A1"[..]), "both changed");
         assert_eq!(
             section(&merged, 5, b"b"),
-            Some(&b"B2"[..]),
-            "only the loser"
+            Some(&b"0"[..]),
+            "the winner's copy"
         );
         assert_eq!(section(&merged, 5, b"c"), None, "deleted by the winner");
         assert_eq!(section(&merged, 5, b"d"), Some(&b"0"[..]));
+        assert_eq!(
+            section(&merged, 5, b"e"),
+            Some(&b"E"[..]),
+            "new on the loser"
+        );
         assert_eq!(merged.checkpoint(5).unwrap().bytes, 5);
         let c = merged.checkpoint(5).unwrap();
         assert!(c.sections.values().all(|s| !s.changed));
