@@ -588,9 +588,7 @@ impl Payload for PgTrackStop {
         e.put_name(&self.csi);
     }
     fn decode(d: &mut Decoder<'_>) -> Result<PgTrackStop, DecodeError> {
-        Ok(PgTrackStop {
-            csi: d.get_name()?,
-        })
+        Ok(PgTrackStop { csi: d.get_name()? })
     }
 }
 request!(PgTrackStop, kind::PG_TRACK_STOP, ());
@@ -719,7 +717,9 @@ impl AmfCallback {
             kind::HEALTHCHECK_CALLBACK => {
                 AmfCallback::Healthcheck(HealthcheckCallback::from_payload(payload)?)
             }
-            kind::PG_TRACK_CALLBACK => AmfCallback::PgTrack(PgTrackCallback::from_payload(payload)?),
+            kind::PG_TRACK_CALLBACK => {
+                AmfCallback::PgTrack(PgTrackCallback::from_payload(payload)?)
+            }
             _ => {
                 return Err(DecodeError::UnknownKind {
                     service: service::AMF,

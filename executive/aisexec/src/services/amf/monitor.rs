@@ -235,10 +235,7 @@ impl Amf {
             let what = format!("healthcheck confirmed with error {}", r.result);
             self.watch_failed(ctx, comp, &what, recovery);
         } else if !amf_invoked {
-            ctx.set_timer(
-                TOKEN_HEALTHCHECK | id,
-                ctx.now_ns().saturating_add(period),
-            );
+            ctx.set_timer(TOKEN_HEALTHCHECK | id, ctx.now_ns().saturating_add(period));
         }
         ctx.respond(req, SA_AIS_OK, Vec::new());
     }
@@ -299,12 +296,7 @@ impl Amf {
     /// was not answered in time; a component-invoked one was not
     /// confirmed within its period.
     pub(super) fn healthcheck_timer(&mut self, ctx: &mut Context<'_>, id: u64) {
-        let Some((key, h)) = self
-            .watch
-            .healthchecks
-            .iter_mut()
-            .find(|(_, h)| h.id == id)
-        else {
+        let Some((key, h)) = self.watch.healthchecks.iter_mut().find(|(_, h)| h.id == id) else {
             return;
         };
         let key = key.clone();
@@ -500,7 +492,12 @@ impl Amf {
                     }
                     .to_payload(),
                 );
-                ctx.callback(req.conn, kind::PG_TRACK_CALLBACK, SA_AIS_OK, cb.to_payload());
+                ctx.callback(
+                    req.conn,
+                    kind::PG_TRACK_CALLBACK,
+                    SA_AIS_OK,
+                    cb.to_payload(),
+                );
             }
             _ => ctx.respond(
                 req,
