@@ -1,7 +1,9 @@
 //! AMF, the Availability Management Framework (B.01.01), part 1: the
 //! amf.conf model's states, component life cycle through CLC-CLI
 //! commands, registration, and SI assignment for 2N, N+M and no
-//! redundancy, with graceful switchover when an executive stops.
+//! redundancy, with graceful switchover when an executive stops;
+//! healthchecks, passive monitoring and protection group tracking
+//! (`monitor`).
 //!
 //! - Replicated state ([`state::State`]) changes only in exec handlers;
 //!   assignments are recomputed there by a pure function, so every node
