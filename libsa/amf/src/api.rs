@@ -2,27 +2,33 @@
 //! Each body runs inside [`ffi_guard`], so no panic crosses into C;
 //! arguments are checked in the order handle, then pointers and values.
 //!
-//! Not exported yet (so a program using them fails to link instead of
-//! getting a call that does nothing): saAmfPmStart, saAmfPmStop,
-//! saAmfHealthcheckStart, saAmfHealthcheckConfirm, saAmfHealthcheckStop,
-//! saAmfProtectionGroupTrack, saAmfProtectionGroupTrackStop.
+//! Passive monitoring (saAmfPmStart) watches the process named, not its
+//! descendants: `descendentsTreeDepth` is checked and accepted, and only
+//! `processId` itself is monitored.
 
 #![allow(non_snake_case)]
 
 use sa_abi::ais::{
-    SaAisErrorT, SaDispatchFlagsT, SaInvocationT, SaNameT, SaNtfIdentifierT, SaSelectionObjectT,
-    SaTimeT, SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
+    SaAisErrorT, SaDispatchFlagsT, SaInt32T, SaInt64T, SaInvocationT, SaNameT, SaNtfIdentifierT,
+    SaSelectionObjectT, SaTimeT, SaUint64T, SaUint8T, SaVersionT, SA_AIS_ERR_BAD_HANDLE,
+    SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
 };
 use sa_abi::amf::{
-    SaAmfCallbacksT, SaAmfHAStateT, SaAmfHandleT, SaAmfRecommendedRecoveryT,
-    SA_AMF_APPLICATION_RESTART, SA_AMF_NO_RECOMMENDATION,
+    SaAmfCallbacksT, SaAmfHAStateT, SaAmfHandleT, SaAmfHealthcheckInvocationT,
+    SaAmfHealthcheckKeyT, SaAmfPmErrorsT, SaAmfPmStopQualifierT,
+    SaAmfProtectionGroupNotificationBufferT, SaAmfRecommendedRecoveryT, SA_AMF_APPLICATION_RESTART,
+    SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_HEALTHCHECK_COMPONENT_INVOKED,
+    SA_AMF_HEALTHCHECK_KEY_MAX, SA_AMF_NO_RECOMMENDATION, SA_AMF_PM_ABNORMAL_END,
+    SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_PROC, SA_AMF_PM_ZERO_EXIT,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::ffi::{
     dispatch, ffi_guard, initialize, name_from_sa, name_to_sa, selection_object, DispatchMode,
 };
-use sa_ipc::proto::amf::{ErrorClear, ErrorReport, HaStateGet, Register, Response, Unregister};
+use sa_ipc::proto::amf::{
+    ErrorClear, ErrorReport, HaStateGet, HealthcheckConfirm, HealthcheckStart, HealthcheckStop,
+    PgTrackStop, PmStart, PmStop, Register, Response, Unregister,
+};
 use sa_ipc::{check, service};
 
 use crate::instance::{instance, AmfInstance, HANDLES};
@@ -328,6 +334,260 @@ pub unsafe extern "C" fn saAmfComponentErrorClear(
         // SAFETY: the caller's contract.
         let comp = check!(unsafe { name_arg(compName) });
         match inst.conn.call(&ErrorClear { comp }) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+fn recovery_ok(r: SaAmfRecommendedRecoveryT) -> bool {
+    (SA_AMF_NO_RECOMMENDATION..=SA_AMF_APPLICATION_RESTART).contains(&r)
+}
+
+/// The key bytes of a caller's SaAmfHealthcheckKeyT: NULL, or keyLen 0 or
+/// above SA_AMF_HEALTHCHECK_KEY_MAX, is SA_AIS_ERR_INVALID_PARAM.
+///
+/// # Safety
+/// `key` is NULL or points to a valid SaAmfHealthcheckKeyT.
+unsafe fn key_arg(key: *const SaAmfHealthcheckKeyT) -> Result<Vec<u8>, SaAisErrorT> {
+    if key.is_null() {
+        return Err(SA_AIS_ERR_INVALID_PARAM);
+    }
+    // SAFETY: non-NULL, valid by the contract.
+    let key = unsafe { &*key };
+    let len = usize::from(key.keyLen);
+    if len == 0 || len > SA_AMF_HEALTHCHECK_KEY_MAX {
+        return Err(SA_AIS_ERR_INVALID_PARAM);
+    }
+    Ok(key.key[..len].to_vec())
+}
+
+/// Starts healthcheck `healthcheckKey` (a safHealthcheckKey amf.conf gives
+/// the component) of a component of this node. AMF-invoked: the
+/// healthcheck callback every saAmfHealthcheckPeriod, answered with
+/// saAmfResponse within saAmfHealthcheckMaxDuration; component-invoked:
+/// saAmfHealthcheckConfirm at least every period. A miss is a component
+/// failure.
+///
+/// # Safety
+/// `compName` and `healthcheckKey` are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfHealthcheckStart(
+    amfHandle: SaAmfHandleT,
+    compName: *const SaNameT,
+    healthcheckKey: *const SaAmfHealthcheckKeyT,
+    invocationType: SaAmfHealthcheckInvocationT,
+    recommendedRecovery: SaAmfRecommendedRecoveryT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let comp = check!(unsafe { name_arg(compName) });
+        // SAFETY: the caller's contract.
+        let key = check!(unsafe { key_arg(healthcheckKey) });
+        if invocationType != SA_AMF_HEALTHCHECK_AMF_INVOKED
+            && invocationType != SA_AMF_HEALTHCHECK_COMPONENT_INVOKED
+        {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        if !recovery_ok(recommendedRecovery) {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        if invocationType == SA_AMF_HEALTHCHECK_AMF_INVOKED
+            && inst.callbacks.saAmfHealthcheckCallback.is_none()
+        {
+            return SA_AIS_ERR_INIT;
+        }
+        let request = HealthcheckStart {
+            comp,
+            key,
+            invocation_type: invocationType,
+            recovery: recommendedRecovery,
+        };
+        match inst.conn.call(&request) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+/// Confirms a component-invoked healthcheck: SA_AIS_OK restarts its
+/// period, any other result is a component failure.
+///
+/// # Safety
+/// `compName` and `healthcheckKey` are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfHealthcheckConfirm(
+    amfHandle: SaAmfHandleT,
+    compName: *const SaNameT,
+    healthcheckKey: *const SaAmfHealthcheckKeyT,
+    healthcheckResult: SaAisErrorT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let comp = check!(unsafe { name_arg(compName) });
+        // SAFETY: the caller's contract.
+        let key = check!(unsafe { key_arg(healthcheckKey) });
+        let request = HealthcheckConfirm {
+            comp,
+            key,
+            result: healthcheckResult,
+        };
+        match inst.conn.call(&request) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+/// Stops a started healthcheck.
+///
+/// # Safety
+/// `compName` and `healthcheckKey` are NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfHealthcheckStop(
+    amfHandle: SaAmfHandleT,
+    compName: *const SaNameT,
+    healthcheckKey: *const SaAmfHealthcheckKeyT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let comp = check!(unsafe { name_arg(compName) });
+        // SAFETY: the caller's contract.
+        let key = check!(unsafe { key_arg(healthcheckKey) });
+        match inst.conn.call(&HealthcheckStop { comp, key }) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+const PM_ERRORS: SaAmfPmErrorsT =
+    SA_AMF_PM_ZERO_EXIT | SA_AMF_PM_NON_ZERO_EXIT | SA_AMF_PM_ABNORMAL_END;
+
+/// Starts passive monitoring of process `processId` (of this node) for
+/// component `compName`: when it ends in one of `pmErrors`, the
+/// component failed. Only the process itself is watched, not its
+/// descendants.
+///
+/// # Safety
+/// `compName` is NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfPmStart(
+    amfHandle: SaAmfHandleT,
+    compName: *const SaNameT,
+    processId: SaUint64T,
+    descendentsTreeDepth: SaInt32T,
+    pmErrors: SaAmfPmErrorsT,
+    recommendedRecovery: SaAmfRecommendedRecoveryT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let comp = check!(unsafe { name_arg(compName) });
+        if processId == 0 || processId > i32::MAX as u64 || descendentsTreeDepth < -1 {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        if pmErrors == 0 || pmErrors & !PM_ERRORS != 0 || !recovery_ok(recommendedRecovery) {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        let request = PmStart {
+            comp,
+            pid: processId,
+            depth: descendentsTreeDepth,
+            errors: pmErrors,
+            recovery: recommendedRecovery,
+        };
+        match inst.conn.call(&request) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+/// Stops passive monitoring of `pmErrors`: of process `processId`
+/// (SA_AMF_PM_PROC, SA_AMF_PM_PROC_AND_DESCENDENTS) or of every process
+/// of the component (SA_AMF_PM_ALL_PROCESSES).
+///
+/// # Safety
+/// `compName` is NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfPmStop(
+    amfHandle: SaAmfHandleT,
+    compName: *const SaNameT,
+    stopQualifier: SaAmfPmStopQualifierT,
+    processId: SaInt64T,
+    pmErrors: SaAmfPmErrorsT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let comp = check!(unsafe { name_arg(compName) });
+        if !(SA_AMF_PM_PROC..=SA_AMF_PM_ALL_PROCESSES).contains(&stopQualifier) {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        if stopQualifier != SA_AMF_PM_ALL_PROCESSES && processId <= 0 {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        if pmErrors == 0 || pmErrors & !PM_ERRORS != 0 {
+            return SA_AIS_ERR_INVALID_PARAM;
+        }
+        let request = PmStop {
+            comp,
+            qualifier: stopQualifier,
+            pid: processId,
+            errors: pmErrors,
+        };
+        match inst.conn.call(&request) {
+            Ok(()) => SA_AIS_OK,
+            Err(e) => e.to_ais(),
+        }
+    })
+}
+
+/// Tracks the protection group of CSI `csiName`: the components assigned
+/// it and their HA states. SA_TRACK_CURRENT fills `notificationBuffer`
+/// (allocated with malloc when its `notification` is NULL, the caller
+/// frees it; by callback when the buffer is NULL); SA_TRACK_CHANGES and
+/// SA_TRACK_CHANGES_ONLY call the track callback at each change.
+///
+/// # Safety
+/// `csiName` is NULL or valid; `notificationBuffer` is NULL or points to
+/// a valid buffer whose `notification` is NULL or an array of
+/// `numberOfItems` items.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfProtectionGroupTrack(
+    amfHandle: SaAmfHandleT,
+    csiName: *const SaNameT,
+    trackFlags: SaUint8T,
+    notificationBuffer: *mut SaAmfProtectionGroupNotificationBufferT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let csi = check!(unsafe { name_arg(csiName) });
+        // SAFETY: the buffer contract is the caller's, passed on as is.
+        unsafe { inst.pg_track(csi, trackFlags, notificationBuffer) }
+    })
+}
+
+/// Stops tracking the protection group of `csiName`; SA_AIS_ERR_NOT_EXIST
+/// when not tracking it.
+///
+/// # Safety
+/// `csiName` is NULL or valid.
+#[no_mangle]
+pub unsafe extern "C" fn saAmfProtectionGroupTrackStop(
+    amfHandle: SaAmfHandleT,
+    csiName: *const SaNameT,
+) -> SaAisErrorT {
+    ffi_guard(|| {
+        let inst = check!(instance(amfHandle));
+        // SAFETY: the caller's contract.
+        let csi = check!(unsafe { name_arg(csiName) });
+        match inst.conn.call(&PgTrackStop { csi }) {
             Ok(()) => SA_AIS_OK,
             Err(e) => e.to_ais(),
         }

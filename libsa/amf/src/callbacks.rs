@@ -3,9 +3,12 @@
 
 use std::ptr;
 
+use sa_abi::ais::SA_AIS_OK;
 use sa_abi::amf::{
     SaAmfCSIActiveDescriptorT, SaAmfCSIAttributeListT, SaAmfCSIAttributeT, SaAmfCSIDescriptorT,
-    SaAmfCSIStandbyDescriptorT, SaAmfCSIStateDescriptorT, SA_AMF_HA_STANDBY,
+    SaAmfCSIStandbyDescriptorT, SaAmfCSIStateDescriptorT, SaAmfHealthcheckKeyT,
+    SaAmfProtectionGroupNotificationBufferT, SaAmfProtectionGroupNotificationT, SA_AMF_HA_STANDBY,
+    SA_AMF_HEALTHCHECK_KEY_MAX,
 };
 use sa_ipc::ffi::name_to_sa;
 use sa_ipc::proto::amf::AmfCallback;
@@ -106,6 +109,42 @@ impl AmfInstance {
                 // SaAmfComponentTerminateCallbackT signature; the name
                 // lives until the call returns.
                 unsafe { callback(cb.invocation, &comp) };
+            }
+            AmfCallback::Healthcheck(cb) => {
+                let Some(callback) = self.callbacks.saAmfHealthcheckCallback else {
+                    log::warn!("healthcheck callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let comp = name_to_sa(&cb.comp);
+                let mut key = SaAmfHealthcheckKeyT::default();
+                let len = cb.key.len().min(SA_AMF_HEALTHCHECK_KEY_MAX);
+                key.key[..len].copy_from_slice(&cb.key[..len]);
+                key.keyLen = len as u16;
+                // SAFETY: registered with the SaAmfHealthcheckCallbackT
+                // signature; the name and key live until the call returns.
+                unsafe { callback(cb.invocation, &comp, &mut key) };
+            }
+            AmfCallback::PgTrack(cb) => {
+                let Some(callback) = self.callbacks.saAmfProtectionGroupTrackCallback else {
+                    log::warn!("protection group callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let csi = name_to_sa(&cb.csi);
+                let mut items: Vec<SaAmfProtectionGroupNotificationT> =
+                    cb.members.iter().map(crate::track::member_to_sa).collect();
+                let mut buffer = SaAmfProtectionGroupNotificationBufferT {
+                    // Bounded by the frame size.
+                    numberOfItems: items.len() as u32,
+                    notification: if items.is_empty() {
+                        ptr::null_mut()
+                    } else {
+                        items.as_mut_ptr()
+                    },
+                };
+                // SAFETY: registered with the
+                // SaAmfProtectionGroupTrackCallbackT signature; the name
+                // and the items live until the call returns.
+                unsafe { callback(&csi, &mut buffer, cb.number_of_members, SA_AIS_OK) };
             }
         }
         Ok(())

@@ -10,3 +10,4 @@
 pub mod api;
 mod callbacks;
 mod instance;
+mod track;

@@ -11,6 +11,13 @@
 //! | 5    | [`ErrorReport`]     | `()`; SA_AIS_ERR_NOT_EXIST for an unknown component |
 //! | 6    | [`ErrorClear`]      | `()`; SA_AIS_ERR_NOT_EXIST for an unknown component |
 //! | 7    | [`Status`]          | [`StatusReply`]: the operator view |
+//! | 8    | [`HealthcheckStart`] | `()`; SA_AIS_ERR_NOT_EXIST for a component not hosted here or a key amf.conf does not give it, SA_AIS_ERR_EXIST when started |
+//! | 9    | [`HealthcheckConfirm`] | `()`; SA_AIS_ERR_NOT_EXIST when not started |
+//! | 10   | [`HealthcheckStop`] | `()`; SA_AIS_ERR_NOT_EXIST when not started |
+//! | 11   | [`PmStart`]         | `()`; SA_AIS_ERR_NOT_EXIST for a component not hosted here or no such process, SA_AIS_ERR_EXIST when monitored |
+//! | 12   | [`PmStop`]          | `()`; SA_AIS_ERR_NOT_EXIST when nothing matched |
+//! | 13   | [`PgTrack`]         | [`PgTrackReply`] (the members with `current`); SA_AIS_ERR_NOT_EXIST for an unknown CSI |
+//! | 14   | [`PgTrackStop`]     | `()`; SA_AIS_ERR_NOT_EXIST when not tracking |
 //!
 //! Callbacks (executive -> library, dispatch connection):
 //!
@@ -19,6 +26,8 @@
 //! | 0x81 | [`CsiSetCallback`] |
 //! | 0x82 | [`CsiRemoveCallback`] |
 //! | 0x83 | [`TerminateCallback`] |
+//! | 0x84 | [`HealthcheckCallback`] |
+//! | 0x85 | [`PgTrackCallback`] |
 
 use super::{service, Message, Payload, Request};
 use crate::codec::{DecodeError, Decoder, Encoder, Name};
@@ -31,13 +40,25 @@ pub mod kind {
     pub const ERROR_REPORT: u16 = 5;
     pub const ERROR_CLEAR: u16 = 6;
     pub const STATUS: u16 = 7;
+    pub const HEALTHCHECK_START: u16 = 8;
+    pub const HEALTHCHECK_CONFIRM: u16 = 9;
+    pub const HEALTHCHECK_STOP: u16 = 10;
+    pub const PM_START: u16 = 11;
+    pub const PM_STOP: u16 = 12;
+    pub const PG_TRACK: u16 = 13;
+    pub const PG_TRACK_STOP: u16 = 14;
     pub const CSI_SET_CALLBACK: u16 = 0x81;
     pub const CSI_REMOVE_CALLBACK: u16 = 0x82;
     pub const TERMINATE_CALLBACK: u16 = 0x83;
+    pub const HEALTHCHECK_CALLBACK: u16 = 0x84;
+    pub const PG_TRACK_CALLBACK: u16 = 0x85;
 }
 
 /// Longest CSI attribute name or value carried (bytes, no NUL).
 pub const MAX_ATTR_LEN: usize = 4096;
+
+/// Longest healthcheck key (SA_AMF_HEALTHCHECK_KEY_MAX).
+pub const MAX_KEY_LEN: usize = 32;
 
 macro_rules! request {
     ($t:ident, $kind:expr, $reply:ty) => {
@@ -346,6 +367,281 @@ impl Payload for TerminateCallback {
 }
 callback!(TerminateCallback, kind::TERMINATE_CALLBACK);
 
+/// saAmfHealthcheckStart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthcheckStart {
+    pub comp: Name,
+    pub key: Vec<u8>,
+    /// SaAmfHealthcheckInvocationT.
+    pub invocation_type: u32,
+    pub recovery: u32,
+}
+
+impl Payload for HealthcheckStart {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp)
+            .put_bytes(&self.key)
+            .put_u32(self.invocation_type)
+            .put_u32(self.recovery);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<HealthcheckStart, DecodeError> {
+        Ok(HealthcheckStart {
+            comp: d.get_name()?,
+            key: d.get_bytes_max("healthcheck key", MAX_KEY_LEN)?.to_vec(),
+            invocation_type: d.get_u32()?,
+            recovery: d.get_u32()?,
+        })
+    }
+}
+request!(HealthcheckStart, kind::HEALTHCHECK_START, ());
+
+/// saAmfHealthcheckConfirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthcheckConfirm {
+    pub comp: Name,
+    pub key: Vec<u8>,
+    /// SA_AIS_OK: healthy; anything else: the component failed.
+    pub result: u32,
+}
+
+impl Payload for HealthcheckConfirm {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp)
+            .put_bytes(&self.key)
+            .put_u32(self.result);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<HealthcheckConfirm, DecodeError> {
+        Ok(HealthcheckConfirm {
+            comp: d.get_name()?,
+            key: d.get_bytes_max("healthcheck key", MAX_KEY_LEN)?.to_vec(),
+            result: d.get_u32()?,
+        })
+    }
+}
+request!(HealthcheckConfirm, kind::HEALTHCHECK_CONFIRM, ());
+
+/// saAmfHealthcheckStop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthcheckStop {
+    pub comp: Name,
+    pub key: Vec<u8>,
+}
+
+impl Payload for HealthcheckStop {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp).put_bytes(&self.key);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<HealthcheckStop, DecodeError> {
+        Ok(HealthcheckStop {
+            comp: d.get_name()?,
+            key: d.get_bytes_max("healthcheck key", MAX_KEY_LEN)?.to_vec(),
+        })
+    }
+}
+request!(HealthcheckStop, kind::HEALTHCHECK_STOP, ());
+
+/// saAmfPmStart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PmStart {
+    pub comp: Name,
+    pub pid: u64,
+    pub depth: i32,
+    /// SaAmfPmErrorsT.
+    pub errors: u32,
+    pub recovery: u32,
+}
+
+impl Payload for PmStart {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp)
+            .put_u64(self.pid)
+            .put_u32(self.depth as u32)
+            .put_u32(self.errors)
+            .put_u32(self.recovery);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PmStart, DecodeError> {
+        Ok(PmStart {
+            comp: d.get_name()?,
+            pid: d.get_u64()?,
+            depth: d.get_u32()? as i32,
+            errors: d.get_u32()?,
+            recovery: d.get_u32()?,
+        })
+    }
+}
+request!(PmStart, kind::PM_START, ());
+
+/// saAmfPmStop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PmStop {
+    pub comp: Name,
+    /// SaAmfPmStopQualifierT.
+    pub qualifier: u32,
+    pub pid: i64,
+    pub errors: u32,
+}
+
+impl Payload for PmStop {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp)
+            .put_u32(self.qualifier)
+            .put_i64(self.pid)
+            .put_u32(self.errors);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PmStop, DecodeError> {
+        Ok(PmStop {
+            comp: d.get_name()?,
+            qualifier: d.get_u32()?,
+            pid: d.get_i64()?,
+            errors: d.get_u32()?,
+        })
+    }
+}
+request!(PmStop, kind::PM_STOP, ());
+
+/// saAmfProtectionGroupTrack. `changes`: 0 none, SA_TRACK_CHANGES or
+/// SA_TRACK_CHANGES_ONLY; `current`: 0 none, 1 in the reply, 2 as a
+/// callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTrack {
+    pub csi: Name,
+    pub changes: u8,
+    pub current: u8,
+}
+
+/// [`PgTrack::current`] values.
+pub const PG_CURRENT_NONE: u8 = 0;
+pub const PG_CURRENT_IN_REPLY: u8 = 1;
+pub const PG_CURRENT_AS_CALLBACK: u8 = 2;
+
+impl Payload for PgTrack {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.csi)
+            .put_u8(self.changes)
+            .put_u8(self.current);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PgTrack, DecodeError> {
+        Ok(PgTrack {
+            csi: d.get_name()?,
+            changes: d.get_u8()?,
+            current: d.get_u8()?,
+        })
+    }
+}
+request!(PgTrack, kind::PG_TRACK, PgTrackReply);
+
+/// One protection group member and its change
+/// (SaAmfProtectionGroupChangesT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgMember {
+    pub comp: Name,
+    pub ha_state: u32,
+    pub rank: u32,
+    pub change: u32,
+}
+
+fn put_members(e: &mut Encoder, members: &[PgMember]) {
+    e.put_vec(members, |e, m| {
+        e.put_name(&m.comp)
+            .put_u32(m.ha_state)
+            .put_u32(m.rank)
+            .put_u32(m.change);
+    });
+}
+
+fn get_members(d: &mut Decoder<'_>) -> Result<Vec<PgMember>, DecodeError> {
+    d.get_vec(16, |d| {
+        Ok(PgMember {
+            comp: d.get_name()?,
+            ha_state: d.get_u32()?,
+            rank: d.get_u32()?,
+            change: d.get_u32()?,
+        })
+    })
+}
+
+/// The current members (empty unless asked for in the reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTrackReply {
+    pub members: Vec<PgMember>,
+}
+
+impl Payload for PgTrackReply {
+    fn encode(&self, e: &mut Encoder) {
+        put_members(e, &self.members);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PgTrackReply, DecodeError> {
+        Ok(PgTrackReply {
+            members: get_members(d)?,
+        })
+    }
+}
+
+/// saAmfProtectionGroupTrackStop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTrackStop {
+    pub csi: Name,
+}
+
+impl Payload for PgTrackStop {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.csi);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PgTrackStop, DecodeError> {
+        Ok(PgTrackStop { csi: d.get_name()? })
+    }
+}
+request!(PgTrackStop, kind::PG_TRACK_STOP, ());
+
+/// The saAmfHealthcheckCallback (AMF-invoked healthchecks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthcheckCallback {
+    pub invocation: u64,
+    pub comp: Name,
+    pub key: Vec<u8>,
+}
+
+impl Payload for HealthcheckCallback {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_u64(self.invocation)
+            .put_name(&self.comp)
+            .put_bytes(&self.key);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<HealthcheckCallback, DecodeError> {
+        Ok(HealthcheckCallback {
+            invocation: d.get_u64()?,
+            comp: d.get_name()?,
+            key: d.get_bytes_max("healthcheck key", MAX_KEY_LEN)?.to_vec(),
+        })
+    }
+}
+callback!(HealthcheckCallback, kind::HEALTHCHECK_CALLBACK);
+
+/// The saAmfProtectionGroupTrackCallback: the items delivered and the
+/// number of members the group has now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgTrackCallback {
+    pub csi: Name,
+    pub members: Vec<PgMember>,
+    pub number_of_members: u32,
+}
+
+impl Payload for PgTrackCallback {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.csi);
+        put_members(e, &self.members);
+        e.put_u32(self.number_of_members);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<PgTrackCallback, DecodeError> {
+        Ok(PgTrackCallback {
+            csi: d.get_name()?,
+            members: get_members(d)?,
+            number_of_members: d.get_u32()?,
+        })
+    }
+}
+callback!(PgTrackCallback, kind::PG_TRACK_CALLBACK);
+
 /// Every AMF request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmfRequest {
@@ -356,6 +652,13 @@ pub enum AmfRequest {
     ErrorReport(ErrorReport),
     ErrorClear(ErrorClear),
     Status(Status),
+    HealthcheckStart(HealthcheckStart),
+    HealthcheckConfirm(HealthcheckConfirm),
+    HealthcheckStop(HealthcheckStop),
+    PmStart(PmStart),
+    PmStop(PmStop),
+    PgTrack(PgTrack),
+    PgTrackStop(PgTrackStop),
 }
 
 impl AmfRequest {
@@ -368,6 +671,19 @@ impl AmfRequest {
             kind::ERROR_REPORT => AmfRequest::ErrorReport(ErrorReport::from_payload(payload)?),
             kind::ERROR_CLEAR => AmfRequest::ErrorClear(ErrorClear::from_payload(payload)?),
             kind::STATUS => AmfRequest::Status(Status::from_payload(payload)?),
+            kind::HEALTHCHECK_START => {
+                AmfRequest::HealthcheckStart(HealthcheckStart::from_payload(payload)?)
+            }
+            kind::HEALTHCHECK_CONFIRM => {
+                AmfRequest::HealthcheckConfirm(HealthcheckConfirm::from_payload(payload)?)
+            }
+            kind::HEALTHCHECK_STOP => {
+                AmfRequest::HealthcheckStop(HealthcheckStop::from_payload(payload)?)
+            }
+            kind::PM_START => AmfRequest::PmStart(PmStart::from_payload(payload)?),
+            kind::PM_STOP => AmfRequest::PmStop(PmStop::from_payload(payload)?),
+            kind::PG_TRACK => AmfRequest::PgTrack(PgTrack::from_payload(payload)?),
+            kind::PG_TRACK_STOP => AmfRequest::PgTrackStop(PgTrackStop::from_payload(payload)?),
             _ => {
                 return Err(DecodeError::UnknownKind {
                     service: service::AMF,
@@ -384,6 +700,8 @@ pub enum AmfCallback {
     CsiSet(CsiSetCallback),
     CsiRemove(CsiRemoveCallback),
     Terminate(TerminateCallback),
+    Healthcheck(HealthcheckCallback),
+    PgTrack(PgTrackCallback),
 }
 
 impl AmfCallback {
@@ -395,6 +713,12 @@ impl AmfCallback {
             }
             kind::TERMINATE_CALLBACK => {
                 AmfCallback::Terminate(TerminateCallback::from_payload(payload)?)
+            }
+            kind::HEALTHCHECK_CALLBACK => {
+                AmfCallback::Healthcheck(HealthcheckCallback::from_payload(payload)?)
+            }
+            kind::PG_TRACK_CALLBACK => {
+                AmfCallback::PgTrack(PgTrackCallback::from_payload(payload)?)
             }
             _ => {
                 return Err(DecodeError::UnknownKind {
@@ -460,6 +784,35 @@ mod tests {
         assert_round_trip(TerminateCallback {
             invocation: 3,
             comp: name("c"),
+        });
+        assert_round_trip(HealthcheckStart {
+            comp: name("c"),
+            key: b"alive".to_vec(),
+            invocation_type: 2,
+            recovery: 1,
+        });
+        assert_round_trip(PmStart {
+            comp: name("c"),
+            pid: 42,
+            depth: -1,
+            errors: 2,
+            recovery: 1,
+        });
+        assert_round_trip(PmStop {
+            comp: name("c"),
+            qualifier: 3,
+            pid: -1,
+            errors: 6,
+        });
+        assert_round_trip(PgTrackCallback {
+            csi: name("i"),
+            members: vec![PgMember {
+                comp: name("c"),
+                ha_state: 1,
+                rank: 0,
+                change: 4,
+            }],
+            number_of_members: 1,
         });
     }
 }

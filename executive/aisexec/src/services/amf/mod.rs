@@ -1,7 +1,9 @@
 //! AMF, the Availability Management Framework (B.01.01), part 1: the
 //! amf.conf model's states, component life cycle through CLC-CLI
 //! commands, registration, and SI assignment for 2N, N+M and no
-//! redundancy, with graceful switchover when an executive stops.
+//! redundancy, with graceful switchover when an executive stops;
+//! healthchecks, passive monitoring and protection group tracking
+//! (`monitor`).
 //!
 //! - Replicated state ([`state::State`]) changes only in exec handlers;
 //!   assignments are recomputed there by a pure function, so every node
@@ -16,6 +18,7 @@
 
 mod clc;
 mod model;
+mod monitor;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -140,6 +143,9 @@ pub struct Amf {
     last_members: usize,
     startup_armed: bool,
     leave: Leave,
+    /// Healthchecks, passive monitors and protection group tracks of
+    /// this node (`monitor.rs`).
+    watch: monitor::Watch,
 }
 
 impl Amf {
@@ -175,6 +181,7 @@ impl Amf {
             last_members: 0,
             startup_armed: false,
             leave: Leave::Serving,
+            watch: monitor::Watch::default(),
             entities,
         }
     }
@@ -206,6 +213,7 @@ impl Amf {
             self.log_assignments();
         }
         self.reconcile(ctx);
+        self.pg_notify(ctx);
         self.drive(ctx);
     }
 
@@ -954,6 +962,7 @@ impl Service for Amf {
 
     fn conn_exit(&mut self, ctx: &mut Context<'_>, conn: ConnId) {
         self.pending.retain(|_, p| p.conn != conn);
+        self.watch_conn_exit(ctx, conn);
         for comp in 0..self.state.comps.len() {
             if self.state.comps[comp].registered == Some((self.local, conn)) {
                 let mut e = Encoder::new();
@@ -1013,6 +1022,10 @@ impl Service for Amf {
                 return Ok(());
             }
             AmfRequest::Response(r) => {
+                if self.healthcheck_response(ctx, req.conn, r.invocation, r.error) {
+                    ctx.respond(req, SA_AIS_OK, Vec::new());
+                    return Ok(());
+                }
                 let Some(p) = self
                     .pending
                     .get(&r.invocation)
@@ -1068,6 +1081,34 @@ impl Service for Amf {
             AmfRequest::Status(_) => {
                 let lines = self.status_lines();
                 ctx.respond(req, SA_AIS_OK, StatusReply { lines }.to_payload());
+                return Ok(());
+            }
+            AmfRequest::HealthcheckStart(r) => {
+                self.healthcheck_start(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::HealthcheckConfirm(r) => {
+                self.healthcheck_confirm(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::HealthcheckStop(r) => {
+                self.healthcheck_stop(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::PmStart(r) => {
+                self.pm_start(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::PmStop(r) => {
+                self.pm_stop(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::PgTrack(r) => {
+                self.pg_track(ctx, req, r);
+                return Ok(());
+            }
+            AmfRequest::PgTrackStop(r) => {
+                self.pg_track_stop(ctx, req, &r.csi);
                 return Ok(());
             }
         };
@@ -1145,6 +1186,8 @@ impl Service for Amf {
         let id = token & !TOKEN_MASK;
         match token & TOKEN_MASK {
             TOKEN_POLL => self.poll_jobs(ctx),
+            monitor::TOKEN_HEALTHCHECK => self.healthcheck_timer(ctx, id),
+            monitor::TOKEN_PM => self.pm_poll(ctx),
             TOKEN_STARTUP if !self.state.started => {
                 ctx.mcast_queued(exec_kind::STARTUP, &[]);
             }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::amf::{dn, AmfModel, ClcCommand, Comp, CompTimeouts, RedundancyModel};
+use crate::config::amf::{
+    dn, AmfModel, ClcCommand, Comp, CompTimeouts, Healthcheck, RedundancyModel,
+};
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompInfo {
@@ -19,6 +21,8 @@ pub(crate) struct CompInfo {
     pub max_instantiate_with_delay: u32,
     pub delay_between_instantiate_ms: u64,
     pub env: Vec<(String, String)>,
+    /// Its safHealthcheckKey entries.
+    pub healthchecks: Vec<Healthcheck>,
 }
 
 #[derive(Debug, Clone)]
@@ -212,5 +216,6 @@ fn comp_info(dn: String, su: usize, c: &Comp) -> CompInfo {
         max_instantiate_with_delay: c.max_instantiate_with_delay,
         delay_between_instantiate_ms: c.delay_between_instantiate_ms,
         env: c.env.clone(),
+        healthchecks: c.healthchecks.clone(),
     }
 }

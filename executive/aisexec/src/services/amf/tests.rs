@@ -7,15 +7,19 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
+use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
-    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED,
-    SA_AMF_HA_STANDBY,
+    SA_AMF_COMPONENT_FAILOVER, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
+    SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_PROTECTION_GROUP_REMOVED,
+    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
-    kind, CsiRemoveCallback, CsiSetCallback, HaStateGet, HaStateReply, Register, Response, Status,
-    StatusReply, TerminateCallback,
+    kind, CsiRemoveCallback, CsiSetCallback, ErrorReport, HaStateGet, HaStateReply,
+    HealthcheckCallback, HealthcheckConfirm, HealthcheckStart, HealthcheckStop, PgTrack,
+    PgTrackCallback, PgTrackReply, PgTrackStop, Register, Response, Status, StatusReply,
+    TerminateCallback, PG_CURRENT_IN_REPLY,
 };
 use sa_ipc::proto::{service, Message, Payload};
 
@@ -510,4 +514,163 @@ fn n_plus_m_respects_max_active_sis_per_su() {
     for i in 1..=3 {
         assert_ne!(ha(&mut c, 3, &comp(i), &csi(3)), Some(SA_AMF_HA_ACTIVE));
     }
+}
+
+const KEY: &[u8] = b"alive";
+
+fn hc_start(c: &mut TestCluster, node: NodeId, conn: u64, comp: &str, key: &[u8], ty: u32) -> u32 {
+    let r = HealthcheckStart {
+        comp: name(comp),
+        key: key.to_vec(),
+        invocation_type: ty,
+        recovery: SA_AMF_COMPONENT_FAILOVER,
+    };
+    call(c, node, conn, &r).0
+}
+
+fn hc_confirm(c: &mut TestCluster, node: NodeId, conn: u64, comp: &str, result: u32) -> u32 {
+    let r = HealthcheckConfirm {
+        comp: name(comp),
+        key: KEY.to_vec(),
+        result,
+    };
+    call(c, node, conn, &r).0
+}
+
+#[test]
+fn healthchecks_are_checked() {
+    let mut c = two_n_up();
+    let invoked = SA_AMF_HEALTHCHECK_COMPONENT_INVOKED;
+    assert_eq!(
+        hc_start(&mut c, 1, 10, A, b"other", invoked),
+        SA_AIS_ERR_NOT_EXIST,
+        "a key amf.conf does not give"
+    );
+    assert_eq!(
+        hc_start(&mut c, 1, 10, B, KEY, invoked),
+        SA_AIS_ERR_NOT_EXIST,
+        "B is not hosted by node1"
+    );
+    assert_eq!(hc_start(&mut c, 1, 10, A, KEY, invoked), SA_AIS_OK);
+    assert_eq!(hc_start(&mut c, 1, 10, A, KEY, invoked), SA_AIS_ERR_EXIST);
+    assert_eq!(
+        hc_confirm(&mut c, 2, 20, B, SA_AIS_OK),
+        SA_AIS_ERR_NOT_EXIST
+    );
+    let stop = HealthcheckStop {
+        comp: name(A),
+        key: KEY.to_vec(),
+    };
+    assert_eq!(call(&mut c, 1, 10, &stop).0, SA_AIS_OK);
+    assert_eq!(call(&mut c, 1, 10, &stop).0, SA_AIS_ERR_NOT_EXIST);
+    // Stopped: no deadline any more.
+    c.advance(3000 * MS);
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn a_confirmed_healthcheck_keeps_the_component_and_a_missed_one_fails_it() {
+    let mut c = two_n_up();
+    let invoked = SA_AMF_HEALTHCHECK_COMPONENT_INVOKED;
+    assert_eq!(hc_start(&mut c, 1, 10, A, KEY, invoked), SA_AIS_OK);
+    // The example's period is 1000 ms: confirmed every 800 ms, A stays.
+    for _ in 0..4 {
+        c.advance(800 * MS);
+        assert_eq!(hc_confirm(&mut c, 1, 10, A, SA_AIS_OK), SA_AIS_OK);
+    }
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(sets(&mut c, 2, 20).is_empty());
+    // Then not confirmed within the period: A is disabled, B takes over.
+    c.advance(1100 * MS);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(
+        b.last().map(|s| s.ha_state),
+        Some(SA_AMF_HA_ACTIVE),
+        "{b:?}"
+    );
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+    assert_eq!(
+        hc_confirm(&mut c, 1, 10, A, SA_AIS_OK),
+        SA_AIS_ERR_NOT_EXIST
+    );
+}
+
+#[test]
+fn an_amf_invoked_healthcheck_calls_the_component_back_and_fails_it_unanswered() {
+    let mut c = two_n_up();
+    assert_eq!(
+        hc_start(&mut c, 1, 10, A, KEY, SA_AMF_HEALTHCHECK_AMF_INVOKED),
+        SA_AIS_OK
+    );
+    c.advance(1000 * MS);
+    let h: Vec<HealthcheckCallback> = c.callbacks_of(1, 10, kind::HEALTHCHECK_CALLBACK);
+    assert_eq!(h.len(), 1);
+    assert_eq!(
+        (h[0].comp.as_bytes(), h[0].key.as_slice()),
+        (A.as_bytes(), KEY)
+    );
+    respond(&mut c, 1, 10, h[0].invocation);
+    c.advance(1000 * MS);
+    let h: Vec<HealthcheckCallback> = c.callbacks_of(1, 10, kind::HEALTHCHECK_CALLBACK);
+    assert_eq!(h.len(), 1, "one a period");
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    // Not answered within the max duration (500 ms).
+    c.advance(600 * MS);
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn a_protection_group_tracker_hears_of_a_switchover() {
+    let mut c = two_n_up();
+    let track = PgTrack {
+        csi: name(CSI),
+        changes: SA_TRACK_CHANGES_ONLY,
+        current: PG_CURRENT_IN_REPLY,
+    };
+    let (e, p) = call(&mut c, 2, 99, &track);
+    assert_eq!(e, SA_AIS_OK);
+    let members = PgTrackReply::from_payload(&p).unwrap().members;
+    let states: Vec<(Vec<u8>, u32)> = members
+        .iter()
+        .map(|m| (m.comp.as_bytes().to_vec(), m.ha_state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (A.as_bytes().to_vec(), SA_AMF_HA_ACTIVE),
+            (B.as_bytes().to_vec(), SA_AMF_HA_STANDBY)
+        ]
+    );
+    let unknown = PgTrack {
+        csi: name("safCsi=none"),
+        ..track.clone()
+    };
+    assert_eq!(call(&mut c, 2, 99, &unknown).0, SA_AIS_ERR_NOT_EXIST);
+    // A fails: node 2's tracker hears that A left and B is active.
+    let report = ErrorReport {
+        comp: name(A),
+        detection_time: 0,
+        recovery: SA_AMF_COMPONENT_FAILOVER,
+    };
+    let seq = c.send(1, 10, &report);
+    c.run();
+    assert_eq!(c.response(1, seq).unwrap().error, SA_AIS_OK);
+    let cbs: Vec<PgTrackCallback> = c.callbacks_of(2, 99, kind::PG_TRACK_CALLBACK);
+    let last = cbs.last().expect("a track callback");
+    assert_eq!(last.csi.as_bytes(), CSI.as_bytes());
+    assert_eq!(last.number_of_members, 1);
+    assert!(last
+        .members
+        .iter()
+        .any(|m| m.comp.as_bytes() == A.as_bytes() && m.change == SA_AMF_PROTECTION_GROUP_REMOVED));
+    assert!(cbs
+        .iter()
+        .flat_map(|cb| &cb.members)
+        .any(|m| m.comp.as_bytes() == B.as_bytes()
+            && m.ha_state == SA_AMF_HA_ACTIVE
+            && m.change == SA_AMF_PROTECTION_GROUP_STATE_CHANGE));
+    let stop = PgTrackStop { csi: name(CSI) };
+    assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_OK);
+    assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_ERR_NOT_EXIST);
 }
