@@ -8,20 +8,15 @@ mod cluster_support;
 
 use std::time::{Duration, Instant};
 
+use cluster_support::ckpt::{call_retrying, open, rss_bytes};
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::ais::{SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
-use sa_abi::ckpt::{
-    SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
-    SA_CKPT_WR_ALL_REPLICAS,
-};
+use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_ipc::client::{CallError, Connection};
 use sa_ipc::proto::ckpt::{
-    CreationAttributes, Open, Read, ReadElement, SectionCreate, Write, WriteElement,
+    CreationAttributes, Read, ReadElement, SectionCreate, Write, WriteElement,
 };
-use sa_ipc::proto::{service, Request};
-use sa_ipc::Name;
-
-const CRW: u32 = SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE;
+use sa_ipc::proto::service;
 
 fn start_cluster(dir: &std::path::Path, tag: &str) -> Vec<Node> {
     let key = dir.join("authkey");
@@ -42,41 +37,8 @@ fn start_cluster(dir: &std::path::Path, tag: &str) -> Vec<Node> {
     nodes
 }
 
-/// Calls `req` until it is not refused with SA_AIS_ERR_TRY_AGAIN (bounded).
-fn call_retrying<Q: Request>(conn: &Connection, req: &Q) -> Result<Q::Reply, CallError> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match conn.call(req) {
-            Err(CallError::Ais(SA_AIS_ERR_TRY_AGAIN)) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
-}
-
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS");
-    kb * 1024
-}
-
 fn ckpt_conn(node: &Node) -> Connection {
     Connection::connect_to(&node.address(), service::CKPT).expect("connect to CKPT")
-}
-
-fn open(open_id: u64, name: &str, attributes: CreationAttributes) -> Open {
-    Open {
-        open_id,
-        name: Name::try_from(name).unwrap(),
-        flags: CRW,
-        attributes: Some(attributes),
-    }
 }
 
 #[test]

@@ -8,30 +8,17 @@ mod cluster_support;
 
 use std::time::{Duration, Instant};
 
+use cluster_support::ckpt::{call_retrying, open, rss_bytes};
 use cluster_support::netns::{in_netns, ns_of, skip_unless_root, wait_common_ring};
 use cluster_support::{ScriptCluster, WAIT};
 use sa_abi::ais::{SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
-use sa_abi::ckpt::{
-    SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
-    SA_CKPT_WR_ALL_REPLICAS,
-};
+use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_ipc::client::{CallError, Connection};
 use sa_ipc::proto::ckpt::{
-    CreationAttributes, Open, Read, ReadElement, SectionCreate, Write, WriteElement,
+    CreationAttributes, Read, ReadElement, SectionCreate, Write, WriteElement,
 };
-use sa_ipc::proto::{service, Request};
-use sa_ipc::{Name, SocketAddress};
-
-const CRW: u32 = SA_CKPT_CHECKPOINT_CREATE | SA_CKPT_CHECKPOINT_READ | SA_CKPT_CHECKPOINT_WRITE;
-
-fn open(open_id: u64, name: &str, attributes: CreationAttributes) -> Open {
-    Open {
-        open_id,
-        name: Name::try_from(name).unwrap(),
-        flags: CRW,
-        attributes: Some(attributes),
-    }
-}
+use sa_ipc::proto::service;
+use sa_ipc::SocketAddress;
 
 /// Connects to node n's CKPT service from inside its namespace (each
 /// namespace has its own `@libais.socket`), retrying while the executive
@@ -49,36 +36,12 @@ fn connect(name: &str, n: u8) -> Connection {
     })
 }
 
-/// Calls `req` until it is not refused with SA_AIS_ERR_TRY_AGAIN (bounded).
-fn call_retrying<Q: Request>(conn: &Connection, req: &Q) -> Result<Q::Reply, CallError> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match conn.call(req) {
-            Err(CallError::Ais(SA_AIS_ERR_TRY_AGAIN)) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 fn pid(name: &str, n: u8) -> u32 {
     std::fs::read_to_string(format!("/tmp/oa-{name}/{n}/pid"))
         .expect("the node's pid")
         .trim()
         .parse()
         .expect("a pid")
-}
-
-fn rss_bytes(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS");
-    kb * 1024
 }
 
 fn four_nodes(name: &str) -> ScriptCluster {

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod ckpt;
 pub mod netns;
 
 use std::fs;
