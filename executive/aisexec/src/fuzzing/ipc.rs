@@ -100,6 +100,9 @@ fn decode_request(svc: u16, kind: u16, payload: &[u8]) -> Result<(), sa_ipc::Dec
         service::EVT => proto::evt::EvtRequest::decode(kind, payload).map(drop),
         service::CFG => proto::cfg::CfgRequest::decode(kind, payload).map(drop),
         service::CPG => proto::cpg::CpgRequest::decode(kind, payload).map(drop),
+        service::LCK => proto::lck::LckRequest::decode(kind, payload).map(drop),
+        service::MSG => proto::msg::MsgRequest::decode(kind, payload).map(drop),
+        service::AMF => proto::amf::AmfRequest::decode(kind, payload).map(drop),
         _ => Ok(()),
     }
 }
@@ -118,5 +121,11 @@ fn library_side(mut bytes: &[u8]) {
         let _ = proto::evt::EvtCallback::decode(kind, error, &payload);
         let _ = proto::evs::EvsCallback::decode(kind, &payload);
         let _ = proto::cpg::CpgCallback::decode(kind, &payload);
+        let _ = proto::lck::LckCallback::decode(kind, error, &payload);
+        let _ = proto::amf::AmfCallback::decode(kind, &payload);
+        let _ = proto::msg::OpenCallback::from_payload(&payload);
+        let _ = proto::msg::TrackCallback::from_payload(&payload);
+        let _ = proto::msg::DeliveredCallback::from_payload(&payload);
+        let _ = proto::msg::ReceivedCallback::from_payload(&payload);
     }
 }
