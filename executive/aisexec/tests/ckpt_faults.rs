@@ -8,14 +8,14 @@ mod cluster_support;
 
 use std::time::{Duration, Instant};
 
-use cluster_support::ckpt::{call_retrying, open, rss_bytes};
+use cluster_support::ckpt::{
+    call_retrying, open, open_unbounded, rss_bytes, write_at_huge_offsets,
+};
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
-use sa_abi::ais::{SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
+use sa_abi::ais::{SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
 use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_ipc::client::{CallError, Connection};
-use sa_ipc::proto::ckpt::{
-    CreationAttributes, Read, ReadElement, SectionCreate, Write, WriteElement,
-};
+use sa_ipc::proto::ckpt::{CreationAttributes, Read, ReadElement, SectionCreate};
 use sa_ipc::proto::service;
 
 fn start_cluster(dir: &std::path::Path, tag: &str) -> Vec<Node> {
@@ -46,43 +46,9 @@ fn a_write_at_a_huge_offset_is_refused_and_grows_no_replica() {
     let dir = tempfile::tempdir().unwrap();
     let nodes = start_cluster(dir.path(), "ckpt-huge");
     let conn = ckpt_conn(&nodes[0]);
-    let unbounded = CreationAttributes {
-        creation_flags: SA_CKPT_WR_ALL_REPLICAS,
-        checkpoint_size: u64::MAX,
-        retention_duration: 0,
-        max_sections: 2,
-        max_section_size: u64::MAX,
-        max_section_id_size: 8,
-    };
-    call_retrying(&conn, &open(1, "huge", unbounded)).expect("open");
-    call_retrying(
-        &conn,
-        &SectionCreate {
-            open_id: 1,
-            section_id: b"s".to_vec(),
-            expiration: SA_TIME_END,
-            data: Vec::new(),
-        },
-    )
-    .expect("section create");
+    open_unbounded(&conn);
     let before: Vec<u64> = nodes.iter().map(|n| rss_bytes(n.pid())).collect();
-    for offset in [0xffff_ffff_ffff_ff00, 1 << 42, 1 << 30] {
-        let r = call_retrying(
-            &conn,
-            &Write {
-                open_id: 1,
-                elements: vec![WriteElement {
-                    section_id: b"s".to_vec(),
-                    offset,
-                    data: vec![7; 10],
-                }],
-            },
-        );
-        assert!(
-            matches!(r, Err(CallError::Ais(SA_AIS_ERR_NO_RESOURCES))),
-            "offset {offset:#x}: {r:?}"
-        );
-    }
+    write_at_huge_offsets(&conn);
     let ring = nodes[0].ring_status().expect("ring status");
     for (node, before) in nodes.iter().zip(before) {
         let after = rss_bytes(node.pid());

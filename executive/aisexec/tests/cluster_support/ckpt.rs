@@ -4,10 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use sa_abi::ais::SA_AIS_ERR_TRY_AGAIN;
+use sa_abi::ais::{SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
+use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_abi::ckpt::{SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE};
 use sa_ipc::client::{CallError, Connection};
-use sa_ipc::proto::ckpt::{CreationAttributes, Open};
+use sa_ipc::proto::ckpt::{CreationAttributes, Open, SectionCreate, Write, WriteElement};
 use sa_ipc::proto::Request;
 use sa_ipc::Name;
 
@@ -49,4 +50,51 @@ pub fn rss_bytes(pid: u32) -> u64 {
         .and_then(|v| v.parse().ok())
         .expect("VmRSS");
     kb * 1024
+}
+
+/// Opens checkpoint "huge" (open id 1), created with `~0` limits, and
+/// creates its section "s": where a write at a huge offset once made
+/// every replica allocate the address space.
+pub fn open_unbounded(conn: &Connection) {
+    let unbounded = CreationAttributes {
+        creation_flags: SA_CKPT_WR_ALL_REPLICAS,
+        checkpoint_size: u64::MAX,
+        retention_duration: 0,
+        max_sections: 2,
+        max_section_size: u64::MAX,
+        max_section_id_size: 8,
+    };
+    call_retrying(conn, &open(1, "huge", unbounded)).expect("open");
+    call_retrying(
+        conn,
+        &SectionCreate {
+            open_id: 1,
+            section_id: b"s".to_vec(),
+            expiration: SA_TIME_END,
+            data: Vec::new(),
+        },
+    )
+    .expect("section create");
+}
+
+/// Writes 10 bytes at huge offsets into the section of [`open_unbounded`]:
+/// each must be refused with SA_AIS_ERR_NO_RESOURCES.
+pub fn write_at_huge_offsets(conn: &Connection) {
+    for offset in [0xffff_ffff_ffff_ff00, 1 << 42, 1 << 30] {
+        let r = call_retrying(
+            conn,
+            &Write {
+                open_id: 1,
+                elements: vec![WriteElement {
+                    section_id: b"s".to_vec(),
+                    offset,
+                    data: vec![7; 10],
+                }],
+            },
+        );
+        assert!(
+            matches!(r, Err(CallError::Ais(SA_AIS_ERR_NO_RESOURCES))),
+            "offset {offset:#x}: {r:?}"
+        );
+    }
 }
