@@ -253,13 +253,23 @@ fn cpg_agreed_order_and_change_reasons_on_three_nodes() {
     assert_eq!(c.members.iter().map(|a| a.node).collect::<Vec<_>>(), [id1]);
     // the group is the same on the survivors: node 2 has no member left
     // but sees the same membership through cpg_membership_get
+    // (a node still in its sync answers TRY_AGAIN: ask again, bounded)
     for node in &nodes[..2] {
         let conn = Connection::connect_to(&node.address(), service::CPG).unwrap();
-        let got = conn
-            .call(&cpg::MembershipGet {
-                group: GroupName::new(b"ordered").unwrap(),
-            })
-            .unwrap();
+        let get = cpg::MembershipGet {
+            group: GroupName::new(b"ordered").unwrap(),
+        };
+        let deadline = Instant::now() + WAIT;
+        let got = loop {
+            match conn.call(&get) {
+                Err(sa_ipc::client::CallError::Ais(CPG_ERR_TRY_AGAIN))
+                    if Instant::now() < deadline =>
+                {
+                    thread::sleep(Duration::from_millis(5))
+                }
+                other => break other.unwrap(),
+            }
+        };
         assert_eq!(
             got.members.iter().map(|a| a.node).collect::<Vec<_>>(),
             [id1],
