@@ -17,7 +17,7 @@ use sa_abi::ais::{
     SA_AIS_ERR_LIBRARY, SA_AIS_ERR_NOT_SUPPORTED, SA_AIS_ERR_NO_RESOURCES, SA_AIS_ERR_SECURITY,
     SA_AIS_ERR_VERSION, SA_AIS_OK,
 };
-use sa_ipc::frame::{Frame, FrameError, KIND_HELLO};
+use sa_ipc::frame::{Frame, FrameError, KIND_HELLO, MAX_FRAME};
 use sa_ipc::hello::{Hello, HelloReply, Role, MAX_HELLO_FRAME, PROTOCOL_VERSION};
 use sa_ipc::proto::{service, Payload};
 use tokio::io::AsyncWriteExt;
@@ -63,9 +63,20 @@ impl Default for IpcLimits {
             queue_limit: 8 * sa_ipc::frame::MAX_FRAME,
             event_queue: 256,
             max_connections: crate::config::DEFAULT_MAX_CONNECTIONS as usize,
-            total_queue_limit: crate::config::DEFAULT_MAX_QUEUED_BYTES as usize,
+            total_queue_limit: queue_budget(crate::config::DEFAULT_MAX_QUEUED_BYTES),
         }
     }
+}
+
+/// What the clients' queues together may hold under `aisexec {
+/// max_queued_bytes }`: the cap is the memory the clients' backlog may
+/// cost the executive, so the queues get 7/8 of it and the rest is
+/// headroom for what is on its way into them (a delivery being copied to
+/// each member, the frame being encoded) and the allocator's slack. At
+/// least one frame of the largest size, as the configuration guarantees.
+fn queue_budget(max_queued_bytes: u64) -> usize {
+    let cap = usize::try_from(max_queued_bytes).unwrap_or(usize::MAX);
+    (cap - cap / 8).max(MAX_FRAME).min(cap)
 }
 
 impl IpcLimits {
@@ -73,7 +84,7 @@ impl IpcLimits {
     pub fn from_config(config: &crate::config::AisexecConfig) -> IpcLimits {
         IpcLimits {
             max_connections: config.max_connections as usize,
-            total_queue_limit: usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX),
+            total_queue_limit: queue_budget(config.max_queued_bytes),
             ..IpcLimits::default()
         }
     }

@@ -2,16 +2,17 @@
 //! reader and one writer per socket. They own no state of the executive;
 //! everything they learn goes to it as an [`IpcEvent`].
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sa_ipc::frame::{Frame, FrameError, Header, HEADER_LEN, MAX_FRAME};
 use sa_ipc::hello::Role;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
 use super::peer::PeerCred;
@@ -330,33 +331,82 @@ impl QueueBudget {
     }
 }
 
-/// One socket's queued bytes, counted in its own total and in the
-/// [`QueueBudget`].
+/// The frames queued for one socket, shared by its [`Outbox`] (which
+/// pushes) and its writer task (which takes). The executive's side can
+/// empty it at once when it drops the connection, so the bytes the
+/// budget gives back are bytes actually freed, not bytes that a
+/// cancelled task will free later.
 #[derive(Debug)]
-struct Account {
+struct Queue {
+    frames: Mutex<Frames>,
+    /// Wakes the writer when frames arrive or the queue closes.
+    ready: Notify,
+    /// Bytes queued and not yet written: the frames in `frames` and the
+    /// batch the writer is writing.
     queued: AtomicUsize,
     budget: Arc<QueueBudget>,
 }
 
-impl Account {
-    /// `n` bytes left the queue (written, or never queued).
-    fn sub(&self, n: usize) {
-        // Saturating: after `release` the writer may still report bytes
-        // that are no longer counted.
-        let prev = self
-            .queued
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
-                Some(q.saturating_sub(n))
-            })
-            .unwrap_or(0);
-        self.budget.total.fetch_sub(prev.min(n), Ordering::Relaxed);
+#[derive(Debug, Default)]
+struct Frames {
+    queue: VecDeque<Vec<u8>>,
+    closed: bool,
+}
+
+impl Queue {
+    fn frames(&self) -> std::sync::MutexGuard<'_, Frames> {
+        // A panic while holding the lock leaves plain data behind.
+        self.frames.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The socket is gone: its bytes no longer count. Its writer task is
-    /// aborted with it, which frees them.
-    fn release(&self) {
-        let left = self.queued.swap(0, Ordering::Relaxed);
-        self.budget.total.fetch_sub(left, Ordering::Relaxed);
+    /// `n` bytes left the queue (written, or freed).
+    fn sub(&self, n: usize) {
+        self.queued.fetch_sub(n, Ordering::Relaxed);
+        self.budget.total.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// Takes the next frames to write: the first one with the frames
+    /// behind it appended to its own buffer, up to [`WRITE_BATCH`] bytes,
+    /// so that a writer blocked on a client that does not read holds its
+    /// bytes once, never a copy beside the originals.
+    fn take_batch(&self) -> Option<Vec<u8>> {
+        let mut frames = self.frames();
+        let mut batch = frames.queue.pop_front()?;
+        while batch.len() < WRITE_BATCH {
+            match frames.queue.pop_front() {
+                Some(more) => batch.extend_from_slice(&more),
+                None => break,
+            }
+        }
+        Some(batch)
+    }
+
+    /// The socket is gone: its queued frames are freed now and no longer
+    /// count; the batch its writer holds counts until the writer task is
+    /// dropped with it (see [`WriterBatch`]).
+    fn close(&self) {
+        let freed: usize = {
+            let mut frames = self.frames();
+            frames.closed = true;
+            let freed = frames.queue.iter().map(Vec::len).sum();
+            frames.queue = VecDeque::new();
+            freed
+        };
+        self.sub(freed);
+        self.ready.notify_one();
+    }
+}
+
+/// The batch a writer task is writing, counted in its queue until it is
+/// written or the task is dropped (a cancelled writer frees it only then).
+struct WriterBatch<'a> {
+    queue: &'a Queue,
+    bytes: Vec<u8>,
+}
+
+impl Drop for WriterBatch<'_> {
+    fn drop(&mut self) {
+        self.queue.sub(self.bytes.len());
     }
 }
 
@@ -367,8 +417,7 @@ impl Account {
 /// grow up to their [`QueueBudget`].
 #[derive(Debug)]
 pub struct Outbox {
-    tx: mpsc::UnboundedSender<Vec<u8>>,
-    account: Arc<Account>,
+    queue: Arc<Queue>,
     limit: usize,
 }
 
@@ -384,23 +433,27 @@ impl Outbox {
                 limit: self.limit,
             });
         }
-        self.account.budget.try_add(n)?;
-        self.account.queued.fetch_add(n, Ordering::Relaxed);
-        self.tx.send(bytes).map_err(|_| {
-            self.account.sub(n);
-            OutboxError::Closed
-        })
+        let mut frames = self.queue.frames();
+        if frames.closed {
+            return Err(OutboxError::Closed);
+        }
+        self.queue.budget.try_add(n)?;
+        self.queue.queued.fetch_add(n, Ordering::Relaxed);
+        frames.queue.push_back(bytes);
+        drop(frames);
+        self.queue.ready.notify_one();
+        Ok(())
     }
 
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
-        self.account.queued.load(Ordering::Relaxed)
+        self.queue.queued.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for Outbox {
     fn drop(&mut self) {
-        self.account.release();
+        self.queue.close();
     }
 }
 
@@ -413,50 +466,41 @@ pub fn spawn_writer(
     budget: Arc<QueueBudget>,
     events: mpsc::Sender<IpcEvent>,
 ) -> (Outbox, JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let account = Arc::new(Account {
+    let queue = Arc::new(Queue {
+        frames: Mutex::new(Frames::default()),
+        ready: Notify::new(),
         queued: AtomicUsize::new(0),
         budget,
     });
     let outbox = Outbox {
-        tx,
-        account: account.clone(),
+        queue: queue.clone(),
         limit,
     };
     let task = tokio::spawn(async move {
-        // Grows while frames queue up faster than they are written, and
-        // is released when the queue is empty: an idle socket holds none.
-        let mut batch = Vec::new();
         loop {
-            if rx.is_empty() {
-                batch = Vec::new();
-            }
-            let Some(first) = rx.recv().await else {
-                return;
-            };
             // Frames queued while the previous write was under way go out
             // together: one system call, one wake-up of the client.
-            let bytes: &[u8] = match rx.try_recv() {
-                Err(_) => &first,
-                Ok(next) => {
-                    batch.clear();
-                    batch.extend_from_slice(&first);
-                    batch.extend_from_slice(&next);
-                    while batch.len() < WRITE_BATCH {
-                        match rx.try_recv() {
-                            Ok(more) => batch.extend_from_slice(&more),
-                            Err(_) => break,
-                        }
-                    }
-                    &batch
+            let Some(bytes) = queue.take_batch() else {
+                if queue.frames().closed {
+                    return;
                 }
+                // A push or close in between left a permit: no wake-up
+                // is lost.
+                queue.ready.notified().await;
+                continue;
             };
-            if let Err(e) = write.write_all(bytes).await {
+            let batch = WriterBatch {
+                queue: &queue,
+                bytes,
+            };
+            if let Err(e) = write.write_all(&batch.bytes).await {
+                // Nothing more is written: later pushes are refused and
+                // what waits is freed now.
+                queue.close();
                 let error = Some(FrameError::from(e));
                 let _ = events.send(IpcEvent::Closed { socket, error }).await;
                 return;
             }
-            account.sub(bytes.len());
         }
     });
     (outbox, task)
@@ -536,6 +580,34 @@ mod tests {
         outbox.push(&frame).unwrap();
         assert_eq!(read_frame(&mut b).await.unwrap(), frame);
         task.abort();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn dropping_an_outbox_frees_its_queue_at_once_and_its_batch_with_the_writer() {
+        // A client that never reads: the kernel's buffer fills, the
+        // writer blocks holding one batch, the rest waits in the queue.
+        let (a, _b) = UnixStream::pair().unwrap();
+        let (_ra, wa) = a.into_split();
+        let (events, _rx) = mpsc::channel(4);
+        let socket = SocketId {
+            conn: ConnId(1),
+            role: Role::Dispatch,
+        };
+        let budget = QueueBudget::new(1 << 30);
+        let (outbox, task) = spawn_writer(socket, wa, 1 << 30, budget.clone(), events);
+        let frame = Frame::callback(1, 0x81, 1, vec![7; 60_000]);
+        for _ in 0..100 {
+            outbox.push(&frame).unwrap();
+            tokio::task::yield_now().await;
+        }
+        let queued = outbox.queued();
+        assert!(queued > WRITE_BATCH * 2, "{queued} bytes still queued");
+        drop(outbox);
+        // only the blocked writer's batch is still counted (and held)
+        assert!(budget.total() > 0 && budget.total() <= WRITE_BATCH + 60_016);
+        task.abort();
+        let _ = task.await;
+        assert_eq!(budget.total(), 0);
     }
 
     #[tokio::test(flavor = "current_thread")]
