@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use cluster_support::ckpt::{
     call_retrying, open, open_unbounded, rss_bytes, write_at_huge_offsets,
 };
-use cluster_support::netns::{in_netns, ns_of, skip_unless_root, wait_common_ring};
+use cluster_support::netns::{in_netns, node_pid, ns_of, skip_unless_root, wait_common_ring};
 use cluster_support::{ScriptCluster, WAIT};
 use sa_abi::ais::{SA_AIS_ERR_TRY_AGAIN, SA_TIME_END};
 use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
@@ -36,14 +36,6 @@ fn connect(name: &str, n: u8) -> Connection {
     })
 }
 
-fn pid(name: &str, n: u8) -> u32 {
-    std::fs::read_to_string(format!("/tmp/oa-{name}/{n}/pid"))
-        .expect("the node's pid")
-        .trim()
-        .parse()
-        .expect("a pid")
-}
-
 fn four_nodes(name: &str) -> ScriptCluster {
     let cluster = ScriptCluster::up(name, &["4", "--mode", "netns", "--secauth"]);
     assert!(
@@ -63,10 +55,10 @@ fn a_write_at_a_huge_offset_is_refused_on_four_namespaced_nodes() {
     let cluster = four_nodes(&name);
     let conn = connect(&name, 1);
     open_unbounded(&conn);
-    let before: Vec<u64> = (1..=4).map(|n| rss_bytes(pid(&name, n))).collect();
+    let before: Vec<u64> = (1..=4).map(|n| rss_bytes(node_pid(&name, n))).collect();
     write_at_huge_offsets(&conn);
     for (n, before) in (1..=4).zip(before) {
-        let after = rss_bytes(pid(&name, n));
+        let after = rss_bytes(node_pid(&name, n));
         println!(
             "node {n}: RSS {} KiB -> {} KiB",
             before / 1024,

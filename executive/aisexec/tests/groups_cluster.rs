@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use cluster_support::cpg_stall::{stall_and_check, StreamMember};
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::cpg::{CPG_ERR_TRY_AGAIN, CPG_OK};
 use sa_abi::evs::EVS_OK;
@@ -465,93 +466,15 @@ fn cpg_groups_merge_when_a_partition_heals() {
     }
 }
 
-/// What a member's client saw, in order.
-enum Seen {
-    Msg(u32, u64),
-    Change(ConfChgCallback),
-}
-
-/// Sends SIGCONT to a stopped executive when dropped, so a failing test
-/// never leaves one stopped.
-struct Stopped(u32);
-
-impl Stopped {
-    fn stop(pid: u32) -> Stopped {
-        signal("-STOP", pid);
-        Stopped(pid)
-    }
-}
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        signal("-CONT", self.0);
-    }
-}
-
-fn signal(sig: &str, pid: u32) {
-    let ok = Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "kill {sig} {pid} failed");
-}
-
-/// Multicasts 0, 1, 2 ... until `sending` clears; returns, per number,
-/// whether the executive took it (CPG_OK) or the request timed out
-/// (`false`: the stopped executive may or may not have sent it).
-fn send_numbers(m: &Member, sending: &std::sync::atomic::AtomicBool) -> Vec<bool> {
-    let mut taken = Vec::new();
-    while sending.load(std::sync::atomic::Ordering::Relaxed) {
-        let req = Mcast {
-            guarantee: cpg::Guarantee::Agreed,
-            data: taken.len().to_string().into_bytes(),
-        };
-        match m
-            .conn
-            .request(Mcast::KIND, req.to_payload(), Duration::from_secs(2))
-        {
-            Ok((CPG_OK, _)) => taken.push(true),
-            Ok((CPG_ERR_TRY_AGAIN, _)) => thread::sleep(Duration::from_millis(5)),
-            Ok((code, _)) => panic!("node {:#x}: mcast answered {code}", m.node),
-            Err(_) => taken.push(false),
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
-    taken
-}
-
-/// Reads callbacks until `reading` clears.
-fn read_callbacks(m: &Member, reading: &std::sync::atomic::AtomicBool) -> Vec<Seen> {
-    let mut seen = Vec::new();
-    while reading.load(std::sync::atomic::Ordering::Relaxed) {
-        let Ok(Some(frame)) = m
-            .conn
-            .recv_callback(Some(Duration::from_millis(100)), false)
-        else {
-            continue;
-        };
-        match CpgCallback::decode(frame.kind, &frame.payload).expect("callback decodes") {
-            CpgCallback::Deliver(d) => {
-                let text = String::from_utf8_lossy(d.data).into_owned();
-                seen.push(Seen::Msg(d.node, text.parse().expect("a number")));
-            }
-            CpgCallback::ConfChg(c) => seen.push(Seen::Change(c)),
-        }
-    }
-    seen
-}
-
 // One executive stopped (SIGSTOP) for longer than the token timeout while
 // CPG senders on every node keep multicasting, then continued: every
 // client gets every message of each sender, or a configuration change
 // explaining the gap, and no message of a sender between its leave and
-// its rejoin (extended virtual synchrony as CPG clients see it).
+// its rejoin (see cluster_support::cpg_stall).
 #[test]
 fn cpg_a_stopped_executive_comes_back_without_silent_gaps() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     // OA_STALL_MS: how long the executive stays stopped (default 4 s,
-    // beyond the token timeout; the acceptance runs use 5 s and 15 s).
+    // beyond the token timeout).
     let stall = Duration::from_millis(
         std::env::var("OA_STALL_MS")
             .ok()
@@ -561,116 +484,25 @@ fn cpg_a_stopped_executive_comes_back_without_silent_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let nodes = three_nodes(dir.path(), "stall");
     let ids = [loopback_id(1), loopback_id(2), loopback_id(3)];
-    let mut members: Vec<Member> = nodes.iter().map(|n| Member::join(n, "stall")).collect();
-    for m in members.iter_mut() {
-        m.wait_confchg(|c| c.members.len() == 3);
+    let members: Vec<StreamMember> = nodes
+        .iter()
+        .map(|n| {
+            let conn = Connection::connect_to(&n.address(), service::CPG).expect("connect CPG");
+            StreamMember::join(conn, "stall")
+        })
+        .collect();
+    for m in &members {
+        m.wait_members(3);
     }
-    let sending = AtomicBool::new(true);
-    let reading = AtomicBool::new(true);
-    let (seen, taken): (Vec<Vec<Seen>>, Vec<Vec<bool>>) = thread::scope(|s| {
-        let readers: Vec<_> = members
-            .iter()
-            .map(|m| {
-                let reading = &reading;
-                s.spawn(move || read_callbacks(m, reading))
-            })
-            .collect();
-        let senders: Vec<_> = members
-            .iter()
-            .map(|m| {
-                let sending = &sending;
-                s.spawn(move || send_numbers(m, sending))
-            })
-            .collect();
-        thread::sleep(Duration::from_millis(1500));
-        {
-            let _stopped = Stopped::stop(nodes[2].pid());
-            thread::sleep(stall);
-        }
-        let back = nodes.iter().all(|n| n.wait_members(&ids, WAIT));
-        thread::sleep(Duration::from_millis(1500));
-        sending.store(false, Ordering::Relaxed);
-        let taken: Vec<Vec<bool>> = senders.into_iter().map(|h| h.join().unwrap()).collect();
-        // Let the last messages arrive.
-        thread::sleep(Duration::from_millis(2000));
-        reading.store(false, Ordering::Relaxed);
-        let seen = readers.into_iter().map(|h| h.join().unwrap()).collect();
-        assert!(back, "the stopped node never came back into the ring");
-        (seen, taken)
+    let report = stall_and_check(&members, nodes[2].pid(), stall, || {
+        nodes.iter().all(|n| n.wait_members(&ids, WAIT))
     });
-    let sender_of = |node: u32| ids.iter().position(|&id| id == node).unwrap();
-    let mut changes = 0;
-    for (r, stream) in seen.iter().enumerate() {
-        let mut in_group = [true; 3];
-        let mut last: [Option<u64>; 3] = [None; 3];
-        let mut changed_since = [false; 3];
-        // A gap right before the sender's leave: the messages of a sender
-        // that left, delivered in the transitional configuration, may have
-        // holes nobody could fill; the leave must come next.
-        let mut unexplained: [Option<String>; 3] = [None, None, None];
-        for item in stream {
-            match item {
-                Seen::Change(c) => {
-                    changes += 1;
-                    for s in 0..3 {
-                        in_group[s] = c.members.iter().any(|a| a.node == ids[s]);
-                        changed_since[s] = true;
-                        if !in_group[s] {
-                            unexplained[s] = None;
-                        }
-                    }
-                }
-                Seen::Msg(node, i) => {
-                    let s = sender_of(*node);
-                    assert!(
-                        in_group[s],
-                        "member on node {} got message {i} of node {} between its leave and its \
-                         rejoin",
-                        r + 1,
-                        s + 1
-                    );
-                    if let Some(gap) = unexplained[s].take() {
-                        panic!("{gap}");
-                    }
-                    if let Some(prev) = last[s] {
-                        assert!(
-                            *i > prev,
-                            "node {}: node {}'s {i} after {prev}",
-                            r + 1,
-                            s + 1
-                        );
-                        let missing: Vec<u64> =
-                            (prev + 1..*i).filter(|&k| taken[s][k as usize]).collect();
-                        if !missing.is_empty() && !changed_since[s] {
-                            unexplained[s] = Some(format!(
-                                "member on node {} skipped {} message(s) of node {} ({:?}...) \
-                                 without a configuration change",
-                                r + 1,
-                                missing.len(),
-                                s + 1,
-                                &missing[..missing.len().min(5)]
-                            ));
-                        }
-                    }
-                    last[s] = Some(*i);
-                    changed_since[s] = false;
-                }
-            }
-        }
-        for s in 0..3 {
-            assert!(unexplained[s].is_none(), "{:?}", unexplained[s]);
-            assert!(
-                last[s].is_some(),
-                "node {} got nothing from node {}",
-                r + 1,
-                s + 1
-            );
-        }
-    }
+    println!("{report:?}");
     // The others saw node 3 go and come back, at least.
     assert!(
-        changes >= 4,
-        "only {changes} configuration changes reported"
+        report.changes >= 4,
+        "only {} configuration changes reported",
+        report.changes
     );
     drop(members);
     drop(nodes);

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod ckpt;
+pub mod cpg_stall;
 pub mod netns;
 
 use std::fs;

@@ -37,6 +37,15 @@ pub fn ns_of(name: &str, n: u8) -> String {
     format!("oa-{name}-{n}")
 }
 
+/// The PID of node n's executive, as `scripts/cluster` recorded it.
+pub fn node_pid(name: &str, n: u8) -> u32 {
+    std::fs::read_to_string(format!("/tmp/oa-{name}/{n}/pid"))
+        .expect("the node's pid")
+        .trim()
+        .parse()
+        .expect("a pid")
+}
+
 /// Node n's ring status, asked inside its namespace.
 pub fn ring_status(name: &str, n: u8) -> Option<RingStatusReply> {
     in_netns(&ns_of(name, n), || {
