@@ -19,6 +19,7 @@
 mod clc;
 mod model;
 mod monitor;
+mod recovery;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -31,9 +32,9 @@ use log::{error, info, warn};
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
 use sa_abi::amf::{
     SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NEW_ASSIGN, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
-    SA_AMF_HA_STANDBY, SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
-    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_TERMINATING,
-    SA_AMF_PRESENCE_UNINSTANTIATED,
+    SA_AMF_HA_STANDBY, SA_AMF_NO_RECOMMENDATION, SA_AMF_PRESENCE_INSTANTIATED,
+    SA_AMF_PRESENCE_INSTANTIATING, SA_AMF_PRESENCE_INSTANTIATION_FAILED,
+    SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING, SA_AMF_PRESENCE_UNINSTANTIATED,
 };
 use sa_ipc::codec::{DecodeError, Decoder, Encoder, Name};
 use sa_ipc::proto::amf::{
@@ -44,7 +45,8 @@ use sa_ipc::proto::{service, Payload};
 
 use self::clc::{ClcRunner, Outcome, ProcessRunner};
 use self::model::Entities;
-use self::state::{ha_name, presence_name, Assignment, CompState, State};
+use self::recovery::{Fault, FaultSource};
+use self::state::{ha_name, presence_name, Assignment, CompState, History, State};
 use super::ServiceEnv;
 use crate::config::amf::AmfModel;
 use crate::ipc::ConnId;
@@ -64,7 +66,8 @@ mod exec_kind {
     /// A component confirmed (or refused) an HA state for a CSI.
     pub const RESPONSE: u16 = 4;
     pub const PRESENCE: u16 = 5;
-    /// A component failed: callback timeout, error report, failed response.
+    /// A fault detected on a component (`recovery::Fault`): every node
+    /// runs the same recovery.
     pub const FAILED: u16 = 6;
     /// The cluster startup timeout passed on some node.
     pub const STARTUP: u16 = 7;
@@ -107,6 +110,8 @@ enum Phase {
     Running,
     Failed,
     Terminating,
+    /// A restart's cleanup runs; instantiation follows.
+    Restarting,
 }
 
 /// This node's part in a graceful stop.
@@ -439,15 +444,18 @@ impl Amf {
         ctx.set_timer(TOKEN_POLL, ctx.now_ns().saturating_add(POLL_NS));
     }
 
-    /// Runs the cleanup command (bounded by its timeout), not waited for.
-    fn cleanup(&mut self, comp: usize) {
+    /// Runs the cleanup command (bounded by its timeout), not waited
+    /// for; whether there is one.
+    fn cleanup(&mut self, comp: usize) -> bool {
         let info = &self.entities.comps[comp];
-        if let Some(cmd) = info.cleanup.clone() {
-            let timeout = Duration::from_millis(info.timeouts.cleanup);
-            let env = self.command_env(comp);
-            let job = self.job(comp, "cleanup");
-            self.runner.spawn(job, &cmd, &env, Some(timeout));
-        }
+        let Some(cmd) = info.cleanup.clone() else {
+            return false;
+        };
+        let timeout = Duration::from_millis(info.timeouts.cleanup);
+        let env = self.command_env(comp);
+        let job = self.job(comp, "cleanup");
+        self.runner.spawn(job, &cmd, &env, Some(timeout));
+        true
     }
 
     /// The instantiation attempt of `comp` failed: clean up, then retry
@@ -497,10 +505,28 @@ impl Amf {
         ctx.mcast_queued(exec_kind::PRESENCE, &e.finish());
     }
 
-    fn mcast_failed(&mut self, ctx: &mut Context<'_>, comp: usize, reply: Option<ReplyTo>) {
+    /// A fault detected here on `comp`, multicast for every node to
+    /// recover from.
+    fn mcast_fault(
+        &mut self,
+        ctx: &mut Context<'_>,
+        comp: usize,
+        source: FaultSource,
+        recovery: u32,
+        detail: String,
+    ) {
+        let fault = Fault {
+            comp,
+            source,
+            recovery,
+            at: ctx.now_ns(),
+            detail,
+        };
+        error!(target: "AMF", "{}: fault detected: {}{}{}", self.entities.comps[comp].dn,
+            source.describe(), if fault.detail.is_empty() { "" } else { ": " }, fault.detail);
         let mut e = Encoder::new();
-        e.put_u32(comp as u32);
-        put_reply(&mut e, reply);
+        fault.encode(&mut e);
+        put_reply(&mut e, None);
         ctx.mcast_queued(exec_kind::FAILED, &e.finish());
     }
 
@@ -511,6 +537,11 @@ impl Amf {
             };
             let dn = &self.entities.comps[comp].dn;
             match (what, outcome) {
+                ("cleanup", o) if self.phases[comp] == Phase::Restarting => {
+                    info!(target: "AMF", "{dn}: restart: cleanup command {o:?}; instantiating again");
+                    self.phases[comp] = Phase::Idle;
+                    self.drive(ctx);
+                }
                 ("instantiate", Outcome::Exited(0)) => {}
                 ("instantiate", o) if self.phases[comp] == Phase::Instantiating => {
                     self.instantiation_failed(ctx, comp, &format!("instantiate command {o:?}"));
@@ -542,6 +573,9 @@ impl Amf {
             )
             .into_bytes(),
         );
+        for node in &s.nodes_out {
+            out.push(format!("node {node}: out of service (node recovery)").into_bytes());
+        }
         for sg in &e.sgs {
             out.push(format!("SG {} {:?}", sg.dn, sg.redundancy).into_bytes());
             for &su in &sg.sus {
@@ -670,26 +704,39 @@ impl Amf {
                 let reply = get_reply(&mut d)?;
                 let comp = comp_index(&mut d)?;
                 let conn = ConnId(d.get_u64()?);
+                let at = d.get_i64()?;
                 d.finish()?;
-                let s = &mut self.state.comps[comp];
+                let s = &self.state.comps[comp];
                 let error = if s.registered == Some((msg.from, conn)) {
-                    s.registered = None;
                     let expected = s.presence == SA_AMF_PRESENCE_TERMINATING
                         || self.state.leaving.contains(&msg.from);
-                    s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
-                    if !expected {
-                        // Part 2 (recovery) restarts it; until then it
-                        // stays out of service.
-                        s.enabled = false;
-                        warn!(target: "AMF", "{} went away: operational state DISABLED",
-                            self.entities.comps[comp].dn);
-                    }
                     if msg.from == self.local {
                         self.told.retain(|(c, _, _), _| *c != comp);
                         self.pending.retain(|_, p| p.comp != comp);
                         if self.phases[comp] != Phase::Terminating {
-                            self.phases[comp] = Phase::Failed;
+                            self.phases[comp] = Phase::Idle;
                         }
+                    }
+                    if expected {
+                        let s = &mut self.state.comps[comp];
+                        s.registered = None;
+                        s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
+                    } else {
+                        // Its process went away unasked: a fault.
+                        let fault = Fault {
+                            comp,
+                            source: FaultSource::ProcessExit,
+                            recovery: SA_AMF_NO_RECOMMENDATION,
+                            at,
+                            detail: String::new(),
+                        };
+                        let action = self.state.recover(&self.entities, &fault);
+                        let s = &mut self.state.comps[comp];
+                        if s.registered == Some((msg.from, conn)) {
+                            s.registered = None;
+                            s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
+                        }
+                        self.carry_out(ctx, action);
                     }
                     SA_AIS_OK
                 } else {
@@ -708,9 +755,9 @@ impl Amf {
                 let error = d.get_u32()?;
                 d.finish()?;
                 if error != SA_AIS_OK {
-                    warn!(target: "AMF", "{} refused HA state {} (error {error}): operational state DISABLED",
+                    // The refusal itself arrives as a fault (FAILED).
+                    warn!(target: "AMF", "{} refused HA state {} (error {error})",
                         self.entities.comps[comp].dn, ha_name(ha));
-                    self.state.comps[comp].enabled = false;
                 } else if let Some(a) = self
                     .state
                     .assignments
@@ -728,20 +775,27 @@ impl Amf {
                 d.finish()?;
                 let s = &mut self.state.comps[comp];
                 // Registration is what makes a component instantiated;
-                // a late report of an earlier attempt changes nothing.
+                // a late report of an earlier attempt changes nothing; a
+                // restart stays RESTARTING until it registers or fails.
+                let restarting = s.presence == SA_AMF_PRESENCE_RESTARTING
+                    && presence == SA_AMF_PRESENCE_INSTANTIATING;
                 if s.registered.is_none()
+                    && !restarting
                     && (SA_AMF_PRESENCE_UNINSTANTIATED..=7).contains(&presence)
                 {
+                    if s.presence == SA_AMF_PRESENCE_RESTARTING {
+                        warn!(target: "AMF", "{}: restart failed ({}): its SU leaves service",
+                            self.entities.comps[comp].dn, presence_name(presence));
+                    }
                     s.presence = presence;
                 }
             }
             exec_kind::FAILED => {
-                let comp = comp_index(&mut d)?;
+                let fault = Fault::decode(&mut d, n_comps)?;
                 let reply = get_reply(&mut d)?;
                 d.finish()?;
-                warn!(target: "AMF", "{}: failure reported: operational state DISABLED",
-                    self.entities.comps[comp].dn);
-                self.state.comps[comp].enabled = false;
+                let action = self.state.recover(&self.entities, &fault);
+                self.carry_out(ctx, action);
                 if let Some(r) = reply {
                     ctx.reply(&r, SA_AIS_OK, Vec::new());
                 }
@@ -750,8 +804,13 @@ impl Amf {
                 let comp = comp_index(&mut d)?;
                 let reply = get_reply(&mut d)?;
                 d.finish()?;
-                self.state.comps[comp].enabled = true;
-                if msg.from == self.local && self.phases[comp] == Phase::Failed {
+                let s = &mut self.state.comps[comp];
+                if !s.enabled {
+                    info!(target: "AMF", "{}: error cleared: operational state ENABLED",
+                        self.entities.comps[comp].dn);
+                }
+                s.enabled = true;
+                if self.is_local(comp) && self.phases[comp] == Phase::Failed {
                     self.phases[comp] = Phase::Idle;
                     self.attempts[comp] = 0;
                 }
@@ -801,6 +860,14 @@ impl Amf {
         if let Some((_, w)) = winner {
             merged.started = reports.iter().any(|(_, r)| r.started);
             merged.assignments = w.assignments.clone();
+            merged.history = w.history.clone();
+            // A node taken out by a node recovery stays out as long as
+            // its own executive says so (one that restarted comes back).
+            merged.nodes_out = reports
+                .iter()
+                .filter(|(id, r)| membership.members.contains(id) && r.nodes_out.contains(&r.name))
+                .map(|(_, r)| r.name.clone())
+                .collect();
         }
         for (id, r) in &reports {
             for &l in &r.leaving {
@@ -836,6 +903,8 @@ struct SyncReport {
     leaving: Vec<NodeId>,
     comps: Vec<CompState>,
     assignments: Vec<Assignment>,
+    nodes_out: Vec<String>,
+    history: History,
 }
 
 impl SyncReport {
@@ -861,7 +930,28 @@ impl SyncReport {
                     .put_vec(&a.confirmed, |e, c| {
                         e.put_bool(*c);
                     });
+            })
+            .put_vec(&self.nodes_out, |e, n| {
+                e.put_bytes(n.as_bytes());
             });
+        let times = |e: &mut Encoder, t: &Vec<i64>| {
+            e.put_vec(t, |e, t| {
+                e.put_i64(*t);
+            });
+        };
+        let h = &self.history;
+        e.put_vec(&h.comp_restarts.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
+        })
+        .put_vec(&h.su_restarts.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
+        })
+        .put_vec(&h.su_failovers.iter().collect::<Vec<_>>(), |e, (n, t)| {
+            e.put_bytes(n.as_bytes());
+            times(e, t);
+        });
     }
 
     /// Decodes a report, checking every index against this node's model
@@ -919,6 +1009,23 @@ impl SyncReport {
                 return Err(bad("CSI count", a.confirmed.len()));
             }
         }
+        let nodes_out = d.get_vec(4, |d| {
+            Ok(String::from_utf8_lossy(d.get_bytes_max("node name", 256)?).into_owned())
+        })?;
+        let times = |d: &mut Decoder<'_>| d.get_vec(8, |d| d.get_i64());
+        let su_index = |d: &mut Decoder<'_>| -> Result<usize, DecodeError> {
+            let su = d.get_u32()? as usize;
+            if fingerprint == ent.fingerprint() && su >= ent.sus.len() {
+                return Err(bad("SU", su));
+            }
+            Ok(su)
+        };
+        let comp_restarts = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
+        let su_restarts = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
+        let su_failovers = d.get_vec(8, |d| {
+            let name = String::from_utf8_lossy(d.get_bytes_max("node name", 256)?).into_owned();
+            Ok((name, times(d)?))
+        })?;
         Ok(SyncReport {
             fingerprint,
             name,
@@ -927,6 +1034,12 @@ impl SyncReport {
             leaving,
             comps,
             assignments,
+            nodes_out,
+            history: History {
+                comp_restarts: comp_restarts.into_iter().collect(),
+                su_restarts: su_restarts.into_iter().collect(),
+                su_failovers: su_failovers.into_iter().collect(),
+            },
         })
     }
 }
@@ -967,7 +1080,7 @@ impl Service for Amf {
             if self.state.comps[comp].registered == Some((self.local, conn)) {
                 let mut e = Encoder::new();
                 put_reply(&mut e, None);
-                e.put_u32(comp as u32).put_u64(conn.0);
+                e.put_u32(comp as u32).put_u64(conn.0).put_i64(ctx.now_ns());
                 ctx.mcast_queued(exec_kind::UNREGISTER, &e.finish());
             }
         }
@@ -1002,7 +1115,10 @@ impl Service for Amf {
                 self.phases[comp] = Phase::Terminating;
                 self.state.comps[comp].presence = SA_AMF_PRESENCE_TERMINATING;
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
-                payload.put_u32(comp as u32).put_u64(req.conn.0);
+                payload
+                    .put_u32(comp as u32)
+                    .put_u64(req.conn.0)
+                    .put_i64(ctx.now_ns());
                 exec_kind::UNREGISTER
             }
             AmfRequest::HaStateGet(r) => {
@@ -1035,6 +1151,20 @@ impl Service for Amf {
                     ctx.respond(req, SA_AIS_ERR_INVALID_PARAM, Vec::new());
                     return Ok(());
                 };
+                if r.error != SA_AIS_OK {
+                    self.pending.remove(&r.invocation);
+                    ctx.cancel_timer(TOKEN_CALLBACK | r.invocation);
+                    let detail = format!("error {}", r.error);
+                    self.mcast_fault(
+                        ctx,
+                        p.comp,
+                        FaultSource::CallbackError,
+                        SA_AMF_NO_RECOMMENDATION,
+                        detail,
+                    );
+                    ctx.respond(req, SA_AIS_OK, Vec::new());
+                    return Ok(());
+                }
                 let Some((si, su, csi, ha)) = p.set else {
                     // A remove or terminate answered: nothing replicated
                     // waits for it.
@@ -1065,7 +1195,14 @@ impl Service for Amf {
                     ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new());
                     return Ok(());
                 };
-                payload.put_u32(comp as u32);
+                Fault {
+                    comp,
+                    source: FaultSource::ErrorReport,
+                    recovery: r.recovery,
+                    at: ctx.now_ns(),
+                    detail: String::new(),
+                }
+                .encode(&mut payload);
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
                 exec_kind::FAILED
             }
@@ -1149,6 +1286,8 @@ impl Service for Amf {
             leaving: self.state.leaving.iter().copied().collect(),
             comps: self.state.comps.clone(),
             assignments: self.state.assignments.clone(),
+            nodes_out: self.state.nodes_out.iter().cloned().collect(),
+            history: self.state.history.clone(),
         };
         let mut e = Encoder::new();
         report.encode(&mut e);
@@ -1208,10 +1347,21 @@ impl Service for Amf {
             }
             TOKEN_CALLBACK => {
                 if let Some(p) = self.pending.remove(&id) {
-                    error!(target: "AMF", "{}: no response to callback {id} in time: component failed",
-                        self.entities.comps[p.comp].dn);
-                    if p.set.is_some() {
-                        self.mcast_failed(ctx, p.comp, None);
+                    // A terminate callback is followed by the terminate
+                    // command anyway.
+                    if p.set.is_some() || self.leave == Leave::Serving {
+                        let what = if p.set.is_some() {
+                            "CSI set"
+                        } else {
+                            "CSI remove"
+                        };
+                        self.mcast_fault(
+                            ctx,
+                            p.comp,
+                            FaultSource::CallbackTimeout,
+                            SA_AMF_NO_RECOMMENDATION,
+                            format!("{what} invocation {id}"),
+                        );
                     }
                 }
             }

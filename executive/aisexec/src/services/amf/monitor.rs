@@ -2,13 +2,13 @@
 //! healthchecks (AMF- or component-invoked), passive monitoring of its
 //! processes, and the protection group tracks of this node's
 //! connections. None of it is replicated: a missed healthcheck or a dead
-//! process becomes the same `FAILED` exec message an error report is,
-//! and protection groups are read from the replicated assignments, which
-//! every node holds.
+//! process becomes the same `FAILED` exec message (a fault, recovered
+//! from by `recovery.rs`) an error report is, and protection groups are
+//! read from the replicated assignments, which every node holds.
 
 use std::collections::BTreeMap;
 
-use log::{error, info};
+use log::info;
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
     SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_PM_ABNORMAL_END,
@@ -24,6 +24,7 @@ use sa_ipc::proto::amf::{
 };
 use sa_ipc::proto::Payload;
 
+use super::recovery::FaultSource;
 use super::Amf;
 use crate::ipc::ConnId;
 use crate::service::{Context, Request};
@@ -147,13 +148,38 @@ impl Amf {
             .filter(|&c| self.is_local(c))
     }
 
-    /// A watched failure of `comp`: the error path of an error report
-    /// (DISABLED, its SIs to the standby), with the recommended recovery
-    /// logged (recovery itself is part 2).
-    fn watch_failed(&mut self, ctx: &mut Context<'_>, comp: usize, what: &str, recovery: u32) {
-        error!(target: "AMF", "{}: {what}: component failed (recommended recovery: {})",
-            self.entities.comps[comp].dn, recovery_name(recovery));
-        self.mcast_failed(ctx, comp, None);
+    /// A watched failure of `comp`: a fault with the recommended
+    /// recovery its healthcheck or monitor was started with.
+    fn watch_failed(
+        &mut self,
+        ctx: &mut Context<'_>,
+        comp: usize,
+        source: FaultSource,
+        what: String,
+        recovery: u32,
+    ) {
+        self.mcast_fault(ctx, comp, source, recovery, what);
+    }
+
+    /// The instance of `comp` ends (restart, failover): its healthchecks
+    /// and monitored processes end with it.
+    pub(super) fn watch_forget_comp(&mut self, ctx: &mut Context<'_>, comp: usize) {
+        let gone: Vec<(usize, Vec<u8>)> = self
+            .watch
+            .healthchecks
+            .keys()
+            .filter(|(c, _)| *c == comp)
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(h) = self.watch.healthchecks.remove(&key) {
+                ctx.cancel_timer(TOKEN_HEALTHCHECK | h.id);
+            }
+        }
+        self.watch.monitors.retain(|m| m.comp != comp);
+        if self.watch.monitors.is_empty() {
+            ctx.cancel_timer(TOKEN_PM);
+        }
     }
 
     pub(super) fn healthcheck_start(
@@ -232,8 +258,12 @@ impl Amf {
         if r.result != SA_AIS_OK {
             self.watch.healthchecks.remove(&key);
             ctx.cancel_timer(TOKEN_HEALTHCHECK | id);
-            let what = format!("healthcheck confirmed with error {}", r.result);
-            self.watch_failed(ctx, comp, &what, recovery);
+            let what = format!(
+                "key {} confirmed with error {}",
+                String::from_utf8_lossy(&key.1),
+                r.result
+            );
+            self.watch_failed(ctx, comp, FaultSource::HealthcheckFailed, what, recovery);
         } else if !amf_invoked {
             ctx.set_timer(TOKEN_HEALTHCHECK | id, ctx.now_ns().saturating_add(period));
         }
@@ -286,8 +316,11 @@ impl Amf {
             let key = key.clone();
             self.watch.healthchecks.remove(&key);
             ctx.cancel_timer(TOKEN_HEALTHCHECK | id);
-            let what = format!("healthcheck answered with error {error}");
-            self.watch_failed(ctx, comp, &what, recovery);
+            let what = format!(
+                "key {} answered with error {error}",
+                String::from_utf8_lossy(&key.1)
+            );
+            self.watch_failed(ctx, comp, FaultSource::HealthcheckFailed, what, recovery);
         }
         true
     }
@@ -319,13 +352,13 @@ impl Amf {
         }
         let recovery = h.recovery;
         let what = if h.amf_invoked {
-            "healthcheck not answered within saAmfHealthcheckMaxDuration"
+            "not answered within saAmfHealthcheckMaxDuration"
         } else {
-            "healthcheck not confirmed within saAmfHealthcheckPeriod"
+            "not confirmed within saAmfHealthcheckPeriod"
         };
-        let what = format!("{what} (key {})", String::from_utf8_lossy(&key.1));
+        let what = format!("key {}: {what}", String::from_utf8_lossy(&key.1));
         self.watch.healthchecks.remove(&key);
-        self.watch_failed(ctx, key.0, &what, recovery);
+        self.watch_failed(ctx, key.0, FaultSource::HealthcheckMissed, what, recovery);
     }
 
     pub(super) fn pm_start(&mut self, ctx: &mut Context<'_>, req: &Request<'_>, r: PmStart) {
@@ -417,8 +450,8 @@ impl Amf {
         });
         for (m, end) in ended {
             if watched(m.errors, end) {
-                let what = format!("monitored process {} ended ({end:?})", m.pid);
-                self.watch_failed(ctx, m.comp, &what, m.recovery);
+                let what = format!("process {} ended ({end:?})", m.pid);
+                self.watch_failed(ctx, m.comp, FaultSource::ProcessDeath, what, m.recovery);
             } else {
                 info!(target: "AMF", "{}: monitored process {} ended ({end:?}), not an error watched for",
                     self.entities.comps[m.comp].dn, m.pid);

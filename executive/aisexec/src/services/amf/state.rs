@@ -4,12 +4,12 @@
 //! assignments from the same messages, so no node is "the" decider and
 //! any survivor carries on when one leaves.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sa_abi::amf::{
     SaAmfHAStateT, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY,
     SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
-    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_TERMINATING,
+    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING,
     SA_AMF_PRESENCE_UNINSTANTIATED,
 };
 
@@ -23,8 +23,8 @@ use crate::ordering::NodeId;
 pub(crate) struct CompState {
     /// SaAmfPresenceStateT.
     pub presence: u32,
-    /// Operational state: false is DISABLED (a failure was detected; part
-    /// 2 of AMF, recovery, re-enables it).
+    /// Operational state: false is DISABLED (its SU was failed over and
+    /// stays out of service until saAmfComponentErrorClear).
     pub enabled: bool,
     /// The library connection that registered it, on its hosting node.
     pub registered: Option<(NodeId, ConnId)>,
@@ -78,6 +78,20 @@ pub(crate) struct State {
     pub nodes: Vec<(NodeId, String)>,
     /// Members shutting down gracefully: their SUs hand their SIs over.
     pub leaving: BTreeSet<NodeId>,
+    /// safAmfNodes taken out of service by a node switchover, failover or
+    /// failfast: their SUs hand their SIs over and take none.
+    pub nodes_out: BTreeSet<String>,
+    /// The recovery history the escalation counts (`recovery.rs`).
+    pub history: History,
+}
+
+/// Detection times (ns, from the fault reports) of the recoveries still
+/// within their probation, per SU and per safAmfNode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    pub comp_restarts: BTreeMap<usize, Vec<i64>>,
+    pub su_restarts: BTreeMap<usize, Vec<i64>>,
+    pub su_failovers: BTreeMap<String, Vec<i64>>,
 }
 
 pub(crate) fn presence_name(p: u32) -> &'static str {
@@ -87,6 +101,7 @@ pub(crate) fn presence_name(p: u32) -> &'static str {
         SA_AMF_PRESENCE_INSTANTIATED => "INSTANTIATED",
         SA_AMF_PRESENCE_TERMINATING => "TERMINATING",
         SA_AMF_PRESENCE_INSTANTIATION_FAILED => "INSTANTIATION_FAILED",
+        SA_AMF_PRESENCE_RESTARTING => "RESTARTING",
         _ => "TERMINATION_FAILED",
     }
 }
@@ -139,11 +154,38 @@ impl State {
             return false;
         };
         !self.leaving.contains(&host)
+            && !self.nodes_out.contains(&e.sus[su].hosted_by)
             && self.su_enabled(e, su)
             && e.sus[su].comps.iter().all(|&c| {
                 let s = &self.comps[c];
                 s.presence == SA_AMF_PRESENCE_INSTANTIATED && s.registered.is_some()
             })
+    }
+
+    /// A component or SU restart is under way in `su` and nothing else
+    /// keeps it from service: it keeps its assignments, which its
+    /// components are given again once they registered.
+    pub fn su_restarting(&self, e: &Entities, su: usize) -> bool {
+        let Some(host) = self.host_of(e, su) else {
+            return false;
+        };
+        let comps = &e.sus[su].comps;
+        !self.leaving.contains(&host)
+            && !self.nodes_out.contains(&e.sus[su].hosted_by)
+            && self.su_enabled(e, su)
+            && comps
+                .iter()
+                .any(|&c| self.comps[c].presence == SA_AMF_PRESENCE_RESTARTING)
+            && comps.iter().all(|&c| {
+                let s = &self.comps[c];
+                s.presence == SA_AMF_PRESENCE_RESTARTING
+                    || (s.presence == SA_AMF_PRESENCE_INSTANTIATED && s.registered.is_some())
+            })
+    }
+
+    /// In service, or restarting in place: the SUs an SG assigns to.
+    fn su_assignable(&self, e: &Entities, su: usize) -> bool {
+        self.su_in_service(e, su) || self.su_restarting(e, su)
     }
 
     /// Can still take a callback: its components are registered and
@@ -196,6 +238,12 @@ impl State {
                 keep.push(a);
                 continue;
             }
+            if self.su_restarting(e, a.su) {
+                // Kept, to be confirmed again by the restarted components.
+                a.confirmed.iter_mut().for_each(|c| *c = false);
+                keep.push(a);
+                continue;
+            }
             if !self.su_alive(e, a.su) {
                 continue;
             }
@@ -245,7 +293,7 @@ impl State {
             .sus
             .iter()
             .copied()
-            .filter(|&su| self.su_in_service(e, su))
+            .filter(|&su| self.su_assignable(e, su))
             .collect()
     }
 

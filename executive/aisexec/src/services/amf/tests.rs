@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
-    SA_AMF_COMPONENT_FAILOVER, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
-    SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
-    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_PROTECTION_GROUP_REMOVED,
+    SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE,
+    SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_SWITCHOVER, SA_AMF_PROTECTION_GROUP_REMOVED,
     SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
@@ -332,24 +332,145 @@ fn a_leaving_node_quiesces_its_active_before_the_standby_takes_over() {
 }
 
 #[test]
-fn a_callback_not_answered_in_time_disables_the_component() {
-    let mut c = cluster(&[1, 2], EXAMPLE);
-    c.partition(&[&[1, 2]]);
-    register(&mut c, 1, 10, A);
-    register(&mut c, 2, 20, B);
-    let a = sets(&mut c, 1, 10);
-    let b = sets(&mut c, 2, 20);
-    respond(&mut c, 2, 20, b[0].invocation);
-    let _ = a;
-    // The example's callback timeout is 2000 ms.
+fn a_callback_not_answered_in_time_restarts_the_component_in_place() {
+    let mut c = two_n_up();
+    spawns();
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_RESTART);
+    // Restart: node 1 runs A's cleanup, then, once it ended, instantiate.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    // B was not made active meanwhile; A, registered again, is.
+    assert!(sets(&mut c, 2, 20).is_empty());
+    assert_eq!(register(&mut c, 1, 11, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 11);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].ha_state, SA_AMF_HA_ACTIVE);
+    // Not answered within the example's 2000 ms: a fault again, the
+    // SU is restarted (saAmfSGCompRestartMax = 1 is spent).
     c.advance(2100 * MS);
-    // A is out of service: B is made active.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+}
+
+fn report(c: &mut TestCluster, node: NodeId, conn: u64, dn: &str, recovery: u32) {
+    let seq = c.send(
+        node,
+        conn,
+        &ErrorReport {
+            comp: name(dn),
+            detection_time: 0,
+            recovery,
+        },
+    );
+    c.run();
+    assert_eq!(c.response(node, seq).unwrap().error, SA_AIS_OK);
+}
+
+fn status(c: &mut TestCluster, node: NodeId) -> String {
+    let (_, p) = call(c, node, 99, &Status);
+    String::from_utf8(
+        StatusReply::from_payload(&p)
+            .unwrap()
+            .lines
+            .join(&b"\n"[..]),
+    )
+    .unwrap()
+}
+
+/// A restarts and registers again from connection `conn`; the CSI it
+/// is given again is answered.
+fn restarted(c: &mut TestCluster, conn: u64) -> CsiSetCallback {
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert_eq!(register(c, 1, conn, A), SA_AIS_OK);
+    let a = sets(c, 1, conn);
+    assert_eq!(a.len(), 1, "{a:?}");
+    respond(c, 1, conn, a[0].invocation);
+    a[0].clone()
+}
+
+#[test]
+fn restarts_escalate_to_an_su_restart_then_an_su_failover() {
+    let mut c = two_n_up();
+    // The example: saAmfSGCompRestartMax = 1, saAmfSGSuRestartMax = 1,
+    // both within 60 s.
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_RESTART);
+    assert_eq!(restarted(&mut c, 11).ha_state, SA_AMF_HA_ACTIVE);
+    // The second within the probation: an SU restart.
+    report(&mut c, 1, 11, A, SA_AMF_COMPONENT_RESTART);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+    assert_eq!(
+        ha(&mut c, 2, A, CSI),
+        Some(SA_AMF_HA_ACTIVE),
+        "kept while restarting"
+    );
+    assert_eq!(restarted(&mut c, 12).ha_state, SA_AMF_HA_ACTIVE);
+    // The third: the SU fails over; B becomes active, A stays out.
+    report(&mut c, 1, 12, A, SA_AMF_COMPONENT_RESTART);
     let b = sets(&mut c, 2, 20);
     assert_eq!(
         b.last().map(|s| s.ha_state),
         Some(SA_AMF_HA_ACTIVE),
-        "{b:?}"
+        "{b:?} {}",
+        status(&mut c, 2)
     );
+    assert_eq!(ha(&mut c, 1, A, CSI), None);
+    let text = status(&mut c, 1);
+    assert!(
+        text.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence UNINSTANTIATED operational DISABLED readiness OUT_OF_SERVICE"),
+        "{text}"
+    );
+    // Cleaned up, not instantiated again: it stays out of service.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args.last().map(String::as_str), Some("cleanup"), "{args:?}");
+    end_all_commands(1);
+    c.advance(5000 * MS);
+    assert!(
+        !spawns().iter().any(|x| x.3[0] == "instantiate"),
+        "a failed-over SU is not restarted"
+    );
+}
+
+#[test]
+fn a_process_exit_restarts_it_and_disable_restart_fails_it_over() {
+    let mut c = two_n_up();
+    // The connection closes: its process is gone.
+    c.close(1, service::AMF, 10);
+    c.run();
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+    assert_eq!(restarted(&mut c, 11).ha_state, SA_AMF_HA_ACTIVE);
+    spawns();
+    let conf = EXAMPLE.replace(
+        "saAmfCompRecoveryOnError = component_restart",
+        "saAmfCompRecoveryOnError = component_restart\n\t\t\t\t\tsaAmfCompDisableRestart = true",
+    );
+    let mut c = cluster(&[1, 2], &conf);
+    c.partition(&[&[1, 2]]);
+    register(&mut c, 1, 10, A);
+    register(&mut c, 2, 20, B);
+    let a = sets(&mut c, 1, 10);
+    respond(&mut c, 1, 10, a[0].invocation);
+    let b = sets(&mut c, 2, 20);
+    respond(&mut c, 2, 20, b[0].invocation);
+    c.close(1, service::AMF, 10);
+    c.run();
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains(&format!(
+        "COMP {A} presence UNINSTANTIATED operational DISABLED"
+    )));
+}
+
+#[test]
+fn a_node_switchover_hands_every_si_of_the_node_over() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_SWITCHOVER);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
 }
 
 #[test]
