@@ -13,7 +13,7 @@ use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CH
 use sa_abi::amf::{
     SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_PM_ABNORMAL_END,
     SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_ZERO_EXIT,
-    SA_AMF_PROTECTION_GROUP_ADDED, SA_AMF_PROTECTION_GROUP_NO_CHANGE,
+    SA_AMF_PRESENCE_RESTARTING, SA_AMF_PROTECTION_GROUP_ADDED, SA_AMF_PROTECTION_GROUP_NO_CHANGE,
     SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
@@ -463,7 +463,8 @@ impl Amf {
     }
 
     /// The protection group of CSI `csi` of SI `si`: the components
-    /// assigned it, with their HA state (changes left NO_CHANGE).
+    /// assigned it, with their HA state (changes left NO_CHANGE); a
+    /// component restarting leaves it and comes back.
     fn group(&self, si: usize, csi: usize) -> Vec<PgMember> {
         let e = &self.entities;
         let mut standby = 0;
@@ -473,6 +474,11 @@ impl Amf {
             .filter(|a| a.si == si)
             .filter_map(|a| {
                 let comp = e.comp_for_csi(a.su, si, csi)?;
+                // A restarting component holds none of its CSIs until it
+                // is given them again.
+                if self.state.comps[comp].presence == SA_AMF_PRESENCE_RESTARTING {
+                    return None;
+                }
                 let rank = if a.ha == SA_AMF_HA_STANDBY {
                     standby += 1;
                     standby

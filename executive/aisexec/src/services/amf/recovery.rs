@@ -437,7 +437,10 @@ impl Amf {
             .map(|(j, _)| *j)
             .collect();
         for job in running {
+            // Its end is no news: forgotten, so that a late report of it
+            // is not taken for the next instantiation's.
             self.runner.kill(job);
+            self.jobs.remove(&job);
         }
     }
 }
