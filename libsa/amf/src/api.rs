@@ -2,9 +2,9 @@
 //! Each body runs inside [`ffi_guard`], so no panic crosses into C;
 //! arguments are checked in the order handle, then pointers and values.
 //!
-//! Passive monitoring (saAmfPmStart) watches the process named, not its
-//! descendants: `descendentsTreeDepth` is checked and accepted, and only
-//! `processId` itself is monitored.
+//! Passive monitoring (saAmfPmStart) watches the process named and its
+//! descendants to `descendentsTreeDepth` generations (-1: all), each
+//! found by the executive as it appears.
 
 #![allow(non_snake_case)]
 
@@ -468,9 +468,9 @@ const PM_ERRORS: SaAmfPmErrorsT =
     SA_AMF_PM_ZERO_EXIT | SA_AMF_PM_NON_ZERO_EXIT | SA_AMF_PM_ABNORMAL_END;
 
 /// Starts passive monitoring of process `processId` (of this node) for
-/// component `compName`: when it ends in one of `pmErrors`, the
-/// component failed. Only the process itself is watched, not its
-/// descendants.
+/// component `compName`, and its descendants to `descendentsTreeDepth`
+/// generations (-1: all): when one ends in one of `pmErrors`, the
+/// component failed.
 ///
 /// # Safety
 /// `compName` is NULL or valid.

@@ -1,6 +1,6 @@
 //! What the node hosting a component watches for it, on local timers:
 //! healthchecks (AMF- or component-invoked), passive monitoring of its
-//! processes, and the protection group tracks of this node's
+//! processes and their descendants, and the protection group tracks of this node's
 //! connections. None of it is replicated: a missed healthcheck or a dead
 //! process becomes the same `FAILED` exec message (a fault, recovered
 //! from by `recovery.rs`) an error report is, and protection groups are
@@ -12,9 +12,10 @@ use log::info;
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
     SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_PM_ABNORMAL_END,
-    SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_ZERO_EXIT,
-    SA_AMF_PRESENCE_RESTARTING, SA_AMF_PROTECTION_GROUP_ADDED, SA_AMF_PROTECTION_GROUP_NO_CHANGE,
-    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_PROC_AND_DESCENDENTS,
+    SA_AMF_PM_ZERO_EXIT, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PROTECTION_GROUP_ADDED,
+    SA_AMF_PROTECTION_GROUP_NO_CHANGE, SA_AMF_PROTECTION_GROUP_REMOVED,
+    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
@@ -66,6 +67,11 @@ pub(super) struct Monitor {
     start_time: u64,
     errors: u32,
     recovery: u32,
+    /// How many generations of its descendants are watched too (-1:
+    /// all; 0: none), saAmfPmStart's descendentsTreeDepth.
+    depth: i32,
+    /// The process saAmfPmStart named (itself, or its ancestor).
+    root: i32,
 }
 
 /// Local watch state of the AMF service.
@@ -113,6 +119,27 @@ fn proc_stat(pid: i32) -> Option<(u64, Option<ProcEnd>)> {
         None => ProcEnd::Unknown,
     };
     Some((start_time, Some(end)))
+}
+
+/// The children of `pid` (every thread's, from
+/// /proc/<pid>/task/<tid>/children); none when it is gone.
+pub(super) fn children(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        let path = task.path().join("children");
+        if let Ok(text) = std::fs::read_to_string(path) {
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            );
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Whether the end of a process is among the errors watched for. An
@@ -394,8 +421,9 @@ impl Amf {
         if self.watch.monitors.len() >= MAX_MONITORS {
             return sa_abi::ais::SA_AIS_ERR_NO_RESOURCES;
         }
-        info!(target: "AMF", "{}: passive monitoring of process {pid} started",
-            self.entities.comps[comp].dn);
+        info!(target: "AMF", "{}: passive monitoring of process {pid} started (descendants: {})",
+            self.entities.comps[comp].dn,
+            if r.depth < 0 { "all".to_string() } else { r.depth.to_string() });
         self.watch.monitors.push(Monitor {
             comp,
             conn,
@@ -403,8 +431,12 @@ impl Amf {
             start_time,
             errors: r.errors,
             recovery: r.recovery,
+            depth: r.depth.max(-1),
+            root: pid,
         });
-        if self.watch.monitors.len() == 1 {
+        let first = self.watch.monitors.len() == 1;
+        self.adopt_descendants();
+        if first {
             ctx.set_timer(TOKEN_PM, ctx.now_ns().saturating_add(PM_POLL_NS));
         }
         SA_AIS_OK
@@ -415,10 +447,14 @@ impl Amf {
             ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new());
             return;
         };
-        let all = r.qualifier == SA_AMF_PM_ALL_PROCESSES;
         let mut matched = false;
         for m in &mut self.watch.monitors {
-            if m.comp == comp && (all || i64::from(m.pid) == r.pid) && m.errors & r.errors != 0 {
+            let chosen = match r.qualifier {
+                SA_AMF_PM_ALL_PROCESSES => true,
+                SA_AMF_PM_PROC_AND_DESCENDENTS => i64::from(m.root) == r.pid,
+                _ => i64::from(m.pid) == r.pid,
+            };
+            if m.comp == comp && chosen && m.errors & r.errors != 0 {
                 matched = true;
                 m.errors &= !r.errors;
             }
@@ -435,9 +471,46 @@ impl Amf {
         ctx.respond(req, error, Vec::new());
     }
 
-    /// Looks at every monitored process; a dead one whose end is watched
-    /// for is a failure of its component.
+    /// Adds the descendants of monitored processes, to their depth, as
+    /// monitors of their own (a process found once stays watched; the
+    /// number of monitors stays bounded).
+    fn adopt_descendants(&mut self) {
+        let mut i = 0;
+        while i < self.watch.monitors.len() {
+            let m = self.watch.monitors[i].clone();
+            i += 1;
+            if m.depth == 0 {
+                continue;
+            }
+            for child in children(m.pid) {
+                let Some((start_time, None)) = proc_stat(child) else {
+                    continue;
+                };
+                let known = self
+                    .watch
+                    .monitors
+                    .iter()
+                    .any(|o| o.comp == m.comp && o.pid == child && o.start_time == start_time);
+                if known || self.watch.monitors.len() >= MAX_MONITORS {
+                    continue;
+                }
+                info!(target: "AMF", "{}: passive monitoring of process {child}, a descendant of {}",
+                    self.entities.comps[m.comp].dn, m.pid);
+                self.watch.monitors.push(Monitor {
+                    pid: child,
+                    start_time,
+                    depth: if m.depth < 0 { -1 } else { m.depth - 1 },
+                    ..m.clone()
+                });
+            }
+        }
+    }
+
+    /// Looks at every monitored process (and takes in new descendants);
+    /// a dead one whose end is watched for is a failure of its
+    /// component.
     pub(super) fn pm_poll(&mut self, ctx: &mut Context<'_>) {
+        self.adopt_descendants();
         let mut ended = Vec::new();
         self.watch.monitors.retain(|m| {
             let end = match proc_stat(m.pid) {
@@ -686,5 +759,19 @@ mod tests {
         assert!(watched(SA_AMF_PM_ZERO_EXIT, ProcEnd::Exited(0)));
         let me = std::process::id() as i32;
         assert!(matches!(proc_stat(me), Some((_, None))));
+    }
+
+    #[test]
+    fn children_are_found_through_proc() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let me = std::process::id() as i32;
+        assert!(children(me).contains(&(child.id() as i32)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!children(me).contains(&(child.id() as i32)));
+        assert!(children(-1).is_empty());
     }
 }

@@ -11,14 +11,14 @@ use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CH
 use sa_abi::amf::{
     SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE,
     SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
-    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_SWITCHOVER, SA_AMF_PROTECTION_GROUP_REMOVED,
-    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END,
+    SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
     kind, CsiRemoveCallback, CsiSetCallback, ErrorReport, HaStateGet, HaStateReply,
     HealthcheckCallback, HealthcheckConfirm, HealthcheckStart, HealthcheckStop, PgTrack,
-    PgTrackCallback, PgTrackReply, PgTrackStop, Register, Response, Status, StatusReply,
+    PgTrackCallback, PgTrackReply, PgTrackStop, PmStart, Register, Response, Status, StatusReply,
     TerminateCallback, PG_CURRENT_IN_REPLY,
 };
 use sa_ipc::proto::{service, Message, Payload};
@@ -794,4 +794,42 @@ fn a_protection_group_tracker_hears_of_a_switchover() {
     let stop = PgTrackStop { csi: name(CSI) };
     assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_OK);
     assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_ERR_NOT_EXIST);
+}
+
+#[test]
+fn a_monitored_process_descendant_that_dies_is_a_fault() {
+    let mut c = two_n_up();
+    let mut shell = std::process::Command::new("sh")
+        .args(["-c", "sleep 30 & wait"])
+        .spawn()
+        .unwrap();
+    let sh = shell.id() as i32;
+    let mut grandchild = None;
+    for _ in 0..400 {
+        if let Some(&p) = super::monitor::children(sh).first() {
+            grandchild = Some(p);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sleeper = grandchild.expect("the shell started sleep");
+    let start = PmStart {
+        comp: name(A),
+        pid: sh as u64,
+        depth: -1,
+        errors: SA_AMF_PM_NON_ZERO_EXIT | SA_AMF_PM_ABNORMAL_END,
+        recovery: SA_AMF_COMPONENT_FAILOVER,
+    };
+    assert_eq!(call(&mut c, 1, 10, &start).0, SA_AIS_OK);
+    // The poll takes in the descendant.
+    c.advance(150 * MS);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sleeper),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = shell.wait();
+    c.advance(150 * MS);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
 }
