@@ -363,12 +363,8 @@ fn sg(b: &Block, outer: Option<&Path>) -> Result<Sg> {
         "2n" => RedundancyModel::TwoN,
         "nplusm" => RedundancyModel::NPlusM,
         "noredundancy" => RedundancyModel::NoRedundancy,
-        "nway" | "nwayactive" => {
-            return Err((
-                model_setting.line,
-                AmfErrorKind::UnsupportedModel(model_setting.value.clone()),
-            ))
-        }
+        "nway" => RedundancyModel::NWay,
+        "nwayactive" => RedundancyModel::NWayActive,
         _ => {
             return Err(bad(
                 model_setting,

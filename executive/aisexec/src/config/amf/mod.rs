@@ -307,8 +307,6 @@ pub enum AmfErrorKind {
     BadEnv(String),
     #[error("safComp `{0}` is sa_aware and needs saAmfCompInstantiateCmd")]
     NoInstantiateCmd(String),
-    #[error("redundancy model `{0}` is not supported yet (2n, nplusm and noredundancy are)")]
-    UnsupportedModel(String),
 }
 
 impl AmfModel {

@@ -220,8 +220,8 @@ impl State {
                 RedundancyModel::TwoN => self.assign_2n(e, sg),
                 RedundancyModel::NPlusM => self.assign_npm(e, sg),
                 RedundancyModel::NoRedundancy => self.assign_noredundancy(e, sg),
-                // Refused when amf.conf is read.
-                RedundancyModel::NWay | RedundancyModel::NWayActive => {}
+                RedundancyModel::NWay => self.assign_nway(e, sg),
+                RedundancyModel::NWayActive => self.assign_nway_active(e, sg),
             }
         }
         before != self.assignments
@@ -419,6 +419,138 @@ impl State {
             if let Some(i) = chosen_s {
                 load_s[i] += 1;
                 self.set(e, si, standbys[i], SA_AMF_HA_STANDBY);
+            }
+        }
+    }
+
+    /// The SUs of `ready` holding SI `si` with `ha`, in assignment order.
+    fn holders(&self, si: usize, ha: SaAmfHAStateT, ready: &[usize]) -> Vec<usize> {
+        self.assignments
+            .iter()
+            .filter(|a| a.si == si && a.ha == ha && ready.contains(&a.su))
+            .map(|a| a.su)
+            .collect()
+    }
+
+    /// How many SIs of the SG each SU of `ready` holds with `ha`.
+    fn loads(&self, g: &super::model::SgInfo, ready: &[usize], ha: SaAmfHAStateT) -> Vec<usize> {
+        ready
+            .iter()
+            .map(|&su| {
+                g.sis
+                    .iter()
+                    .filter(|&&si| self.assignment(si, su).is_some_and(|a| a.ha == ha))
+                    .count()
+            })
+            .collect()
+    }
+
+    /// N-Way: every SU may hold SIs ACTIVE and others STANDBY. Each SI
+    /// has one ACTIVE (kept where it is, else its first standby is
+    /// promoted, else the least loaded SU) and up to
+    /// saAmfSGNumPrefStandbySUs STANDBYs on other SUs, within
+    /// MaxActiveSIsperSU / MaxStandbySIsperSU.
+    fn assign_nway(&mut self, e: &Entities, sg: usize) {
+        let g = &e.sgs[sg];
+        let ready = self.in_service_sus(e, sg);
+        let max_active = g.max_active_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let max_standby = g.max_standby_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let wanted_standbys = g.num_pref_standby_sus as usize;
+        let mut load_a = self.loads(g, &ready, SA_AMF_HA_ACTIVE);
+        let mut load_s = self.loads(g, &ready, SA_AMF_HA_STANDBY);
+        let index = |su: usize| ready.iter().position(|&r| r == su);
+        for &si in &g.sis {
+            if self.quiescing(si) {
+                continue;
+            }
+            let standbys = self.holders(si, SA_AMF_HA_STANDBY, &ready);
+            let active = match self.holders(si, SA_AMF_HA_ACTIVE, &ready).first() {
+                Some(&su) => Some(su),
+                None => {
+                    let promoted = standbys
+                        .iter()
+                        .copied()
+                        .find(|&su| index(su).is_some_and(|i| load_a[i] < max_active));
+                    let chosen = promoted.or_else(|| {
+                        (0..ready.len())
+                            .filter(|&i| load_a[i] < max_active)
+                            .min_by_key(|&i| (load_a[i] + load_s[i], load_a[i]))
+                            .map(|i| ready[i])
+                    });
+                    if let Some(su) = chosen {
+                        let i = index(su).unwrap_or(0);
+                        load_a[i] += 1;
+                        if standbys.contains(&su) {
+                            load_s[i] = load_s[i].saturating_sub(1);
+                        }
+                    }
+                    chosen
+                }
+            };
+            let mut keep: Vec<usize> = standbys
+                .iter()
+                .copied()
+                .filter(|&su| Some(su) != active)
+                .take(wanted_standbys)
+                .collect();
+            while keep.len() < wanted_standbys {
+                let next = (0..ready.len())
+                    .filter(|&i| {
+                        Some(ready[i]) != active
+                            && !keep.contains(&ready[i])
+                            && load_s[i] < max_standby
+                    })
+                    .min_by_key(|&i| (load_a[i] + load_s[i], load_s[i]));
+                let Some(i) = next else { break };
+                load_s[i] += 1;
+                keep.push(ready[i]);
+            }
+            for &su in &ready {
+                if Some(su) != active && !keep.contains(&su) {
+                    self.unset(si, su);
+                }
+            }
+            if let Some(su) = active {
+                self.set(e, si, su, SA_AMF_HA_ACTIVE);
+            }
+            for &su in &keep {
+                self.set(e, si, su, SA_AMF_HA_STANDBY);
+            }
+        }
+    }
+
+    /// N-Way-Active: each SI ACTIVE on saAmfSGNumPrefActiveSUs SUs (those
+    /// holding it stay), none STANDBY, within MaxActiveSIsperSU.
+    fn assign_nway_active(&mut self, e: &Entities, sg: usize) {
+        let g = &e.sgs[sg];
+        let ready = self.in_service_sus(e, sg);
+        let max_active = g.max_active_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let wanted = (g.num_pref_active_sus as usize).max(1);
+        let mut load = self.loads(g, &ready, SA_AMF_HA_ACTIVE);
+        for &si in &g.sis {
+            if self.quiescing(si) {
+                continue;
+            }
+            let mut actives: Vec<usize> = self
+                .holders(si, SA_AMF_HA_ACTIVE, &ready)
+                .into_iter()
+                .take(wanted)
+                .collect();
+            while actives.len() < wanted {
+                let next = (0..ready.len())
+                    .filter(|&i| !actives.contains(&ready[i]) && load[i] < max_active)
+                    .min_by_key(|&i| load[i]);
+                let Some(i) = next else { break };
+                load[i] += 1;
+                actives.push(ready[i]);
+            }
+            for &su in &ready {
+                if !actives.contains(&su) {
+                    self.unset(si, su);
+                }
+            }
+            for &su in &actives {
+                self.set(e, si, su, SA_AMF_HA_ACTIVE);
             }
         }
     }

@@ -637,6 +637,71 @@ fn n_plus_m_respects_max_active_sis_per_su() {
     }
 }
 
+#[test]
+fn n_way_spreads_actives_and_gives_each_si_its_standbys() {
+    // Three SUs, three SIs, two standbys per SI: each SU one SI ACTIVE
+    // and the two others STANDBY.
+    let extra = "   saAmfSGNumPrefStandbySUs = 2\n";
+    let mut c = all_up(&group("nway", 3, &[1, 2, 3], extra), 3);
+    for si in 1..=3u32 {
+        let states: Vec<Option<u32>> = (1..=3).map(|i| ha(&mut c, 2, &comp(i), &csi(si))).collect();
+        let actives = states
+            .iter()
+            .filter(|s| **s == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        let standbys = states
+            .iter()
+            .filter(|s| **s == Some(SA_AMF_HA_STANDBY))
+            .count();
+        assert_eq!((actives, standbys), (1, 2), "SI s{si}: {states:?}");
+    }
+    for i in 1..=3 {
+        let actives = (1..=3)
+            .filter(|&si| ha(&mut c, 2, &comp(i), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        assert_eq!(actives, 1, "u{i} is active for one SI");
+    }
+    // u1 fails over: its SI's standby becomes ACTIVE, the two others
+    // keep their actives, and u1 holds nothing.
+    let held = (1..=3)
+        .find(|&si| ha(&mut c, 2, &comp(1), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+        .unwrap();
+    report(&mut c, 1, 10, &comp(1), SA_AMF_COMPONENT_FAILOVER);
+    for si in 1..=3 {
+        assert_eq!(ha(&mut c, 2, &comp(1), &csi(si)), None);
+        let actives = (2..=3)
+            .filter(|&i| ha(&mut c, 2, &comp(i), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        assert_eq!(actives, 1, "SI s{si} (u1 had s{held})");
+    }
+}
+
+#[test]
+fn n_way_active_assigns_each_si_active_on_the_preferred_number_of_sus() {
+    let extra = "   saAmfSGNumPrefActiveSUs = 2\n";
+    let mut c = all_up(&group("nwayactive", 3, &[1, 2, 3], extra), 3);
+    for si in 1..=3u32 {
+        let states: Vec<Option<u32>> = (1..=3).map(|i| ha(&mut c, 1, &comp(i), &csi(si))).collect();
+        assert_eq!(
+            states
+                .iter()
+                .filter(|s| **s == Some(SA_AMF_HA_ACTIVE))
+                .count(),
+            2,
+            "SI s{si}: {states:?}"
+        );
+        assert!(!states.contains(&Some(SA_AMF_HA_STANDBY)));
+    }
+    // u2 fails over: every SI stays ACTIVE twice, on u1 and u3.
+    report(&mut c, 2, 20, &comp(2), SA_AMF_COMPONENT_FAILOVER);
+    for si in 1..=3 {
+        for i in [1, 3] {
+            assert_eq!(ha(&mut c, 1, &comp(i), &csi(si)), Some(SA_AMF_HA_ACTIVE));
+        }
+        assert_eq!(ha(&mut c, 1, &comp(2), &csi(si)), None);
+    }
+}
+
 const KEY: &[u8] = b"alive";
 
 fn hc_start(c: &mut TestCluster, node: NodeId, conn: u64, comp: &str, key: &[u8], ty: u32) -> u32 {
