@@ -283,7 +283,13 @@ fn three_executives_assign_and_switch_over_on_sigint() {
                     gone.push(i);
                 }
                 // Not started by this test.
-                Some(AmfCallback::Healthcheck(_) | AmfCallback::PgTrack(_)) | None => {}
+                Some(
+                    AmfCallback::Healthcheck(_)
+                    | AmfCallback::PgTrack(_)
+                    | AmfCallback::ProxiedInstantiate(_)
+                    | AmfCallback::ProxiedCleanup(_),
+                )
+                | None => {}
             }
         }
         for i in gone.into_iter().rev() {

@@ -834,7 +834,12 @@ fn component_process() {
                         answer(h.invocation);
                     }
                 }
-                Ok(AmfCallback::PgTrack(_)) | Err(_) => {}
+                Ok(
+                    AmfCallback::PgTrack(_)
+                    | AmfCallback::ProxiedInstantiate(_)
+                    | AmfCallback::ProxiedCleanup(_),
+                )
+                | Err(_) => {}
             }
         }
         if active && Instant::now() >= next_tick {

@@ -1,9 +1,9 @@
-//! AMF, the Availability Management Framework (B.01.01), part 1: the
-//! amf.conf model's states, component life cycle through CLC-CLI
-//! commands, registration, and SI assignment for 2N, N+M and no
-//! redundancy, with graceful switchover when an executive stops;
+//! AMF, the Availability Management Framework (B.01.01): the amf.conf
+//! model's states, component life cycle through CLC-CLI commands,
+//! registration, and SI assignment for 2N, N+M, N-Way, N-Way-Active and
+//! no redundancy, with graceful switchover when an executive stops;
 //! healthchecks, passive monitoring and protection group tracking
-//! (`monitor`).
+//! (`monitor`); fault recovery and escalation (`recovery`).
 //!
 //! - Replicated state ([`state::State`]) changes only in exec handlers;
 //!   assignments are recomputed there by a pure function, so every node
@@ -19,6 +19,7 @@
 mod clc;
 mod model;
 mod monitor;
+mod proxied;
 mod recovery;
 mod state;
 #[cfg(test)]
@@ -48,7 +49,7 @@ use self::model::Entities;
 use self::recovery::{Fault, FaultSource};
 use self::state::{ha_name, presence_name, Assignment, CompState, History, State};
 use super::ServiceEnv;
-use crate::config::amf::AmfModel;
+use crate::config::amf::{AmfModel, CompCategory};
 use crate::ipc::ConnId;
 use crate::ordering::{McastError, NodeId};
 use crate::service::{
@@ -151,6 +152,9 @@ pub struct Amf {
     /// Healthchecks, passive monitors and protection group tracks of
     /// this node (`monitor.rs`).
     watch: monitor::Watch,
+    /// Local proxied component -> the proxy component that registered it
+    /// last (`proxied.rs`).
+    proxy_of: BTreeMap<usize, usize>,
 }
 
 impl Amf {
@@ -187,6 +191,7 @@ impl Amf {
             startup_armed: false,
             leave: Leave::Serving,
             watch: monitor::Watch::default(),
+            proxy_of: BTreeMap::new(),
             entities,
         }
     }
@@ -402,6 +407,10 @@ impl Amf {
     }
 
     fn instantiate(&mut self, ctx: &mut Context<'_>, comp: usize) {
+        if self.entities.comps[comp].category == CompCategory::Proxied {
+            self.proxied_instantiate(ctx, comp);
+            return;
+        }
         let info = &self.entities.comps[comp];
         let Some(cmd) = info.instantiate.clone() else {
             return;
@@ -445,8 +454,13 @@ impl Amf {
     }
 
     /// Runs the cleanup command (bounded by its timeout), not waited
-    /// for; whether there is one.
-    fn cleanup(&mut self, comp: usize) -> bool {
+    /// for; whether there is one. A proxied component's proxy is asked
+    /// instead (not waited for either).
+    fn cleanup(&mut self, ctx: &mut Context<'_>, comp: usize) -> bool {
+        if self.entities.comps[comp].category == CompCategory::Proxied {
+            self.proxied_cleanup(ctx, comp);
+            return false;
+        }
         let info = &self.entities.comps[comp];
         let Some(cmd) = info.cleanup.clone() else {
             return false;
@@ -479,7 +493,7 @@ impl Amf {
         for job in running {
             self.runner.kill(job);
         }
-        self.cleanup(comp);
+        self.cleanup(ctx, comp);
         self.arm_poll(ctx);
         let attempts = self.attempts[comp];
         if attempts < now_max {
@@ -673,6 +687,17 @@ impl Amf {
                 let reply = get_reply(&mut d)?;
                 let comp = comp_index(&mut d)?;
                 let conn = ConnId(d.get_u64()?);
+                // The proxy that registers a proxied component (or none).
+                let proxy = match d.get_u32()? {
+                    u32::MAX => None,
+                    p if (p as usize) < n_comps => Some(p as usize),
+                    p => {
+                        return Err(DecodeError::InvalidValue {
+                            field: "proxy",
+                            value: u64::from(p),
+                        })
+                    }
+                };
                 d.finish()?;
                 let host = self
                     .state
@@ -688,6 +713,9 @@ impl Amf {
                     info!(target: "AMF", "{} registered (node {})",
                         self.entities.comps[comp].dn, msg.from);
                     if msg.from == self.local {
+                        if let Some(proxy) = proxy {
+                            self.proxy_of.insert(comp, proxy);
+                        }
                         self.phases[comp] = Phase::Running;
                         self.attempts[comp] = 0;
                         ctx.cancel_timer(TOKEN_INSTANTIATE | comp as u64);
@@ -1099,7 +1127,21 @@ impl Service for Amf {
                     }
                 };
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
-                payload.put_u32(comp as u32).put_u64(req.conn.0);
+                payload
+                    .put_u32(comp as u32)
+                    .put_u64(req.conn.0)
+                    .put_u32(u32::MAX);
+                exec_kind::REGISTER
+            }
+            AmfRequest::RegisterProxied(r) => {
+                let Some(comp) = self.check_proxied(ctx, req, &r) else {
+                    return Ok(());
+                };
+                put_reply(&mut payload, Some(ctx.reply_to(req)));
+                payload
+                    .put_u32(comp.0 as u32)
+                    .put_u64(req.conn.0)
+                    .put_u32(comp.1 as u32);
                 exec_kind::REGISTER
             }
             AmfRequest::Unregister(r) => {

@@ -5,13 +5,17 @@
 use std::collections::BTreeMap;
 
 use crate::config::amf::{
-    dn, AmfModel, ClcCommand, Comp, CompTimeouts, Healthcheck, Recovery, RedundancyModel,
+    dn, AmfModel, ClcCommand, Comp, CompCategory, CompTimeouts, Healthcheck, Recovery,
+    RedundancyModel,
 };
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompInfo {
     pub dn: String,
     pub su: usize,
+    /// saAmfCompCategory: a proxied one is instantiated and cleaned up
+    /// through the proxy that registered it.
+    pub category: CompCategory,
     pub cs_types: Vec<String>,
     pub instantiate: Option<ClcCommand>,
     pub terminate: Option<ClcCommand>,
@@ -251,6 +255,7 @@ fn comp_info(dn: String, su: usize, c: &Comp) -> CompInfo {
     CompInfo {
         dn,
         su,
+        category: c.category,
         cs_types: c.cs_types.clone(),
         instantiate: c.instantiate.clone(),
         terminate: c.terminate.clone(),

@@ -380,7 +380,7 @@ impl Amf {
                     self.forget_instance(ctx, comp);
                     self.phases[comp] = Phase::Restarting;
                     self.attempts[comp] = 0;
-                    if !self.cleanup(comp) {
+                    if !self.cleanup(ctx, comp) {
                         self.phases[comp] = Phase::Idle;
                     }
                 }
@@ -407,7 +407,7 @@ impl Amf {
                 info!(target: "AMF", "{}: cleanup (its SU failed over)", self.entities.comps[comp].dn);
                 self.forget_instance(ctx, comp);
                 self.phases[comp] = Phase::Failed;
-                self.cleanup(comp);
+                self.cleanup(ctx, comp);
             }
         }
         self.arm_poll(ctx);

@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
+use sa_abi::ais::{
+    SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
+    SA_TRACK_CHANGES_ONLY,
+};
 use sa_abi::amf::{
     SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE,
     SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
@@ -18,8 +21,8 @@ use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
     kind, CsiRemoveCallback, CsiSetCallback, ErrorReport, HaStateGet, HaStateReply,
     HealthcheckCallback, HealthcheckConfirm, HealthcheckStart, HealthcheckStop, PgTrack,
-    PgTrackCallback, PgTrackReply, PgTrackStop, PmStart, Register, Response, Status, StatusReply,
-    TerminateCallback, PG_CURRENT_IN_REPLY,
+    PgTrackCallback, PgTrackReply, PgTrackStop, PmStart, ProxiedCallback, Register,
+    RegisterProxied, Response, Status, StatusReply, TerminateCallback, PG_CURRENT_IN_REPLY,
 };
 use sa_ipc::proto::{service, Message, Payload};
 
@@ -897,4 +900,127 @@ fn a_monitored_process_descendant_that_dies_is_a_fault() {
     c.advance(150 * MS);
     assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
     assert_eq!(ha(&mut c, 2, A, CSI), None);
+}
+
+/// One node, an SU with a proxy `p` (CS type t) and the proxied
+/// component `x` it manages (CS type u); one SI with a CSI of each type.
+const PROXIED: &str = "safAmfCluster = c {
+ saAmfClusterStartupTimeout = 60000
+ safAmfNode = node1 {
+ }
+ safApp = a {
+  safSg = g {
+   saAmfSGRedundancyModel = noredundancy
+   safSu = u {
+    saAmfSUHostedByNode = node1
+    safComp = p {
+     saAmfCompCategory = proxy
+     saAmfCompInstantiateCmd = /bin/proxy
+     saAmfCompCsTypes { t }
+    }
+    safComp = x {
+     saAmfCompCategory = proxied
+     saAmfCompCsTypes { u }
+    }
+   }
+  }
+  safSi = s {
+   safCsi = cp {
+    saAmfCSTypeName = t
+   }
+   safCsi = cx {
+    saAmfCSTypeName = u
+   }
+  }
+  safCSType = t {
+  }
+  safCSType = u {
+  }
+ }
+}
+";
+
+const PROXY: &str = "safComp=p,safSu=u,safSg=g,safApp=a";
+const PROXIED_X: &str = "safComp=x,safSu=u,safSg=g,safApp=a";
+
+fn register_proxied(c: &mut TestCluster, conn: u64, comp: &str, proxy: &str) -> u32 {
+    let seq = c.send(
+        1,
+        conn,
+        &RegisterProxied {
+            comp: name(comp),
+            proxy: name(proxy),
+        },
+    );
+    c.run();
+    c.response(1, seq).expect("an answer").error
+}
+
+#[test]
+fn a_proxy_registers_its_proxied_component_and_instantiates_it_again_on_restart() {
+    spawns();
+    let mut c = cluster(&[1], PROXIED);
+    c.open(1, service::AMF, 99, 99);
+    c.partition(&[&[1]]);
+    // Only the proxy has a command; the proxied one waits for it.
+    let s = spawns();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(
+        register_proxied(&mut c, 10, PROXIED_X, PROXY),
+        SA_AIS_ERR_NOT_EXIST,
+        "the proxy is not registered yet (and conn 10 is not open)"
+    );
+    assert_eq!(register(&mut c, 1, 10, PROXY), SA_AIS_OK);
+    assert_eq!(
+        register_proxied(&mut c, 10, PROXY, PROXY),
+        SA_AIS_ERR_INVALID_PARAM,
+        "only a proxied component is registered through a proxy"
+    );
+    assert_eq!(register_proxied(&mut c, 10, PROXIED_X, PROXY), SA_AIS_OK);
+    // The proxy's connection gets the CSIs of both.
+    let set = sets(&mut c, 1, 10);
+    let mut names: Vec<Vec<u8>> = set.iter().map(|s| s.comp.as_bytes().to_vec()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![PROXY.as_bytes().to_vec(), PROXIED_X.as_bytes().to_vec()]
+    );
+    for s in &set {
+        respond(&mut c, 1, 10, s.invocation);
+    }
+    assert_eq!(
+        ha(&mut c, 1, PROXIED_X, "safCsi=cx,safSi=s,safApp=a"),
+        Some(SA_AMF_HA_ACTIVE)
+    );
+    // x fails: the proxy is asked to clean it up, then to instantiate it.
+    report(&mut c, 1, 10, PROXIED_X, SA_AMF_COMPONENT_RESTART);
+    let frames = c.callbacks(1, 10);
+    let kinds: Vec<u16> = frames.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            kind::PROXIED_CLEANUP_CALLBACK,
+            kind::PROXIED_INSTANTIATE_CALLBACK
+        ],
+        "cleanup, then instantiate"
+    );
+    let cleanup = ProxiedCallback::from_payload(&frames[0].payload).unwrap();
+    let inst = ProxiedCallback::from_payload(&frames[1].payload).unwrap();
+    assert_eq!(inst.comp.as_bytes(), PROXIED_X.as_bytes());
+    respond(&mut c, 1, 10, cleanup.invocation);
+    respond(&mut c, 1, 10, inst.invocation);
+    assert_eq!(register_proxied(&mut c, 10, PROXIED_X, PROXY), SA_AIS_OK);
+    let again = sets(&mut c, 1, 10);
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].comp.as_bytes(), PROXIED_X.as_bytes());
+    assert_eq!(again[0].ha_state, SA_AMF_HA_ACTIVE);
+    // The proxy's process ends: the proxied component's registration
+    // goes with it.
+    c.close(1, service::AMF, 10);
+    c.run();
+    let text = status(&mut c, 1);
+    assert!(
+        text.contains(&format!("COMP {PROXIED_X} presence RESTARTING")),
+        "{text}"
+    );
 }
