@@ -305,7 +305,7 @@ pub enum AmfErrorKind {
     },
     #[error("`{0}`: expected VAR=value")]
     BadEnv(String),
-    #[error("safComp `{0}` is sa_aware and needs saAmfCompInstantiateCmd")]
+    #[error("safComp `{0}` needs saAmfCompInstantiateCmd (only a proxied one has none)")]
     NoInstantiateCmd(String),
 }
 

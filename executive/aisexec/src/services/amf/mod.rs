@@ -47,7 +47,7 @@ use sa_ipc::proto::{service, Payload};
 use self::clc::{ClcRunner, Outcome, ProcessRunner};
 use self::model::Entities;
 use self::recovery::{Fault, FaultSource};
-use self::state::{ha_name, presence_name, Assignment, CompState, History, State};
+use self::state::{ha_name, presence_name, Assignment, CompState, History, State, NO_CONN};
 use super::ServiceEnv;
 use crate::config::amf::{AmfModel, CompCategory};
 use crate::ipc::ConnId;
@@ -262,7 +262,7 @@ impl Amf {
             self.told.remove(&key);
             let (comp, si, csi) = key;
             if let Some((node, conn)) = self.state.comps[comp].registered {
-                if node == self.local {
+                if node == self.local && conn != NO_CONN {
                     let invocation = self.invocation(conn, comp, None, ctx);
                     let cb = CsiRemoveCallback {
                         invocation,
@@ -280,7 +280,7 @@ impl Amf {
             let Some((node, conn)) = self.state.comps[comp].registered else {
                 continue;
             };
-            if node != self.local || self.told.get(&key) == Some(&ha) {
+            if node != self.local || conn == NO_CONN || self.told.get(&key) == Some(&ha) {
                 continue;
             }
             let first = !self.told.contains_key(&key);
@@ -555,6 +555,16 @@ impl Amf {
                     info!(target: "AMF", "{dn}: restart: cleanup command {o:?}; instantiating again");
                     self.phases[comp] = Phase::Idle;
                     self.drive(ctx);
+                }
+                ("instantiate", Outcome::Exited(0))
+                    if self.entities.comps[comp].category == CompCategory::Local
+                        && self.phases[comp] == Phase::Instantiating =>
+                {
+                    // A local component is instantiated by its command.
+                    let mut e = Encoder::new();
+                    put_reply(&mut e, None);
+                    e.put_u32(comp as u32).put_u64(NO_CONN.0).put_u32(u32::MAX);
+                    ctx.mcast_queued(exec_kind::REGISTER, &e.finish());
                 }
                 ("instantiate", Outcome::Exited(0)) => {}
                 ("instantiate", o) if self.phases[comp] == Phase::Instantiating => {
@@ -1443,12 +1453,21 @@ impl Service for Amf {
                         continue;
                     }
                     self.phases[comp] = Phase::Terminating;
-                    let invocation = self.invocation(conn, comp, None, ctx);
-                    let cb = TerminateCallback {
-                        invocation,
-                        comp: self.comp_name(comp),
-                    };
-                    ctx.callback(conn, kind::TERMINATE_CALLBACK, SA_AIS_OK, cb.to_payload());
+                    if conn == NO_CONN {
+                        // Nothing to tell: its terminate command alone
+                        // ends it.
+                        let mut e = Encoder::new();
+                        put_reply(&mut e, None);
+                        e.put_u32(comp as u32).put_u64(conn.0).put_i64(ctx.now_ns());
+                        ctx.mcast_queued(exec_kind::UNREGISTER, &e.finish());
+                    } else {
+                        let invocation = self.invocation(conn, comp, None, ctx);
+                        let cb = TerminateCallback {
+                            invocation,
+                            comp: self.comp_name(comp),
+                        };
+                        ctx.callback(conn, kind::TERMINATE_CALLBACK, SA_AIS_OK, cb.to_payload());
+                    }
                     let info = &self.entities.comps[comp];
                     if let Some(cmd) = info.terminate.clone() {
                         let timeout = Duration::from_millis(info.timeouts.terminate);

@@ -18,6 +18,11 @@ use crate::config::amf::RedundancyModel;
 use crate::ipc::ConnId;
 use crate::ordering::NodeId;
 
+/// The registration of a `local` (non-SA-aware, not proxied)
+/// component: its instance has no library connection; it is instantiated
+/// when its instantiate command succeeds and is told nothing.
+pub(crate) const NO_CONN: ConnId = ConnId(u64::MAX);
+
 /// A component's replicated state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CompState {
@@ -224,7 +229,25 @@ impl State {
                 RedundancyModel::NWayActive => self.assign_nway_active(e, sg),
             }
         }
+        self.confirm_local(e);
         before != self.assignments
+    }
+
+    /// A local component cannot confirm: what it is given counts as
+    /// confirmed (it serves while its process runs).
+    fn confirm_local(&mut self, e: &Entities) {
+        for a in &mut self.assignments {
+            for (csi, confirmed) in a.confirmed.iter_mut().enumerate() {
+                let local = e.comp_for_csi(a.su, a.si, csi).is_some_and(|c| {
+                    self.comps[c]
+                        .registered
+                        .is_some_and(|(_, conn)| conn == NO_CONN)
+                });
+                if local {
+                    *confirmed = true;
+                }
+            }
+        }
     }
 
     /// Takes SIs away from SUs that left service. A dead SU loses them at

@@ -1024,3 +1024,36 @@ fn a_proxy_registers_its_proxied_component_and_instantiates_it_again_on_restart(
         "{text}"
     );
 }
+
+#[test]
+fn a_local_component_is_run_by_its_commands_alone() {
+    spawns();
+    let conf = EXAMPLE.replace("saAmfCompCategory = sa_aware", "saAmfCompCategory = local");
+    let mut c = cluster(&[1, 2], &conf);
+    c.open(1, service::AMF, 99, 99);
+    c.open(2, service::AMF, 99, 99);
+    c.partition(&[&[1, 2]]);
+    assert_eq!(spawns().len(), 2);
+    // Each instantiate command succeeds: instantiated, assigned, and
+    // the assignments count as confirmed (nobody to ask).
+    end_all_commands(1);
+    end_all_commands(2);
+    c.advance(60 * MS);
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_STANDBY));
+    let text = status(&mut c, 2);
+    assert!(!text.contains("(pending)"), "{text}");
+    // A fault reported by anyone: cleanup, then the instantiate command
+    // again; A keeps the SI.
+    report(&mut c, 2, 99, A, SA_AMF_COMPONENT_RESTART);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence INSTANTIATED")));
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+}
