@@ -480,18 +480,47 @@ fn component_faults_restart_in_place_then_escalate_to_a_failover() {
         assert_eq!(ha(node, &esc_b, ESC_CSI), Some(SA_AMF_HA_ACTIVE));
         assert_eq!(ha(node, &esc_a, ESC_CSI), None);
     }
-    // The failed SU stays out of service, visibly, and is not restarted.
+    // The failed SU is repaired (saAmfSGAutoRepair): instantiated again,
+    // it is the standby. Its next failure within the probation fails it
+    // over again, and then it is not repaired: it stays out of service.
+    let back = wait_event(&dir, "esc-a", 0, Duration::from_secs(30), |e| {
+        e.what == "STANDBY"
+    })
+    .unwrap_or_else(|| panic!("esc-a repaired as the standby\n{}", c.logs()));
+    kill9(back.pid);
+    let deadline = Instant::now() + WAIT;
+    let v = loop {
+        let v = view(&c.nodes[2]);
+        let su_line = v
+            .lines()
+            .find(|l| l.contains("SU safSu=a,safSg=g,safApp=esc node n1"))
+            .unwrap_or_default()
+            .to_string();
+        if su_line.ends_with("operational DISABLED readiness OUT_OF_SERVICE") {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "esc-a out of service:\n{v}\n{}",
+            c.logs()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     std::thread::sleep(Duration::from_secs(2));
-    let v = view(&c.nodes[2]);
-    let su_line = v
-        .lines()
-        .find(|l| l.contains("SU safSu=a,safSg=g,safApp=esc node n1"))
-        .unwrap_or_default();
     assert!(
-        su_line.ends_with("operational DISABLED readiness OUT_OF_SERVICE"),
-        "{v}"
+        !events(&dir, "esc-a")
+            .iter()
+            .any(|e| e.what == "REGISTERED" && e.pid != back.pid && e.ms > back.ms),
+        "esc-a is not instantiated again"
     );
-    assert!(pid_of(&dir, "esc-a").is_none(), "esc-a is not running");
+    assert_eq!(ha(&c.nodes[0], &esc_b, ESC_CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(
+        c.nodes[0]
+            .log()
+            .contains("not repaired: it stays out of service"),
+        "{}",
+        c.logs()
+    );
     println!("operator view after the escalation:\n{v}");
 }
 

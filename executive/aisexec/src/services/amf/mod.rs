@@ -75,6 +75,9 @@ mod exec_kind {
     /// A member is shutting down gracefully.
     pub const LEAVING: u16 = 8;
     pub const ERROR_CLEAR: u16 = 9;
+    /// A failed-over SU's cleanup ended on its host: repair it if it may
+    /// be (`recovery.rs`).
+    pub const REPAIR: u16 = 10;
 }
 
 /// Timer tokens: the kind in the top 16 bits, an id below.
@@ -155,6 +158,9 @@ pub struct Amf {
     /// Local proxied component -> the proxy component that registered it
     /// last (`proxied.rs`).
     proxy_of: BTreeMap<usize, usize>,
+    /// Local SUs that failed over and wait for their cleanup before
+    /// their repair.
+    to_repair: BTreeSet<usize>,
 }
 
 impl Amf {
@@ -192,6 +198,7 @@ impl Amf {
             leave: Leave::Serving,
             watch: monitor::Watch::default(),
             proxy_of: BTreeMap::new(),
+            to_repair: BTreeSet::new(),
             entities,
         }
     }
@@ -576,6 +583,7 @@ impl Amf {
                 (what, o) => warn!(target: "AMF", "{dn}: {what} command {o:?}"),
             }
         }
+        self.repair_cleaned(ctx);
         if self.runner.busy() {
             self.arm_poll(ctx);
         }
@@ -856,6 +864,24 @@ impl Amf {
                     ctx.reply(&r, SA_AIS_OK, Vec::new());
                 }
             }
+            exec_kind::REPAIR => {
+                let su = d.get_u32()? as usize;
+                d.finish()?;
+                if su >= self.entities.sus.len() {
+                    return Err(DecodeError::InvalidValue {
+                        field: "SU",
+                        value: su as u64,
+                    });
+                }
+                if self.state.repair(&self.entities, su) {
+                    for c in self.entities.sus[su].comps.clone() {
+                        if self.is_local(c) && self.phases[c] == Phase::Failed {
+                            self.phases[c] = Phase::Idle;
+                            self.attempts[c] = 0;
+                        }
+                    }
+                }
+            }
             exec_kind::STARTUP => {
                 d.finish()?;
                 if !self.state.started {
@@ -989,6 +1015,10 @@ impl SyncReport {
         .put_vec(&h.su_failovers.iter().collect::<Vec<_>>(), |e, (n, t)| {
             e.put_bytes(n.as_bytes());
             times(e, t);
+        })
+        .put_vec(&h.failed_over.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
         });
     }
 
@@ -1064,6 +1094,7 @@ impl SyncReport {
             let name = String::from_utf8_lossy(d.get_bytes_max("node name", 256)?).into_owned();
             Ok((name, times(d)?))
         })?;
+        let failed_over = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
         Ok(SyncReport {
             fingerprint,
             name,
@@ -1077,6 +1108,7 @@ impl SyncReport {
                 comp_restarts: comp_restarts.into_iter().collect(),
                 su_restarts: su_restarts.into_iter().collect(),
                 su_failovers: su_failovers.into_iter().collect(),
+                failed_over: failed_over.into_iter().collect(),
             },
         })
     }

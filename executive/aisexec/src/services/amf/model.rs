@@ -58,6 +58,8 @@ pub(crate) struct SgInfo {
     pub comp_restart_max: Option<u32>,
     pub su_restart_prob_ms: Option<u64>,
     pub su_restart_max: Option<u32>,
+    /// saAmfSGAutoRepair: a failed-over SU is instantiated again.
+    pub auto_repair: bool,
     /// In configuration order: the order SUs are chosen in.
     pub sus: Vec<usize>,
     /// By rank (1 first, 0 last), then configuration order.
@@ -85,6 +87,8 @@ pub(crate) struct NodeInfo {
     pub su_failover_prob_ms: u64,
     /// 0: no node-level escalation.
     pub su_failover_max: u32,
+    /// saAmfNodeAutoRepair.
+    pub auto_repair: bool,
 }
 
 /// Every entity of the configuration, indexed.
@@ -115,6 +119,7 @@ impl Entities {
                 name: n.name.clone(),
                 su_failover_prob_ms: n.su_failover_prob_ms,
                 su_failover_max: n.su_failover_max,
+                auto_repair: n.auto_repair,
             })
             .collect();
         for (app_index, app) in model.cluster.apps.iter().enumerate() {
@@ -153,6 +158,7 @@ impl Entities {
                     comp_restart_max: sg.comp_restart_max,
                     su_restart_prob_ms: sg.su_restart_prob_ms,
                     su_restart_max: sg.su_restart_max,
+                    auto_repair: sg.auto_repair,
                     sus,
                     sis: Vec::new(),
                 });

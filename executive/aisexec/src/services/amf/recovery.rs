@@ -15,6 +15,13 @@
 //! next is an SU failover. SU failovers are counted per safAmfNode
 //! against saAmfNodeSuFailoverMax within saAmfNodeSuFailOverProb (0: not
 //! counted); once that many, the next is a node failover.
+//!
+//! Repair: an SU that failed over (not by a node recovery) is cleaned up
+//! and, with saAmfSGAutoRepair and saAmfNodeAutoRepair, instantiated
+//! again to serve as a standby (`REPAIR`), unless it already failed over
+//! within the SG's saAmfSGSuRestartProb (else saAmfSGCompRestartProb; with
+//! neither, ever): an SU that cannot be repaired stays out of service
+//! rather than flapping.
 
 use log::{error, info, warn};
 use sa_abi::amf::{
@@ -336,7 +343,43 @@ impl State {
             }
             push(times, at);
         }
+        let g = &e.sgs[e.sus[su].sg];
+        let times = self.history.failed_over.entry(su).or_default();
+        within(times, at, g.su_restart_prob_ms.or(g.comp_restart_prob_ms));
+        push(times, at);
         self.fail_over(e, &[su])
+    }
+
+    /// Whether failed-over `su` is to be instantiated again: auto repair
+    /// on for its SG and node, its node in service, and this its only
+    /// failover within the probation.
+    pub fn repairable(&self, e: &Entities, su: usize) -> bool {
+        let info = &e.sus[su];
+        let node_repairs = e.node(&info.hosted_by).is_none_or(|n| n.auto_repair);
+        e.sgs[info.sg].auto_repair
+            && node_repairs
+            && !self.nodes_out.contains(&info.hosted_by)
+            && info.comps.iter().all(|&c| !self.comps[c].enabled)
+            && self
+                .history
+                .failed_over
+                .get(&su)
+                .is_some_and(|t| t.len() == 1)
+    }
+
+    /// Repairs failed-over `su` if it may be: its components are enabled
+    /// again, to be instantiated by its host. Whether it was.
+    pub fn repair(&mut self, e: &Entities, su: usize) -> bool {
+        if !self.repairable(e, su) {
+            return false;
+        }
+        info!(target: "AMF", "{}: repair: its components are instantiated again", e.sus[su].dn);
+        for &c in &e.sus[su].comps {
+            let s = &mut self.comps[c];
+            s.enabled = true;
+            s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
+        }
+        true
     }
 
     fn node_failover(&mut self, e: &Entities, node: &str) -> Action {
@@ -352,8 +395,7 @@ impl State {
     /// and unregistered, so their SIs go to the standbys at once.
     fn fail_over(&mut self, e: &Entities, sus: &[usize]) -> Action {
         for &su in sus {
-            info!(target: "AMF", "{}: SU failover: its SIs go to the standby; it stays out of service",
-                e.sus[su].dn);
+            info!(target: "AMF", "{}: SU failover: its SIs go to the standby", e.sus[su].dn);
             for &c in &e.sus[su].comps {
                 let s = &mut self.comps[c];
                 s.enabled = false;
@@ -397,9 +439,17 @@ impl Amf {
         }
     }
 
-    /// Cleans up the local components of `sus`, which fail over.
+    /// Cleans up the local components of `sus`, which fail over; those
+    /// that may be repaired are, once their cleanup ended.
     fn clean_sus(&mut self, ctx: &mut Context<'_>, sus: &[usize]) {
         for &su in sus {
+            if self.state.repairable(&self.entities, su)
+                && self.entities.sus[su].hosted_by == self.local_name
+            {
+                self.to_repair.insert(su);
+            } else if self.entities.sus[su].hosted_by == self.local_name {
+                warn!(target: "AMF", "{}: not repaired: it stays out of service", self.entities.sus[su].dn);
+            }
             for comp in self.entities.sus[su].comps.clone() {
                 if !self.is_local(comp) {
                     continue;
@@ -411,6 +461,26 @@ impl Amf {
             }
         }
         self.arm_poll(ctx);
+        self.repair_cleaned(ctx);
+    }
+
+    /// Asks for the repair of the SUs whose cleanup ended.
+    pub(super) fn repair_cleaned(&mut self, ctx: &mut Context<'_>) {
+        let done: Vec<usize> = self
+            .to_repair
+            .iter()
+            .copied()
+            .filter(|&su| {
+                let comps = &self.entities.sus[su].comps;
+                !self.jobs.values().any(|(c, _)| comps.contains(c))
+            })
+            .collect();
+        for su in done {
+            self.to_repair.remove(&su);
+            let mut e = Encoder::new();
+            e.put_u32(su as u32);
+            ctx.mcast_queued(super::exec_kind::REPAIR, &e.finish());
+        }
     }
 
     /// What this node held for the instance of `comp` that ends: its

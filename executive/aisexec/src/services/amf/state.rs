@@ -97,6 +97,8 @@ pub(crate) struct History {
     pub comp_restarts: BTreeMap<usize, Vec<i64>>,
     pub su_restarts: BTreeMap<usize, Vec<i64>>,
     pub su_failovers: BTreeMap<String, Vec<i64>>,
+    /// Per SU: its own failovers, which decide whether it is repaired.
+    pub failed_over: BTreeMap<usize, Vec<i64>>,
 }
 
 pub(crate) fn presence_name(p: u32) -> &'static str {

@@ -428,15 +428,47 @@ fn restarts_escalate_to_an_su_restart_then_an_su_failover() {
         text.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence UNINSTANTIATED operational DISABLED readiness OUT_OF_SERVICE"),
         "{text}"
     );
-    // Cleaned up, not instantiated again: it stays out of service.
+    // Cleaned up, then repaired (saAmfSGAutoRepair): instantiated again,
+    // it becomes the standby.
     let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
     assert_eq!(args.last().map(String::as_str), Some("cleanup"), "{args:?}");
     end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"], "repaired");
+    end_all_commands(1);
+    assert_eq!(register(&mut c, 1, 13, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 13);
+    assert_eq!(a.last().map(|s| s.ha_state), Some(SA_AMF_HA_STANDBY));
+    respond(&mut c, 1, 13, a[0].invocation);
+    // Two more faults within the probations: an SU restart (the SU
+    // restart count began again with the failover), then a second SU
+    // failover, after which it is not repaired: it stays out of service.
+    report(&mut c, 1, 13, A, SA_AMF_COMPONENT_RESTART);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert_eq!(register(&mut c, 1, 14, A), SA_AIS_OK);
+    spawns();
+    report(&mut c, 1, 14, A, SA_AMF_COMPONENT_RESTART);
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+    // B, the standby, is made active.
+    for set in sets(&mut c, 2, 20) {
+        respond(&mut c, 2, 20, set.invocation);
+    }
+    end_all_commands(1);
     c.advance(5000 * MS);
+    let args: Vec<String> = spawns()
+        .iter()
+        .filter(|x| x.0 == 1)
+        .map(|x| x.3[0].clone())
+        .collect();
+    assert_eq!(args, vec!["cleanup"], "not instantiated again");
+    let text = status(&mut c, 2);
     assert!(
-        !spawns().iter().any(|x| x.3[0] == "instantiate"),
-        "a failed-over SU is not restarted"
+        text.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence UNINSTANTIATED operational DISABLED readiness OUT_OF_SERVICE"),
+        "{text}"
     );
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
 }
 
 #[test]
