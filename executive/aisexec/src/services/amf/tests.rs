@@ -12,10 +12,11 @@ use sa_abi::ais::{
     SA_TRACK_CHANGES_ONLY,
 };
 use sa_abi::amf::{
-    SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE,
-    SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
-    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END,
-    SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_APPLICATION_RESTART, SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART,
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED,
+    SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_HEALTHCHECK_COMPONENT_INVOKED,
+    SA_AMF_NODE_FAILFAST, SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT,
+    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
@@ -1088,4 +1089,42 @@ fn a_local_component_is_run_by_its_commands_alone() {
     c.advance(60 * MS);
     assert!(status(&mut c, 2).contains(&format!("COMP {A} presence INSTANTIATED")));
     assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn node_failfast_fails_the_node_over_and_its_executive_leaves() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_FAILFAST);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
+    assert!(c.node(1).manager.leave_requested(), "node 1 leaves");
+    assert!(!c.node(2).manager.leave_requested());
+    let cleanups = spawns()
+        .iter()
+        .filter(|x| x.0 == 1 && x.3[0] == "cleanup")
+        .count();
+    assert_eq!(cleanups, 1, "node 1 cleans up its component");
+}
+
+#[test]
+fn application_restart_restarts_every_su_of_the_application_in_place() {
+    let mut c = two_n_up();
+    spawns();
+    report(&mut c, 1, 10, A, SA_AMF_APPLICATION_RESTART);
+    let text = status(&mut c, 1);
+    for dn in [A, B] {
+        assert!(
+            text.contains(&format!("COMP {dn} presence RESTARTING")),
+            "{text}"
+        );
+    }
+    let nodes: BTreeSet<NodeId> = spawns()
+        .iter()
+        .filter(|x| x.3[0] == "cleanup")
+        .map(|x| x.0)
+        .collect();
+    assert_eq!(nodes, BTreeSet::from([1, 2]));
+    // Both keep their assignments while they restart.
+    assert_eq!(ha(&mut c, 1, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 1, B, CSI), Some(SA_AMF_HA_STANDBY));
 }
