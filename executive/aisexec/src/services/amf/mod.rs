@@ -32,10 +32,11 @@ use std::time::Duration;
 use log::{error, info, warn};
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
 use sa_abi::amf::{
-    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NEW_ASSIGN, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
-    SA_AMF_HA_STANDBY, SA_AMF_NO_RECOMMENDATION, SA_AMF_PRESENCE_INSTANTIATED,
-    SA_AMF_PRESENCE_INSTANTIATING, SA_AMF_PRESENCE_INSTANTIATION_FAILED,
-    SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING, SA_AMF_PRESENCE_UNINSTANTIATED,
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NEW_ASSIGN, SA_AMF_CSI_NOT_QUIESCED, SA_AMF_CSI_QUIESCED,
+    SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_STANDBY, SA_AMF_NO_RECOMMENDATION,
+    SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
+    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING,
+    SA_AMF_PRESENCE_UNINSTANTIATED,
 };
 use sa_ipc::codec::{DecodeError, Decoder, Encoder, Name};
 use sa_ipc::proto::amf::{
@@ -290,14 +291,13 @@ impl Amf {
             if node != self.local || conn == NO_CONN || self.told.get(&key) == Some(&ha) {
                 continue;
             }
-            let first = !self.told.contains_key(&key);
-            self.told.insert(key, ha);
+            let before = self.told.insert(key, ha);
             if self.pending.len() >= MAX_PENDING {
                 error!(target: "AMF", "{MAX_PENDING} callbacks unanswered; not sending more");
                 continue;
             }
             let invocation = self.invocation(conn, comp, Some((si, su, csi, ha)), ctx);
-            let cb = self.csi_set(invocation, comp, si, su, csi, ha, first);
+            let cb = self.csi_set(invocation, comp, si, su, csi, ha, before);
             ctx.callback(conn, kind::CSI_SET_CALLBACK, SA_AIS_OK, cb.to_payload());
         }
     }
@@ -335,8 +335,9 @@ impl Amf {
         su: usize,
         csi: usize,
         ha: u32,
-        first: bool,
+        before: Option<u32>,
     ) -> CsiSetCallback {
+        let first = before.is_none();
         let e = &self.entities;
         let info = &e.sis[si].csis[csi];
         // The other side: for a standby the active component; for an
@@ -350,6 +351,21 @@ impl Amf {
             .and_then(|a| e.comp_for_csi(a.su, si, csi))
             .map(|c| self.comp_name(c))
             .unwrap_or_default();
+        // A standby promoted: who held the SI before, and whether it
+        // was quiesced first (a switchover) or not (a failover).
+        let promoted = ha == SA_AMF_HA_ACTIVE && before == Some(SA_AMF_HA_STANDBY);
+        let handover = self
+            .state
+            .handover
+            .get(&si)
+            .filter(|(prev, _)| promoted && *prev != su);
+        let other = match handover {
+            Some(&(prev, _)) => e
+                .comp_for_csi(prev, si, csi)
+                .map(|c| self.comp_name(c))
+                .unwrap_or_default(),
+            None => other,
+        };
         let standby_rank = if ha == SA_AMF_HA_STANDBY {
             let standbys = self
                 .state
@@ -371,10 +387,11 @@ impl Amf {
                 SA_AMF_CSI_TARGET_ONE
             },
             csi: Name::new(info.dn.as_bytes()).unwrap_or_default(),
-            transition: if ha == SA_AMF_HA_ACTIVE {
-                SA_AMF_CSI_NEW_ASSIGN
-            } else {
-                0
+            transition: match (ha, handover) {
+                (SA_AMF_HA_ACTIVE, Some((_, true))) => SA_AMF_CSI_QUIESCED,
+                (SA_AMF_HA_ACTIVE, Some((_, false))) => SA_AMF_CSI_NOT_QUIESCED,
+                (SA_AMF_HA_ACTIVE, None) => SA_AMF_CSI_NEW_ASSIGN,
+                _ => 0,
             },
             active_comp: other,
             standby_rank,

@@ -88,6 +88,11 @@ pub(crate) struct State {
     pub nodes_out: BTreeSet<String>,
     /// The recovery history the escalation counts (`recovery.rs`).
     pub history: History,
+    /// Per SI: the SU that last gave up its ACTIVE assignment, and
+    /// whether it was quiesced first (the transition descriptor a
+    /// promoted standby is given). Not synchronised: after a merge a
+    /// promotion is told as a new assignment.
+    pub handover: BTreeMap<usize, (usize, bool)>,
 }
 
 /// Detection times (ns, from the fault reports) of the recoveries still
@@ -270,6 +275,9 @@ impl State {
                 continue;
             }
             if !self.su_alive(e, a.su) {
+                if a.ha == SA_AMF_HA_ACTIVE || a.ha == SA_AMF_HA_QUIESCED {
+                    self.handover.insert(a.si, (a.su, false));
+                }
                 continue;
             }
             match a.ha {
@@ -279,6 +287,9 @@ impl State {
                     keep.push(a);
                 }
                 SA_AMF_HA_QUIESCED if !a.all_confirmed() => keep.push(a),
+                SA_AMF_HA_QUIESCED => {
+                    self.handover.insert(a.si, (a.su, true));
+                }
                 _ => {}
             }
         }

@@ -13,10 +13,11 @@ use sa_abi::ais::{
 };
 use sa_abi::amf::{
     SA_AMF_APPLICATION_RESTART, SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART,
-    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED,
-    SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_HEALTHCHECK_COMPONENT_INVOKED,
-    SA_AMF_NODE_FAILFAST, SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT,
-    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NOT_QUIESCED, SA_AMF_CSI_QUIESCED, SA_AMF_CSI_TARGET_ONE,
+    SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_FAILFAST, SA_AMF_NODE_SWITCHOVER,
+    SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PROTECTION_GROUP_REMOVED,
+    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
@@ -300,6 +301,9 @@ fn a_leaving_node_quiesces_its_active_before_the_standby_takes_over() {
     let b = sets(&mut c, 2, 20);
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
+    // Promoted after the active was quiesced: a switchover.
+    assert_eq!(b[0].transition, SA_AMF_CSI_QUIESCED);
+    assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
     let removed: Vec<CsiRemoveCallback> = c.callbacks_of(1, 10, kind::CSI_REMOVE_CALLBACK);
     assert_eq!(removed.len(), 1);
     // Drained: the component is asked to terminate, then the node may go
@@ -1127,4 +1131,15 @@ fn application_restart_restarts_every_su_of_the_application_in_place() {
     // Both keep their assignments while they restart.
     assert_eq!(ha(&mut c, 1, A, CSI), Some(SA_AMF_HA_ACTIVE));
     assert_eq!(ha(&mut c, 1, B, CSI), Some(SA_AMF_HA_STANDBY));
+}
+
+#[test]
+fn a_standby_promoted_by_a_failover_is_told_not_quiesced() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_FAILOVER);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
+    assert_eq!(b[0].transition, SA_AMF_CSI_NOT_QUIESCED);
+    assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
 }
