@@ -737,8 +737,13 @@ impl Amf {
                 let host = self
                     .state
                     .host_of(&self.entities, self.entities.comps[comp].su);
+                // A connection-less registration is a local component's,
+                // a proxy names a proxied one's: anything else is refused.
+                let category = self.entities.comps[comp].category;
+                let fits = (conn == NO_CONN) == (category == CompCategory::Local)
+                    && (proxy.is_none() || category == CompCategory::Proxied);
                 let s = &mut self.state.comps[comp];
-                let error = if host != Some(msg.from) {
+                let error = if host != Some(msg.from) || !fits {
                     SA_AIS_ERR_NOT_EXIST
                 } else if s.registered.is_some() {
                     SA_AIS_ERR_EXIST
