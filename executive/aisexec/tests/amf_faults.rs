@@ -674,6 +674,8 @@ fn a_healed_two_two_partition_leaves_one_active_per_si() {
             .and_then(|p| p.trim().parse::<u16>().ok())
             .expect("port")
     };
+    // Node 4 tracks the CSI: it is on b's side of the split.
+    let mut pg = PgTracker::start(&c.nodes[3], WEB_CSI);
     let from_b = events(&dir, "web-b").len();
     let split = Split::apply(port).expect("nft applies the partition");
     let t0 = Instant::now();
@@ -687,6 +689,7 @@ fn a_healed_two_two_partition_leaves_one_active_per_si() {
     );
     assert_eq!(ha(&c.nodes[0], &a, WEB_CSI), Some(SA_AMF_HA_ACTIVE));
     assert_eq!(ha(&c.nodes[2], &b, WEB_CSI), Some(SA_AMF_HA_ACTIVE));
+    pg.expect(&b, SA_AMF_PROTECTION_GROUP_STATE_CHANGE, SA_AMF_HA_ACTIVE);
     let from_a = events(&dir, "web-a").len();
     let from_b = events(&dir, "web-b").len();
     drop(split);
@@ -733,6 +736,10 @@ fn a_healed_two_two_partition_leaves_one_active_per_si() {
         let a_active = ha(&c.nodes[0], &a, WEB_CSI) == Some(SA_AMF_HA_ACTIVE);
         let loser = if a_active { &tb } else { &ta };
         if loser.as_deref().is_some_and(|w| w != "ACTIVE") {
+            // Node 4's tracker hears of the merged group.
+            if a_active {
+                pg.expect(&a, SA_AMF_PROTECTION_GROUP_ADDED, SA_AMF_HA_ACTIVE);
+            }
             println!(
                 "heal -> one ACTIVE ({}) after {} ms; the other told {:?}",
                 if a_active { "a" } else { "b" },
