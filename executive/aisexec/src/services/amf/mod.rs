@@ -872,15 +872,30 @@ impl Amf {
                 let comp = comp_index(&mut d)?;
                 let reply = get_reply(&mut d)?;
                 d.finish()?;
-                let s = &mut self.state.comps[comp];
-                if !s.enabled {
-                    info!(target: "AMF", "{}: error cleared: operational state ENABLED",
-                        self.entities.comps[comp].dn);
+                // The SU failed over as a whole: its components are
+                // enabled together, and a node a node recovery took out
+                // comes back.
+                let su = self.entities.comps[comp].su;
+                let node = self.entities.sus[su].hosted_by.clone();
+                if self.state.nodes_out.remove(&node) {
+                    info!(target: "AMF", "{node}: error cleared: back in service");
                 }
-                s.enabled = true;
-                if self.is_local(comp) && self.phases[comp] == Phase::Failed {
-                    self.phases[comp] = Phase::Idle;
-                    self.attempts[comp] = 0;
+                let disabled = !self.state.comps[comp].enabled;
+                for c in self.entities.sus[su].comps.clone() {
+                    let s = &mut self.state.comps[c];
+                    if disabled && !s.enabled {
+                        info!(target: "AMF", "{}: error cleared: operational state ENABLED",
+                            self.entities.comps[c].dn);
+                        s.enabled = true;
+                    }
+                    let enabled = s.enabled;
+                    if self.is_local(c) && self.phases[c] == Phase::Failed && enabled {
+                        self.phases[c] = Phase::Idle;
+                        self.attempts[c] = 0;
+                    }
+                }
+                if disabled {
+                    self.state.history.failed_over.remove(&su);
                 }
                 if let Some(r) = reply {
                     ctx.reply(&r, SA_AIS_OK, Vec::new());

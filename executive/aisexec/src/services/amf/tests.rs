@@ -15,13 +15,13 @@ use sa_abi::amf::{
     SA_AMF_APPLICATION_RESTART, SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART,
     SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NOT_QUIESCED, SA_AMF_CSI_QUIESCED, SA_AMF_CSI_TARGET_ONE,
     SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
-    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_FAILFAST, SA_AMF_NODE_SWITCHOVER,
-    SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PROTECTION_GROUP_REMOVED,
-    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_FAILFAST, SA_AMF_NODE_FAILOVER,
+    SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT,
+    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
-    kind, CsiRemoveCallback, CsiSetCallback, ErrorReport, HaStateGet, HaStateReply,
+    kind, CsiRemoveCallback, CsiSetCallback, ErrorClear, ErrorReport, HaStateGet, HaStateReply,
     HealthcheckCallback, HealthcheckConfirm, HealthcheckStart, HealthcheckStop, PgTrack,
     PgTrackCallback, PgTrackReply, PgTrackStop, PmStart, ProxiedCallback, Register,
     RegisterProxied, Response, Status, StatusReply, TerminateCallback, PG_CURRENT_IN_REPLY,
@@ -1142,4 +1142,25 @@ fn a_standby_promoted_by_a_failover_is_told_not_quiesced() {
     assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
     assert_eq!(b[0].transition, SA_AMF_CSI_NOT_QUIESCED);
     assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
+}
+
+#[test]
+fn an_error_clear_brings_a_failed_over_su_and_its_node_back() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_FAILOVER);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
+    end_all_commands(1);
+    c.advance(5000 * MS);
+    spawns();
+    // Not repaired (the node is out) until an operator clears the error.
+    let seq = c.send(2, 99, &ErrorClear { comp: name(A) });
+    c.run();
+    assert_eq!(c.response(2, seq).unwrap().error, SA_AIS_OK);
+    assert!(!status(&mut c, 2).contains("out of service (node recovery)"));
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    assert_eq!(register(&mut c, 1, 11, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 11);
+    assert_eq!(a.last().map(|s| s.ha_state), Some(SA_AMF_HA_STANDBY));
 }
