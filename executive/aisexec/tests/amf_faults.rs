@@ -5,8 +5,10 @@
 //! they can be killed with SIGKILL, stop answering healthchecks, or lose
 //! their executive. Each writes what AMF tells it to an events file the
 //! test reads; while ACTIVE it counts in a checkpoint, so a standby that
-//! takes over goes on from the count. Every figure is printed
-//! (`--nocapture`); none is asserted against the wall clock.
+//! takes over goes on from the count; one, as a proxy, manages a proxied
+//! component. Every figure is printed (`--nocapture`); none is asserted
+//! against the wall clock. The 2-2 partition (4 executives) needs root
+//! for its nft rules.
 
 mod cluster_support;
 
@@ -28,8 +30,8 @@ use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_ipc::client::{CallError, Connection};
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
-    AmfCallback, HaStateGet, HealthcheckStart, PgTrack, PgTrackCallback, Register, Response,
-    Status, PG_CURRENT_NONE,
+    AmfCallback, ErrorReport, HaStateGet, HealthcheckStart, PgTrack, PgTrackCallback, Register,
+    RegisterProxied, Response, Status, PG_CURRENT_NONE,
 };
 use sa_ipc::proto::ckpt::{CreationAttributes, Overwrite, Read, ReadElement, SectionCreate};
 use sa_ipc::proto::service;
@@ -610,6 +612,80 @@ fn killing_the_active_executive_fails_over_and_the_count_goes_on() {
     );
 }
 
+/// An application whose SU on n1 holds a proxy (this test binary, as
+/// every component here) and the proxied component `x` it manages.
+fn proxied_app(dir: &Path) -> String {
+    let d = dir.display();
+    let exe = std::env::current_exe().unwrap();
+    format!(
+        "\tsafApp = px {{\n\t\tsafSg = g {{\n\t\t\tsaAmfSGRedundancyModel = noredundancy\n\
+         \t\t\tsafSu = a {{\n\t\t\t\tsaAmfSUHostedByNode = n1\n\
+         \t\t\t\tsafComp = p {{\n\
+         \t\t\t\t\tsaAmfCompCategory = proxy\n\
+         \t\t\t\t\tsaAmfCompInstantiateCmd = {d}/instantiate.sh\n\
+         \t\t\t\t\tsaAmfCompCleanupCmd = {d}/cleanup.sh\n\
+         \t\t\t\t\tsaAmfCompInstantiateTimeout = 20000\n\
+         \t\t\t\t\tsaAmfCompCsTypes {{ t }}\n\
+         \t\t\t\t\tsaAmfCompCmdEnv {{\n\t\t\t\t\t\tAMF_TEST_DIR={d}\n\t\t\t\t\t\tCOMP_TAG=px-p\n\
+         \t\t\t\t\t\tAMF_TEST_EXE={}\n\
+         \t\t\t\t\t\tAMF_TEST_PROXIED=safComp=x,safSu=a,safSg=g,safApp=px\n\t\t\t\t\t}}\n\
+         \t\t\t\t}}\n\
+         \t\t\t\tsafComp = x {{\n\
+         \t\t\t\t\tsaAmfCompCategory = proxied\n\
+         \t\t\t\t\tsaAmfCompInstantiateTimeout = 20000\n\
+         \t\t\t\t\tsaAmfCompCsTypes {{ u }}\n\
+         \t\t\t\t}}\n\t\t\t}}\n\t\t}}\n\
+         \t\tsafSi = s {{\n\t\t\tsafCsi = cp {{\n\t\t\t\tsaAmfCSTypeName = t\n\t\t\t}}\n\
+         \t\t\tsafCsi = cx {{\n\t\t\t\tsaAmfCSTypeName = u\n\t\t\t}}\n\t\t}}\n\
+         \t\tsafCSType = t {{\n\t\t}}\n\t\tsafCSType = u {{\n\t\t}}\n\t}}\n",
+        exe.display()
+    )
+}
+
+#[test]
+fn a_proxy_restarts_its_proxied_component_when_asked() {
+    let c = AmfCluster::start("amfx", 3, proxied_app, &["px-p"]);
+    let dir = c.dir().to_path_buf();
+    let x = "safComp=x,safSu=a,safSg=g,safApp=px";
+    wait_event(&dir, "px-p", 0, Duration::from_secs(30), |e| {
+        e.what == "X_ACTIVE"
+    })
+    .unwrap_or_else(|| panic!("the proxied component is given its CSI\n{}", c.logs()));
+    // A fault of the proxied component, reported from node 3: the proxy
+    // is asked to clean it up, then to instantiate it; registered again,
+    // it is given its CSI again.
+    let from = events(&dir, "px-p").len();
+    let t0 = now_ms();
+    let conn = Connection::connect_to(&c.nodes[2].address(), service::AMF).unwrap();
+    let report = ErrorReport {
+        comp: name(x),
+        detection_time: 0,
+        recovery: SA_AMF_COMPONENT_RESTART,
+    };
+    conn.call_within(&report, WAIT).expect("error report");
+    let steps: Vec<String> = ["X_CLEANUP", "X_INSTANTIATE", "X_ACTIVE"]
+        .iter()
+        .map(|w| {
+            wait_event(&dir, "px-p", from, Duration::from_secs(30), |e| {
+                e.what == *w
+            })
+            .unwrap_or_else(|| panic!("{w} after the fault\n{}", c.logs()))
+        })
+        .map(|e| format!("{} {} ms", e.what, e.ms.saturating_sub(t0)))
+        .collect();
+    let order: Vec<String> = events(&dir, "px-p")
+        .into_iter()
+        .skip(from)
+        .map(|e| e.what)
+        .collect();
+    assert_eq!(
+        order[..3],
+        ["X_CLEANUP", "X_INSTANTIATE", "X_ACTIVE"],
+        "{order:?}"
+    );
+    println!("proxied component restarted through its proxy: {steps:?}");
+}
+
 /// Drops the Totem datagrams of `port` between {127.0.0.1, .2} and
 /// {127.0.0.3, .4} with an nft table of its own; dropping it heals.
 struct Split {
@@ -796,6 +872,24 @@ fn component_process() {
         }
     };
     say("REGISTERED", 0);
+    // As a proxy: the proxied component it manages, registered through
+    // this connection (its callbacks are logged as X_...).
+    let proxied = std::env::var("AMF_TEST_PROXIED").ok();
+    let register_proxied = |x: &str| {
+        let r = RegisterProxied {
+            comp: name(x),
+            proxy: name(&dn),
+        };
+        conn.call_within(&r, WAIT).is_ok()
+    };
+    if let Some(x) = &proxied {
+        assert!(register_proxied(x), "{tag}: register {x}");
+    }
+    let is_proxied = |comp: &Name| {
+        proxied
+            .as_deref()
+            .is_some_and(|x| comp.as_bytes() == x.as_bytes())
+    };
     if let Ok(key) = std::env::var("AMF_TEST_HEALTHCHECK") {
         let start = HealthcheckStart {
             comp: name(&dn),
@@ -830,6 +924,28 @@ fn component_process() {
         };
         if let Some(frame) = frame {
             match AmfCallback::decode(frame.kind, &frame.payload) {
+                Ok(AmfCallback::CsiSet(s)) if is_proxied(&s.comp) => {
+                    say(
+                        if s.ha_state == SA_AMF_HA_ACTIVE {
+                            "X_ACTIVE"
+                        } else {
+                            "X_OTHER"
+                        },
+                        0,
+                    );
+                    answer(s.invocation);
+                }
+                Ok(AmfCallback::ProxiedCleanup(p)) => {
+                    say("X_CLEANUP", 0);
+                    answer(p.invocation);
+                }
+                Ok(AmfCallback::ProxiedInstantiate(p)) => {
+                    say("X_INSTANTIATE", 0);
+                    answer(p.invocation);
+                    if let Some(x) = &proxied {
+                        register_proxied(x);
+                    }
+                }
                 Ok(AmfCallback::CsiSet(s)) if s.ha_state == SA_AMF_HA_ACTIVE => {
                     if !counter_open {
                         counter_open = open_counter(&ckpt);
@@ -870,12 +986,7 @@ fn component_process() {
                         answer(h.invocation);
                     }
                 }
-                Ok(
-                    AmfCallback::PgTrack(_)
-                    | AmfCallback::ProxiedInstantiate(_)
-                    | AmfCallback::ProxiedCleanup(_),
-                )
-                | Err(_) => {}
+                Ok(AmfCallback::PgTrack(_)) | Err(_) => {}
             }
         }
         if active && Instant::now() >= next_tick {
