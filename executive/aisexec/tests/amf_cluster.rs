@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::ais::SA_AIS_OK;
-use sa_abi::amf::{SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY};
+use sa_abi::amf::{SA_AMF_CSI_QUIESCED, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY};
 use sa_ipc::client::Connection;
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{AmfCallback, CsiSetCallback, HaStateGet, Register, Response, Status};
@@ -264,6 +264,8 @@ fn three_executives_assign_and_switch_over_on_sigint() {
     let active = b.next_set(WAIT).expect("B takes over");
     let switchover = sigint.elapsed();
     assert_eq!(active.ha_state, SA_AMF_HA_ACTIVE);
+    assert_eq!(active.transition, SA_AMF_CSI_QUIESCED, "a switchover");
+    assert_eq!(active.active_comp.as_bytes(), web_a.as_bytes());
     // Node 1's components answer what they are asked while it drains
     // (the N+M and no-redundancy SUs there hand over too) and go when
     // told to terminate; then the executive leaves.
@@ -283,7 +285,13 @@ fn three_executives_assign_and_switch_over_on_sigint() {
                     gone.push(i);
                 }
                 // Not started by this test.
-                Some(AmfCallback::Healthcheck(_) | AmfCallback::PgTrack(_)) | None => {}
+                Some(
+                    AmfCallback::Healthcheck(_)
+                    | AmfCallback::PgTrack(_)
+                    | AmfCallback::ProxiedInstantiate(_)
+                    | AmfCallback::ProxiedCleanup(_),
+                )
+                | None => {}
             }
         }
         for i in gone.into_iter().rev() {

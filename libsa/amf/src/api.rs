@@ -2,9 +2,9 @@
 //! Each body runs inside [`ffi_guard`], so no panic crosses into C;
 //! arguments are checked in the order handle, then pointers and values.
 //!
-//! Passive monitoring (saAmfPmStart) watches the process named, not its
-//! descendants: `descendentsTreeDepth` is checked and accepted, and only
-//! `processId` itself is monitored.
+//! Passive monitoring (saAmfPmStart) watches the process named and its
+//! descendants to `descendentsTreeDepth` generations (-1: all), each
+//! found by the executive as it appears.
 
 #![allow(non_snake_case)]
 
@@ -27,7 +27,7 @@ use sa_ipc::ffi::{
 };
 use sa_ipc::proto::amf::{
     ErrorClear, ErrorReport, HaStateGet, HealthcheckConfirm, HealthcheckStart, HealthcheckStop,
-    PgTrackStop, PmStart, PmStop, Register, Response, Unregister,
+    PgTrackStop, PmStart, PmStop, Register, RegisterProxied, Response, Unregister,
 };
 use sa_ipc::{check, service};
 
@@ -123,9 +123,10 @@ pub unsafe extern "C" fn saAmfFinalize(amfHandle: SaAmfHandleT) -> SaAisErrorT {
     })
 }
 
-/// Registers component `compName` (this process) with AMF. Proxied
-/// components are not supported: a proxy name is SA_AIS_ERR_NOT_EXIST
-/// (no such proxy is registered).
+/// Registers component `compName` (this process) with AMF; with
+/// `proxyCompName`, proxy component `proxyCompName` (registered through
+/// this handle) registers proxied component `compName`, whose callbacks
+/// then come to this handle.
 ///
 /// # Safety
 /// `compName` and `proxyCompName` are NULL or valid.
@@ -149,7 +150,12 @@ pub unsafe extern "C" fn saAmfComponentRegister(
             return SA_AIS_ERR_INIT;
         }
         if !proxyCompName.is_null() {
-            return SA_AIS_ERR_NOT_EXIST;
+            // SAFETY: the caller's contract.
+            let proxy = check!(unsafe { name_arg(proxyCompName) });
+            return match inst.conn.call(&RegisterProxied { comp, proxy }) {
+                Ok(()) => SA_AIS_OK,
+                Err(e) => e.to_ais(),
+            };
         }
         match inst.conn.call(&Register { comp }) {
             Ok(()) => SA_AIS_OK,
@@ -173,7 +179,10 @@ pub unsafe extern "C" fn saAmfComponentUnregister(
         // SAFETY: the caller's contract.
         let comp = check!(unsafe { name_arg(compName) });
         if !proxyCompName.is_null() {
-            return SA_AIS_ERR_NOT_EXIST;
+            // A proxied component is unregistered through the proxy's
+            // connection that registered it; the name must be valid.
+            // SAFETY: the caller's contract.
+            let _proxy = check!(unsafe { name_arg(proxyCompName) });
         }
         match inst.conn.call(&Unregister { comp }) {
             Ok(()) => SA_AIS_OK,
@@ -468,9 +477,9 @@ const PM_ERRORS: SaAmfPmErrorsT =
     SA_AMF_PM_ZERO_EXIT | SA_AMF_PM_NON_ZERO_EXIT | SA_AMF_PM_ABNORMAL_END;
 
 /// Starts passive monitoring of process `processId` (of this node) for
-/// component `compName`: when it ends in one of `pmErrors`, the
-/// component failed. Only the process itself is watched, not its
-/// descendants.
+/// component `compName`, and its descendants to `descendentsTreeDepth`
+/// generations (-1: all): when one ends in one of `pmErrors`, the
+/// component failed.
 ///
 /// # Safety
 /// `compName` is NULL or valid.

@@ -110,6 +110,27 @@ impl AmfInstance {
                 // lives until the call returns.
                 unsafe { callback(cb.invocation, &comp) };
             }
+            AmfCallback::ProxiedInstantiate(cb) | AmfCallback::ProxiedCleanup(cb) => {
+                let (callback, what) = match frame.kind {
+                    sa_ipc::proto::amf::kind::PROXIED_CLEANUP_CALLBACK => (
+                        self.callbacks.saAmfExternalComponentCleanupCallback,
+                        "external component cleanup",
+                    ),
+                    _ => (
+                        self.callbacks.saAmfExternalComponentInstantiateCallback,
+                        "external component instantiate",
+                    ),
+                };
+                let Some(callback) = callback else {
+                    log::warn!("{what} callback without a registered callback dropped");
+                    return Ok(());
+                };
+                let comp = name_to_sa(&cb.comp);
+                // SAFETY: registered with the
+                // SaAmfExternalComponent{Instantiate,Cleanup}CallbackT
+                // signature; the name lives until the call returns.
+                unsafe { callback(cb.invocation, &comp) };
+            }
             AmfCallback::Healthcheck(cb) => {
                 let Some(callback) = self.callbacks.saAmfHealthcheckCallback else {
                     log::warn!("healthcheck callback without a registered callback dropped");

@@ -62,6 +62,11 @@ impl<O: Ordering + std::fmt::Debug> Executive<O> {
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut leaving_since: Option<Instant> = None;
         let result = loop {
+            if leaving_since.is_none() && self.manager.leave_requested() {
+                log::warn!(target: "MAIN", "a service asked this executive to leave the cluster");
+                self.manager.shutdown(&mut self.ordering, &mut self.ipc);
+                leaving_since = Some(Instant::now());
+            }
             if let Some(since) = leaving_since {
                 if self
                     .manager

@@ -379,6 +379,12 @@ impl<'a> Context<'a> {
     pub fn disconnect(&mut self, conn: ConnId) {
         self.link.disconnect(conn);
     }
+
+    /// Asks the executive to stop and leave the cluster, as a signal
+    /// would (services' shutdown hooks run first).
+    pub fn leave_cluster(&mut self) {
+        self.runtime.leave_requested = true;
+    }
 }
 
 /// One executive service (CLM, CKPT, EVT, EVS, CPG, ...).

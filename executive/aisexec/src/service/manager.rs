@@ -623,6 +623,11 @@ impl ServiceManager {
         self.flush_outbox(ordering);
     }
 
+    /// Whether a service asked the executive to leave the cluster.
+    pub fn leave_requested(&self) -> bool {
+        self.runtime.leave_requested
+    }
+
     /// The earliest service timer deadline (wall clock, ns).
     pub fn next_timer(&self) -> Option<i64> {
         self.runtime.timers.next_deadline()

@@ -202,6 +202,9 @@ pub struct Runtime {
     /// Whether this partition is quorate (the manager keeps it; services
     /// read it through `Context::quorate`).
     pub quorum: Quorum,
+    /// A service asked the executive to leave the cluster
+    /// (`Context::leave_cluster`: AMF's node failfast).
+    pub leave_requested: bool,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -230,6 +233,7 @@ impl Runtime {
             in_flight: InFlight::default(),
             outbox_paused: false,
             quorum: Quorum::new(QuorumConfig::default()),
+            leave_requested: false,
         }
     }
 }

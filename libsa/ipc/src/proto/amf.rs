@@ -47,11 +47,14 @@ pub mod kind {
     pub const PM_STOP: u16 = 12;
     pub const PG_TRACK: u16 = 13;
     pub const PG_TRACK_STOP: u16 = 14;
+    pub const REGISTER_PROXIED: u16 = 15;
     pub const CSI_SET_CALLBACK: u16 = 0x81;
     pub const CSI_REMOVE_CALLBACK: u16 = 0x82;
     pub const TERMINATE_CALLBACK: u16 = 0x83;
     pub const HEALTHCHECK_CALLBACK: u16 = 0x84;
     pub const PG_TRACK_CALLBACK: u16 = 0x85;
+    pub const PROXIED_INSTANTIATE_CALLBACK: u16 = 0x86;
+    pub const PROXIED_CLEANUP_CALLBACK: u16 = 0x87;
 }
 
 /// Longest CSI attribute name or value carried (bytes, no NUL).
@@ -81,8 +84,7 @@ macro_rules! callback {
     };
 }
 
-/// saAmfComponentRegister (no proxy: proxied components are not
-/// supported, the library refuses a proxy name).
+/// saAmfComponentRegister of a component by itself (no proxy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Register {
     pub comp: Name,
@@ -99,6 +101,28 @@ impl Payload for Register {
     }
 }
 request!(Register, kind::REGISTER, ());
+
+/// saAmfComponentRegister with `proxyCompName`: proxy component `proxy`,
+/// registered through this connection, registers proxied component
+/// `comp`, whose callbacks then come to this connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterProxied {
+    pub comp: Name,
+    pub proxy: Name,
+}
+
+impl Payload for RegisterProxied {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_name(&self.comp).put_name(&self.proxy);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<RegisterProxied, DecodeError> {
+        Ok(RegisterProxied {
+            comp: d.get_name()?,
+            proxy: d.get_name()?,
+        })
+    }
+}
+request!(RegisterProxied, kind::REGISTER_PROXIED, ());
 
 /// saAmfComponentUnregister.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,6 +390,27 @@ impl Payload for TerminateCallback {
     }
 }
 callback!(TerminateCallback, kind::TERMINATE_CALLBACK);
+
+/// The saAmfExternalComponentInstantiateCallback (`cleanup` false) or
+/// saAmfExternalComponentCleanupCallback (`cleanup` true) a proxy gets
+/// for the proxied component `comp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxiedCallback {
+    pub invocation: u64,
+    pub comp: Name,
+}
+
+impl Payload for ProxiedCallback {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_u64(self.invocation).put_name(&self.comp);
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<ProxiedCallback, DecodeError> {
+        Ok(ProxiedCallback {
+            invocation: d.get_u64()?,
+            comp: d.get_name()?,
+        })
+    }
+}
 
 /// saAmfHealthcheckStart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -646,6 +691,7 @@ callback!(PgTrackCallback, kind::PG_TRACK_CALLBACK);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmfRequest {
     Register(Register),
+    RegisterProxied(RegisterProxied),
     Unregister(Unregister),
     HaStateGet(HaStateGet),
     Response(Response),
@@ -665,6 +711,9 @@ impl AmfRequest {
     pub fn decode(kind: u16, payload: &[u8]) -> Result<AmfRequest, DecodeError> {
         Ok(match kind {
             kind::REGISTER => AmfRequest::Register(Register::from_payload(payload)?),
+            kind::REGISTER_PROXIED => {
+                AmfRequest::RegisterProxied(RegisterProxied::from_payload(payload)?)
+            }
             kind::UNREGISTER => AmfRequest::Unregister(Unregister::from_payload(payload)?),
             kind::HA_STATE_GET => AmfRequest::HaStateGet(HaStateGet::from_payload(payload)?),
             kind::RESPONSE => AmfRequest::Response(Response::from_payload(payload)?),
@@ -702,6 +751,8 @@ pub enum AmfCallback {
     Terminate(TerminateCallback),
     Healthcheck(HealthcheckCallback),
     PgTrack(PgTrackCallback),
+    ProxiedInstantiate(ProxiedCallback),
+    ProxiedCleanup(ProxiedCallback),
 }
 
 impl AmfCallback {
@@ -719,6 +770,12 @@ impl AmfCallback {
             }
             kind::PG_TRACK_CALLBACK => {
                 AmfCallback::PgTrack(PgTrackCallback::from_payload(payload)?)
+            }
+            kind::PROXIED_INSTANTIATE_CALLBACK => {
+                AmfCallback::ProxiedInstantiate(ProxiedCallback::from_payload(payload)?)
+            }
+            kind::PROXIED_CLEANUP_CALLBACK => {
+                AmfCallback::ProxiedCleanup(ProxiedCallback::from_payload(payload)?)
             }
             _ => {
                 return Err(DecodeError::UnknownKind {
@@ -743,6 +800,14 @@ mod tests {
     fn round_trips() {
         assert_round_trip(Register {
             comp: name("safComp=a"),
+        });
+        assert_round_trip(RegisterProxied {
+            comp: name("safComp=x"),
+            proxy: name("safComp=p"),
+        });
+        assert_round_trip(ProxiedCallback {
+            invocation: 9,
+            comp: name("safComp=x"),
         });
         assert_round_trip(HaStateGet {
             comp: name("c"),

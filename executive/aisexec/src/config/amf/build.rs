@@ -363,12 +363,8 @@ fn sg(b: &Block, outer: Option<&Path>) -> Result<Sg> {
         "2n" => RedundancyModel::TwoN,
         "nplusm" => RedundancyModel::NPlusM,
         "noredundancy" => RedundancyModel::NoRedundancy,
-        "nway" | "nwayactive" => {
-            return Err((
-                model_setting.line,
-                AmfErrorKind::UnsupportedModel(model_setting.value.clone()),
-            ))
-        }
+        "nway" => RedundancyModel::NWay,
+        "nwayactive" => RedundancyModel::NWayActive,
         _ => {
             return Err(bad(
                 model_setting,
@@ -590,7 +586,9 @@ fn comp(b: &Block, outer: Option<&Path>) -> Result<Comp> {
     }
     let name = o.name();
     o.finish()?;
-    if category == CompCategory::SaAware && instantiate.is_none() {
+    // Only a proxied component is instantiated without a command of its
+    // own (its proxy does it).
+    if category != CompCategory::Proxied && instantiate.is_none() {
         return Err((b.line, AmfErrorKind::NoInstantiateCmd(name)));
     }
     Ok(Comp {

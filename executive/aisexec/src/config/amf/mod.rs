@@ -305,10 +305,8 @@ pub enum AmfErrorKind {
     },
     #[error("`{0}`: expected VAR=value")]
     BadEnv(String),
-    #[error("safComp `{0}` is sa_aware and needs saAmfCompInstantiateCmd")]
+    #[error("safComp `{0}` needs saAmfCompInstantiateCmd (only a proxied one has none)")]
     NoInstantiateCmd(String),
-    #[error("redundancy model `{0}` is not supported yet (2n, nplusm and noredundancy are)")]
-    UnsupportedModel(String),
 }
 
 impl AmfModel {

@@ -156,12 +156,6 @@ fn malformed_files_name_their_line() {
             "expected 2n",
         ),
         (
-            "saAmfSGRedundancyModel = noredundancy",
-            "saAmfSGRedundancyModel = nway",
-            6,
-            "not supported",
-        ),
-        (
             "saAmfSUHostedByNode = n1",
             "saAmfSUHostedByNode = n9",
             7,

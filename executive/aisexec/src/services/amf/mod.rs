@@ -1,9 +1,9 @@
-//! AMF, the Availability Management Framework (B.01.01), part 1: the
-//! amf.conf model's states, component life cycle through CLC-CLI
-//! commands, registration, and SI assignment for 2N, N+M and no
-//! redundancy, with graceful switchover when an executive stops;
+//! AMF, the Availability Management Framework (B.01.01): the amf.conf
+//! model's states, component life cycle through CLC-CLI commands,
+//! registration, and SI assignment for 2N, N+M, N-Way, N-Way-Active and
+//! no redundancy, with graceful switchover when an executive stops;
 //! healthchecks, passive monitoring and protection group tracking
-//! (`monitor`).
+//! (`monitor`); fault recovery and escalation (`recovery`).
 //!
 //! - Replicated state ([`state::State`]) changes only in exec handlers;
 //!   assignments are recomputed there by a pure function, so every node
@@ -19,6 +19,8 @@
 mod clc;
 mod model;
 mod monitor;
+mod proxied;
+mod recovery;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -30,9 +32,10 @@ use std::time::Duration;
 use log::{error, info, warn};
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK};
 use sa_abi::amf::{
-    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NEW_ASSIGN, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
-    SA_AMF_HA_STANDBY, SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
-    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_TERMINATING,
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NEW_ASSIGN, SA_AMF_CSI_NOT_QUIESCED, SA_AMF_CSI_QUIESCED,
+    SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE, SA_AMF_HA_STANDBY, SA_AMF_NO_RECOMMENDATION,
+    SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
+    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING,
     SA_AMF_PRESENCE_UNINSTANTIATED,
 };
 use sa_ipc::codec::{DecodeError, Decoder, Encoder, Name};
@@ -44,9 +47,10 @@ use sa_ipc::proto::{service, Payload};
 
 use self::clc::{ClcRunner, Outcome, ProcessRunner};
 use self::model::Entities;
-use self::state::{ha_name, presence_name, Assignment, CompState, State};
+use self::recovery::{Fault, FaultSource};
+use self::state::{ha_name, presence_name, Assignment, CompState, History, State, NO_CONN};
 use super::ServiceEnv;
-use crate::config::amf::AmfModel;
+use crate::config::amf::{AmfModel, CompCategory};
 use crate::ipc::ConnId;
 use crate::ordering::{McastError, NodeId};
 use crate::service::{
@@ -64,13 +68,17 @@ mod exec_kind {
     /// A component confirmed (or refused) an HA state for a CSI.
     pub const RESPONSE: u16 = 4;
     pub const PRESENCE: u16 = 5;
-    /// A component failed: callback timeout, error report, failed response.
+    /// A fault detected on a component (`recovery::Fault`): every node
+    /// runs the same recovery.
     pub const FAILED: u16 = 6;
     /// The cluster startup timeout passed on some node.
     pub const STARTUP: u16 = 7;
     /// A member is shutting down gracefully.
     pub const LEAVING: u16 = 8;
     pub const ERROR_CLEAR: u16 = 9;
+    /// A failed-over SU's cleanup ended on its host: repair it if it may
+    /// be (`recovery.rs`).
+    pub const REPAIR: u16 = 10;
 }
 
 /// Timer tokens: the kind in the top 16 bits, an id below.
@@ -107,6 +115,8 @@ enum Phase {
     Running,
     Failed,
     Terminating,
+    /// A restart's cleanup runs; instantiation follows.
+    Restarting,
 }
 
 /// This node's part in a graceful stop.
@@ -146,6 +156,12 @@ pub struct Amf {
     /// Healthchecks, passive monitors and protection group tracks of
     /// this node (`monitor.rs`).
     watch: monitor::Watch,
+    /// Local proxied component -> the proxy component that registered it
+    /// last (`proxied.rs`).
+    proxy_of: BTreeMap<usize, usize>,
+    /// Local SUs that failed over and wait for their cleanup before
+    /// their repair.
+    to_repair: BTreeSet<usize>,
 }
 
 impl Amf {
@@ -182,6 +198,8 @@ impl Amf {
             startup_armed: false,
             leave: Leave::Serving,
             watch: monitor::Watch::default(),
+            proxy_of: BTreeMap::new(),
+            to_repair: BTreeSet::new(),
             entities,
         }
     }
@@ -252,7 +270,7 @@ impl Amf {
             self.told.remove(&key);
             let (comp, si, csi) = key;
             if let Some((node, conn)) = self.state.comps[comp].registered {
-                if node == self.local {
+                if node == self.local && conn != NO_CONN {
                     let invocation = self.invocation(conn, comp, None, ctx);
                     let cb = CsiRemoveCallback {
                         invocation,
@@ -270,17 +288,16 @@ impl Amf {
             let Some((node, conn)) = self.state.comps[comp].registered else {
                 continue;
             };
-            if node != self.local || self.told.get(&key) == Some(&ha) {
+            if node != self.local || conn == NO_CONN || self.told.get(&key) == Some(&ha) {
                 continue;
             }
-            let first = !self.told.contains_key(&key);
-            self.told.insert(key, ha);
+            let before = self.told.insert(key, ha);
             if self.pending.len() >= MAX_PENDING {
                 error!(target: "AMF", "{MAX_PENDING} callbacks unanswered; not sending more");
                 continue;
             }
             let invocation = self.invocation(conn, comp, Some((si, su, csi, ha)), ctx);
-            let cb = self.csi_set(invocation, comp, si, su, csi, ha, first);
+            let cb = self.csi_set(invocation, comp, si, su, csi, ha, before);
             ctx.callback(conn, kind::CSI_SET_CALLBACK, SA_AIS_OK, cb.to_payload());
         }
     }
@@ -318,8 +335,9 @@ impl Amf {
         su: usize,
         csi: usize,
         ha: u32,
-        first: bool,
+        before: Option<u32>,
     ) -> CsiSetCallback {
+        let first = before.is_none();
         let e = &self.entities;
         let info = &e.sis[si].csis[csi];
         // The other side: for a standby the active component; for an
@@ -333,6 +351,21 @@ impl Amf {
             .and_then(|a| e.comp_for_csi(a.su, si, csi))
             .map(|c| self.comp_name(c))
             .unwrap_or_default();
+        // A standby promoted: who held the SI before, and whether it
+        // was quiesced first (a switchover) or not (a failover).
+        let promoted = ha == SA_AMF_HA_ACTIVE && before == Some(SA_AMF_HA_STANDBY);
+        let handover = self
+            .state
+            .handover
+            .get(&si)
+            .filter(|(prev, _)| promoted && *prev != su);
+        let other = match handover {
+            Some(&(prev, _)) => e
+                .comp_for_csi(prev, si, csi)
+                .map(|c| self.comp_name(c))
+                .unwrap_or_default(),
+            None => other,
+        };
         let standby_rank = if ha == SA_AMF_HA_STANDBY {
             let standbys = self
                 .state
@@ -354,10 +387,11 @@ impl Amf {
                 SA_AMF_CSI_TARGET_ONE
             },
             csi: Name::new(info.dn.as_bytes()).unwrap_or_default(),
-            transition: if ha == SA_AMF_HA_ACTIVE {
-                SA_AMF_CSI_NEW_ASSIGN
-            } else {
-                0
+            transition: match (ha, handover) {
+                (SA_AMF_HA_ACTIVE, Some((_, true))) => SA_AMF_CSI_QUIESCED,
+                (SA_AMF_HA_ACTIVE, Some((_, false))) => SA_AMF_CSI_NOT_QUIESCED,
+                (SA_AMF_HA_ACTIVE, None) => SA_AMF_CSI_NEW_ASSIGN,
+                _ => 0,
             },
             active_comp: other,
             standby_rank,
@@ -397,6 +431,10 @@ impl Amf {
     }
 
     fn instantiate(&mut self, ctx: &mut Context<'_>, comp: usize) {
+        if self.entities.comps[comp].category == CompCategory::Proxied {
+            self.proxied_instantiate(ctx, comp);
+            return;
+        }
         let info = &self.entities.comps[comp];
         let Some(cmd) = info.instantiate.clone() else {
             return;
@@ -439,15 +477,23 @@ impl Amf {
         ctx.set_timer(TOKEN_POLL, ctx.now_ns().saturating_add(POLL_NS));
     }
 
-    /// Runs the cleanup command (bounded by its timeout), not waited for.
-    fn cleanup(&mut self, comp: usize) {
-        let info = &self.entities.comps[comp];
-        if let Some(cmd) = info.cleanup.clone() {
-            let timeout = Duration::from_millis(info.timeouts.cleanup);
-            let env = self.command_env(comp);
-            let job = self.job(comp, "cleanup");
-            self.runner.spawn(job, &cmd, &env, Some(timeout));
+    /// Runs the cleanup command (bounded by its timeout), not waited
+    /// for; whether there is one. A proxied component's proxy is asked
+    /// instead (not waited for either).
+    fn cleanup(&mut self, ctx: &mut Context<'_>, comp: usize) -> bool {
+        if self.entities.comps[comp].category == CompCategory::Proxied {
+            self.proxied_cleanup(ctx, comp);
+            return false;
         }
+        let info = &self.entities.comps[comp];
+        let Some(cmd) = info.cleanup.clone() else {
+            return false;
+        };
+        let timeout = Duration::from_millis(info.timeouts.cleanup);
+        let env = self.command_env(comp);
+        let job = self.job(comp, "cleanup");
+        self.runner.spawn(job, &cmd, &env, Some(timeout));
+        true
     }
 
     /// The instantiation attempt of `comp` failed: clean up, then retry
@@ -471,7 +517,7 @@ impl Amf {
         for job in running {
             self.runner.kill(job);
         }
-        self.cleanup(comp);
+        self.cleanup(ctx, comp);
         self.arm_poll(ctx);
         let attempts = self.attempts[comp];
         if attempts < now_max {
@@ -497,10 +543,28 @@ impl Amf {
         ctx.mcast_queued(exec_kind::PRESENCE, &e.finish());
     }
 
-    fn mcast_failed(&mut self, ctx: &mut Context<'_>, comp: usize, reply: Option<ReplyTo>) {
+    /// A fault detected here on `comp`, multicast for every node to
+    /// recover from.
+    fn mcast_fault(
+        &mut self,
+        ctx: &mut Context<'_>,
+        comp: usize,
+        source: FaultSource,
+        recovery: u32,
+        detail: String,
+    ) {
+        let fault = Fault {
+            comp,
+            source,
+            recovery,
+            at: ctx.now_ns(),
+            detail,
+        };
+        error!(target: "AMF", "{}: fault detected: {}{}{}", self.entities.comps[comp].dn,
+            source.describe(), if fault.detail.is_empty() { "" } else { ": " }, fault.detail);
         let mut e = Encoder::new();
-        e.put_u32(comp as u32);
-        put_reply(&mut e, reply);
+        fault.encode(&mut e);
+        put_reply(&mut e, None);
         ctx.mcast_queued(exec_kind::FAILED, &e.finish());
     }
 
@@ -511,6 +575,21 @@ impl Amf {
             };
             let dn = &self.entities.comps[comp].dn;
             match (what, outcome) {
+                ("cleanup", o) if self.phases[comp] == Phase::Restarting => {
+                    info!(target: "AMF", "{dn}: restart: cleanup command {o:?}; instantiating again");
+                    self.phases[comp] = Phase::Idle;
+                    self.drive(ctx);
+                }
+                ("instantiate", Outcome::Exited(0))
+                    if self.entities.comps[comp].category == CompCategory::Local
+                        && self.phases[comp] == Phase::Instantiating =>
+                {
+                    // A local component is instantiated by its command.
+                    let mut e = Encoder::new();
+                    put_reply(&mut e, None);
+                    e.put_u32(comp as u32).put_u64(NO_CONN.0).put_u32(u32::MAX);
+                    ctx.mcast_queued(exec_kind::REGISTER, &e.finish());
+                }
                 ("instantiate", Outcome::Exited(0)) => {}
                 ("instantiate", o) if self.phases[comp] == Phase::Instantiating => {
                     self.instantiation_failed(ctx, comp, &format!("instantiate command {o:?}"));
@@ -521,6 +600,7 @@ impl Amf {
                 (what, o) => warn!(target: "AMF", "{dn}: {what} command {o:?}"),
             }
         }
+        self.repair_cleaned(ctx);
         if self.runner.busy() {
             self.arm_poll(ctx);
         }
@@ -542,6 +622,9 @@ impl Amf {
             )
             .into_bytes(),
         );
+        for node in &s.nodes_out {
+            out.push(format!("node {node}: out of service (node recovery)").into_bytes());
+        }
         for sg in &e.sgs {
             out.push(format!("SG {} {:?}", sg.dn, sg.redundancy).into_bytes());
             for &su in &sg.sus {
@@ -639,12 +722,28 @@ impl Amf {
                 let reply = get_reply(&mut d)?;
                 let comp = comp_index(&mut d)?;
                 let conn = ConnId(d.get_u64()?);
+                // The proxy that registers a proxied component (or none).
+                let proxy = match d.get_u32()? {
+                    u32::MAX => None,
+                    p if (p as usize) < n_comps => Some(p as usize),
+                    p => {
+                        return Err(DecodeError::InvalidValue {
+                            field: "proxy",
+                            value: u64::from(p),
+                        })
+                    }
+                };
                 d.finish()?;
                 let host = self
                     .state
                     .host_of(&self.entities, self.entities.comps[comp].su);
+                // A connection-less registration is a local component's,
+                // a proxy names a proxied one's: anything else is refused.
+                let category = self.entities.comps[comp].category;
+                let fits = (conn == NO_CONN) == (category == CompCategory::Local)
+                    && (proxy.is_none() || category == CompCategory::Proxied);
                 let s = &mut self.state.comps[comp];
-                let error = if host != Some(msg.from) {
+                let error = if host != Some(msg.from) || !fits {
                     SA_AIS_ERR_NOT_EXIST
                 } else if s.registered.is_some() {
                     SA_AIS_ERR_EXIST
@@ -654,6 +753,9 @@ impl Amf {
                     info!(target: "AMF", "{} registered (node {})",
                         self.entities.comps[comp].dn, msg.from);
                     if msg.from == self.local {
+                        if let Some(proxy) = proxy {
+                            self.proxy_of.insert(comp, proxy);
+                        }
                         self.phases[comp] = Phase::Running;
                         self.attempts[comp] = 0;
                         ctx.cancel_timer(TOKEN_INSTANTIATE | comp as u64);
@@ -670,26 +772,39 @@ impl Amf {
                 let reply = get_reply(&mut d)?;
                 let comp = comp_index(&mut d)?;
                 let conn = ConnId(d.get_u64()?);
+                let at = d.get_i64()?;
                 d.finish()?;
-                let s = &mut self.state.comps[comp];
+                let s = &self.state.comps[comp];
                 let error = if s.registered == Some((msg.from, conn)) {
-                    s.registered = None;
                     let expected = s.presence == SA_AMF_PRESENCE_TERMINATING
                         || self.state.leaving.contains(&msg.from);
-                    s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
-                    if !expected {
-                        // Part 2 (recovery) restarts it; until then it
-                        // stays out of service.
-                        s.enabled = false;
-                        warn!(target: "AMF", "{} went away: operational state DISABLED",
-                            self.entities.comps[comp].dn);
-                    }
                     if msg.from == self.local {
                         self.told.retain(|(c, _, _), _| *c != comp);
                         self.pending.retain(|_, p| p.comp != comp);
                         if self.phases[comp] != Phase::Terminating {
-                            self.phases[comp] = Phase::Failed;
+                            self.phases[comp] = Phase::Idle;
                         }
+                    }
+                    if expected {
+                        let s = &mut self.state.comps[comp];
+                        s.registered = None;
+                        s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
+                    } else {
+                        // Its process went away unasked: a fault.
+                        let fault = Fault {
+                            comp,
+                            source: FaultSource::ProcessExit,
+                            recovery: SA_AMF_NO_RECOMMENDATION,
+                            at,
+                            detail: String::new(),
+                        };
+                        let action = self.state.recover(&self.entities, &fault);
+                        let s = &mut self.state.comps[comp];
+                        if s.registered == Some((msg.from, conn)) {
+                            s.registered = None;
+                            s.presence = SA_AMF_PRESENCE_UNINSTANTIATED;
+                        }
+                        self.carry_out(ctx, action);
                     }
                     SA_AIS_OK
                 } else {
@@ -708,9 +823,9 @@ impl Amf {
                 let error = d.get_u32()?;
                 d.finish()?;
                 if error != SA_AIS_OK {
-                    warn!(target: "AMF", "{} refused HA state {} (error {error}): operational state DISABLED",
+                    // The refusal itself arrives as a fault (FAILED).
+                    warn!(target: "AMF", "{} refused HA state {} (error {error})",
                         self.entities.comps[comp].dn, ha_name(ha));
-                    self.state.comps[comp].enabled = false;
                 } else if let Some(a) = self
                     .state
                     .assignments
@@ -728,20 +843,27 @@ impl Amf {
                 d.finish()?;
                 let s = &mut self.state.comps[comp];
                 // Registration is what makes a component instantiated;
-                // a late report of an earlier attempt changes nothing.
+                // a late report of an earlier attempt changes nothing; a
+                // restart stays RESTARTING until it registers or fails.
+                let restarting = s.presence == SA_AMF_PRESENCE_RESTARTING
+                    && presence == SA_AMF_PRESENCE_INSTANTIATING;
                 if s.registered.is_none()
+                    && !restarting
                     && (SA_AMF_PRESENCE_UNINSTANTIATED..=7).contains(&presence)
                 {
+                    if s.presence == SA_AMF_PRESENCE_RESTARTING {
+                        warn!(target: "AMF", "{}: restart failed ({}): its SU leaves service",
+                            self.entities.comps[comp].dn, presence_name(presence));
+                    }
                     s.presence = presence;
                 }
             }
             exec_kind::FAILED => {
-                let comp = comp_index(&mut d)?;
+                let fault = Fault::decode(&mut d, n_comps)?;
                 let reply = get_reply(&mut d)?;
                 d.finish()?;
-                warn!(target: "AMF", "{}: failure reported: operational state DISABLED",
-                    self.entities.comps[comp].dn);
-                self.state.comps[comp].enabled = false;
+                let action = self.state.recover(&self.entities, &fault);
+                self.carry_out(ctx, action);
                 if let Some(r) = reply {
                     ctx.reply(&r, SA_AIS_OK, Vec::new());
                 }
@@ -750,13 +872,51 @@ impl Amf {
                 let comp = comp_index(&mut d)?;
                 let reply = get_reply(&mut d)?;
                 d.finish()?;
-                self.state.comps[comp].enabled = true;
-                if msg.from == self.local && self.phases[comp] == Phase::Failed {
-                    self.phases[comp] = Phase::Idle;
-                    self.attempts[comp] = 0;
+                // The SU failed over as a whole: its components are
+                // enabled together, and a node a node recovery took out
+                // comes back.
+                let su = self.entities.comps[comp].su;
+                let node = self.entities.sus[su].hosted_by.clone();
+                if self.state.nodes_out.remove(&node) {
+                    info!(target: "AMF", "{node}: error cleared: back in service");
+                }
+                let disabled = !self.state.comps[comp].enabled;
+                for c in self.entities.sus[su].comps.clone() {
+                    let s = &mut self.state.comps[c];
+                    if disabled && !s.enabled {
+                        info!(target: "AMF", "{}: error cleared: operational state ENABLED",
+                            self.entities.comps[c].dn);
+                        s.enabled = true;
+                    }
+                    let enabled = s.enabled;
+                    if self.is_local(c) && self.phases[c] == Phase::Failed && enabled {
+                        self.phases[c] = Phase::Idle;
+                        self.attempts[c] = 0;
+                    }
+                }
+                if disabled {
+                    self.state.history.failed_over.remove(&su);
                 }
                 if let Some(r) = reply {
                     ctx.reply(&r, SA_AIS_OK, Vec::new());
+                }
+            }
+            exec_kind::REPAIR => {
+                let su = d.get_u32()? as usize;
+                d.finish()?;
+                if su >= self.entities.sus.len() {
+                    return Err(DecodeError::InvalidValue {
+                        field: "SU",
+                        value: su as u64,
+                    });
+                }
+                if self.state.repair(&self.entities, su) {
+                    for c in self.entities.sus[su].comps.clone() {
+                        if self.is_local(c) && self.phases[c] == Phase::Failed {
+                            self.phases[c] = Phase::Idle;
+                            self.attempts[c] = 0;
+                        }
+                    }
                 }
             }
             exec_kind::STARTUP => {
@@ -801,6 +961,14 @@ impl Amf {
         if let Some((_, w)) = winner {
             merged.started = reports.iter().any(|(_, r)| r.started);
             merged.assignments = w.assignments.clone();
+            merged.history = w.history.clone();
+            // A node taken out by a node recovery stays out as long as
+            // its own executive says so (one that restarted comes back).
+            merged.nodes_out = reports
+                .iter()
+                .filter(|(id, r)| membership.members.contains(id) && r.nodes_out.contains(&r.name))
+                .map(|(_, r)| r.name.clone())
+                .collect();
         }
         for (id, r) in &reports {
             for &l in &r.leaving {
@@ -836,6 +1004,8 @@ struct SyncReport {
     leaving: Vec<NodeId>,
     comps: Vec<CompState>,
     assignments: Vec<Assignment>,
+    nodes_out: Vec<String>,
+    history: History,
 }
 
 impl SyncReport {
@@ -861,7 +1031,32 @@ impl SyncReport {
                     .put_vec(&a.confirmed, |e, c| {
                         e.put_bool(*c);
                     });
+            })
+            .put_vec(&self.nodes_out, |e, n| {
+                e.put_bytes(n.as_bytes());
             });
+        let times = |e: &mut Encoder, t: &Vec<i64>| {
+            e.put_vec(t, |e, t| {
+                e.put_i64(*t);
+            });
+        };
+        let h = &self.history;
+        e.put_vec(&h.comp_restarts.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
+        })
+        .put_vec(&h.su_restarts.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
+        })
+        .put_vec(&h.su_failovers.iter().collect::<Vec<_>>(), |e, (n, t)| {
+            e.put_bytes(n.as_bytes());
+            times(e, t);
+        })
+        .put_vec(&h.failed_over.iter().collect::<Vec<_>>(), |e, (su, t)| {
+            e.put_u32(**su as u32);
+            times(e, t);
+        });
     }
 
     /// Decodes a report, checking every index against this node's model
@@ -919,6 +1114,24 @@ impl SyncReport {
                 return Err(bad("CSI count", a.confirmed.len()));
             }
         }
+        let nodes_out = d.get_vec(4, |d| {
+            Ok(String::from_utf8_lossy(d.get_bytes_max("node name", 256)?).into_owned())
+        })?;
+        let times = |d: &mut Decoder<'_>| d.get_vec(8, |d| d.get_i64());
+        let su_index = |d: &mut Decoder<'_>| -> Result<usize, DecodeError> {
+            let su = d.get_u32()? as usize;
+            if fingerprint == ent.fingerprint() && su >= ent.sus.len() {
+                return Err(bad("SU", su));
+            }
+            Ok(su)
+        };
+        let comp_restarts = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
+        let su_restarts = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
+        let su_failovers = d.get_vec(8, |d| {
+            let name = String::from_utf8_lossy(d.get_bytes_max("node name", 256)?).into_owned();
+            Ok((name, times(d)?))
+        })?;
+        let failed_over = d.get_vec(8, |d| Ok((su_index(d)?, times(d)?)))?;
         Ok(SyncReport {
             fingerprint,
             name,
@@ -927,6 +1140,13 @@ impl SyncReport {
             leaving,
             comps,
             assignments,
+            nodes_out,
+            history: History {
+                comp_restarts: comp_restarts.into_iter().collect(),
+                su_restarts: su_restarts.into_iter().collect(),
+                su_failovers: su_failovers.into_iter().collect(),
+                failed_over: failed_over.into_iter().collect(),
+            },
         })
     }
 }
@@ -967,7 +1187,7 @@ impl Service for Amf {
             if self.state.comps[comp].registered == Some((self.local, conn)) {
                 let mut e = Encoder::new();
                 put_reply(&mut e, None);
-                e.put_u32(comp as u32).put_u64(conn.0);
+                e.put_u32(comp as u32).put_u64(conn.0).put_i64(ctx.now_ns());
                 ctx.mcast_queued(exec_kind::UNREGISTER, &e.finish());
             }
         }
@@ -986,7 +1206,21 @@ impl Service for Amf {
                     }
                 };
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
-                payload.put_u32(comp as u32).put_u64(req.conn.0);
+                payload
+                    .put_u32(comp as u32)
+                    .put_u64(req.conn.0)
+                    .put_u32(u32::MAX);
+                exec_kind::REGISTER
+            }
+            AmfRequest::RegisterProxied(r) => {
+                let Some(comp) = self.check_proxied(ctx, req, &r) else {
+                    return Ok(());
+                };
+                put_reply(&mut payload, Some(ctx.reply_to(req)));
+                payload
+                    .put_u32(comp.0 as u32)
+                    .put_u64(req.conn.0)
+                    .put_u32(comp.1 as u32);
                 exec_kind::REGISTER
             }
             AmfRequest::Unregister(r) => {
@@ -1002,7 +1236,10 @@ impl Service for Amf {
                 self.phases[comp] = Phase::Terminating;
                 self.state.comps[comp].presence = SA_AMF_PRESENCE_TERMINATING;
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
-                payload.put_u32(comp as u32).put_u64(req.conn.0);
+                payload
+                    .put_u32(comp as u32)
+                    .put_u64(req.conn.0)
+                    .put_i64(ctx.now_ns());
                 exec_kind::UNREGISTER
             }
             AmfRequest::HaStateGet(r) => {
@@ -1035,6 +1272,20 @@ impl Service for Amf {
                     ctx.respond(req, SA_AIS_ERR_INVALID_PARAM, Vec::new());
                     return Ok(());
                 };
+                if r.error != SA_AIS_OK {
+                    self.pending.remove(&r.invocation);
+                    ctx.cancel_timer(TOKEN_CALLBACK | r.invocation);
+                    let detail = format!("error {}", r.error);
+                    self.mcast_fault(
+                        ctx,
+                        p.comp,
+                        FaultSource::CallbackError,
+                        SA_AMF_NO_RECOMMENDATION,
+                        detail,
+                    );
+                    ctx.respond(req, SA_AIS_OK, Vec::new());
+                    return Ok(());
+                }
                 let Some((si, su, csi, ha)) = p.set else {
                     // A remove or terminate answered: nothing replicated
                     // waits for it.
@@ -1065,7 +1316,14 @@ impl Service for Amf {
                     ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new());
                     return Ok(());
                 };
-                payload.put_u32(comp as u32);
+                Fault {
+                    comp,
+                    source: FaultSource::ErrorReport,
+                    recovery: r.recovery,
+                    at: ctx.now_ns(),
+                    detail: String::new(),
+                }
+                .encode(&mut payload);
                 put_reply(&mut payload, Some(ctx.reply_to(req)));
                 exec_kind::FAILED
             }
@@ -1149,6 +1407,8 @@ impl Service for Amf {
             leaving: self.state.leaving.iter().copied().collect(),
             comps: self.state.comps.clone(),
             assignments: self.state.assignments.clone(),
+            nodes_out: self.state.nodes_out.iter().cloned().collect(),
+            history: self.state.history.clone(),
         };
         let mut e = Encoder::new();
         report.encode(&mut e);
@@ -1208,10 +1468,21 @@ impl Service for Amf {
             }
             TOKEN_CALLBACK => {
                 if let Some(p) = self.pending.remove(&id) {
-                    error!(target: "AMF", "{}: no response to callback {id} in time: component failed",
-                        self.entities.comps[p.comp].dn);
-                    if p.set.is_some() {
-                        self.mcast_failed(ctx, p.comp, None);
+                    // A terminate callback is followed by the terminate
+                    // command anyway.
+                    if p.set.is_some() || self.leave == Leave::Serving {
+                        let what = if p.set.is_some() {
+                            "CSI set"
+                        } else {
+                            "CSI remove"
+                        };
+                        self.mcast_fault(
+                            ctx,
+                            p.comp,
+                            FaultSource::CallbackTimeout,
+                            SA_AMF_NO_RECOMMENDATION,
+                            format!("{what} invocation {id}"),
+                        );
                     }
                 }
             }
@@ -1251,12 +1522,21 @@ impl Service for Amf {
                         continue;
                     }
                     self.phases[comp] = Phase::Terminating;
-                    let invocation = self.invocation(conn, comp, None, ctx);
-                    let cb = TerminateCallback {
-                        invocation,
-                        comp: self.comp_name(comp),
-                    };
-                    ctx.callback(conn, kind::TERMINATE_CALLBACK, SA_AIS_OK, cb.to_payload());
+                    if conn == NO_CONN {
+                        // Nothing to tell: its terminate command alone
+                        // ends it.
+                        let mut e = Encoder::new();
+                        put_reply(&mut e, None);
+                        e.put_u32(comp as u32).put_u64(conn.0).put_i64(ctx.now_ns());
+                        ctx.mcast_queued(exec_kind::UNREGISTER, &e.finish());
+                    } else {
+                        let invocation = self.invocation(conn, comp, None, ctx);
+                        let cb = TerminateCallback {
+                            invocation,
+                            comp: self.comp_name(comp),
+                        };
+                        ctx.callback(conn, kind::TERMINATE_CALLBACK, SA_AIS_OK, cb.to_payload());
+                    }
                     let info = &self.entities.comps[comp];
                     if let Some(cmd) = info.terminate.clone() {
                         let timeout = Duration::from_millis(info.timeouts.terminate);

@@ -5,13 +5,17 @@
 use std::collections::BTreeMap;
 
 use crate::config::amf::{
-    dn, AmfModel, ClcCommand, Comp, CompTimeouts, Healthcheck, RedundancyModel,
+    dn, AmfModel, ClcCommand, Comp, CompCategory, CompTimeouts, Healthcheck, Recovery,
+    RedundancyModel,
 };
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompInfo {
     pub dn: String,
     pub su: usize,
+    /// saAmfCompCategory: a proxied one is instantiated and cleaned up
+    /// through the proxy that registered it.
+    pub category: CompCategory,
     pub cs_types: Vec<String>,
     pub instantiate: Option<ClcCommand>,
     pub terminate: Option<ClcCommand>,
@@ -23,6 +27,11 @@ pub(crate) struct CompInfo {
     pub env: Vec<(String, String)>,
     /// Its safHealthcheckKey entries.
     pub healthchecks: Vec<Healthcheck>,
+    /// saAmfCompDisableRestart: a restart is escalated to a failover.
+    pub disable_restart: bool,
+    /// saAmfCompRecoveryOnError: what a fault without a recommendation
+    /// gets.
+    pub recovery: Recovery,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +50,16 @@ pub(crate) struct SgInfo {
     pub num_pref_standby_sus: u32,
     pub max_active_sis_per_su: Option<u32>,
     pub max_standby_sis_per_su: Option<u32>,
+    /// The application (index in configuration order).
+    pub app: usize,
+    /// Escalation: component restarts allowed within the probation (ms;
+    /// `None`: no limit, no window), then SU restarts.
+    pub comp_restart_prob_ms: Option<u64>,
+    pub comp_restart_max: Option<u32>,
+    pub su_restart_prob_ms: Option<u64>,
+    pub su_restart_max: Option<u32>,
+    /// saAmfSGAutoRepair: a failed-over SU is instantiated again.
+    pub auto_repair: bool,
     /// In configuration order: the order SUs are chosen in.
     pub sus: Vec<usize>,
     /// By rank (1 first, 0 last), then configuration order.
@@ -60,10 +79,23 @@ pub(crate) struct SiInfo {
     pub csis: Vec<CsiInfo>,
 }
 
+/// A safAmfNode's node-level escalation: SU failovers allowed within
+/// the probation before the whole node fails over.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeInfo {
+    pub name: String,
+    pub su_failover_prob_ms: u64,
+    /// 0: no node-level escalation.
+    pub su_failover_max: u32,
+    /// saAmfNodeAutoRepair.
+    pub auto_repair: bool,
+}
+
 /// Every entity of the configuration, indexed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Entities {
     pub startup_timeout_ms: u64,
+    pub nodes: Vec<NodeInfo>,
     pub comps: Vec<CompInfo>,
     pub sus: Vec<SuInfo>,
     pub sgs: Vec<SgInfo>,
@@ -79,7 +111,18 @@ impl Entities {
             startup_timeout_ms: model.cluster.startup_timeout_ms,
             ..Entities::default()
         };
-        for app in &model.cluster.apps {
+        e.nodes = model
+            .cluster
+            .nodes
+            .iter()
+            .map(|n| NodeInfo {
+                name: n.name.clone(),
+                su_failover_prob_ms: n.su_failover_prob_ms,
+                su_failover_max: n.su_failover_max,
+                auto_repair: n.auto_repair,
+            })
+            .collect();
+        for (app_index, app) in model.cluster.apps.iter().enumerate() {
             let first_sg = e.sgs.len();
             for sg in &app.sgs {
                 let sg_index = e.sgs.len();
@@ -110,6 +153,12 @@ impl Entities {
                     num_pref_standby_sus: sg.num_pref_standby_sus,
                     max_active_sis_per_su: sg.max_active_sis_per_su,
                     max_standby_sis_per_su: sg.max_standby_sis_per_su,
+                    app: app_index,
+                    comp_restart_prob_ms: sg.comp_restart_prob_ms,
+                    comp_restart_max: sg.comp_restart_max,
+                    su_restart_prob_ms: sg.su_restart_prob_ms,
+                    su_restart_max: sg.su_restart_max,
+                    auto_repair: sg.auto_repair,
                     sus,
                     sis: Vec::new(),
                 });
@@ -156,6 +205,11 @@ impl Entities {
             }
         }
         e
+    }
+
+    /// The node-level escalation of safAmfNode `name`, if configured.
+    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
+        self.nodes.iter().find(|n| n.name == name)
     }
 
     pub fn comp_by_dn(&self, dn: &[u8]) -> Option<usize> {
@@ -207,6 +261,7 @@ fn comp_info(dn: String, su: usize, c: &Comp) -> CompInfo {
     CompInfo {
         dn,
         su,
+        category: c.category,
         cs_types: c.cs_types.clone(),
         instantiate: c.instantiate.clone(),
         terminate: c.terminate.clone(),
@@ -217,5 +272,7 @@ fn comp_info(dn: String, su: usize, c: &Comp) -> CompInfo {
         delay_between_instantiate_ms: c.delay_between_instantiate_ms,
         env: c.env.clone(),
         healthchecks: c.healthchecks.clone(),
+        disable_restart: c.disable_restart,
+        recovery: c.recovery,
     }
 }

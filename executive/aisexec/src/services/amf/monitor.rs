@@ -1,20 +1,21 @@
 //! What the node hosting a component watches for it, on local timers:
 //! healthchecks (AMF- or component-invoked), passive monitoring of its
-//! processes, and the protection group tracks of this node's
+//! processes and their descendants, and the protection group tracks of this node's
 //! connections. None of it is replicated: a missed healthcheck or a dead
-//! process becomes the same `FAILED` exec message an error report is,
-//! and protection groups are read from the replicated assignments, which
-//! every node holds.
+//! process becomes the same `FAILED` exec message (a fault, recovered
+//! from by `recovery.rs`) an error report is, and protection groups are
+//! read from the replicated assignments, which every node holds.
 
 use std::collections::BTreeMap;
 
-use log::{error, info};
+use log::info;
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
     SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED, SA_AMF_PM_ABNORMAL_END,
-    SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_ZERO_EXIT,
-    SA_AMF_PROTECTION_GROUP_ADDED, SA_AMF_PROTECTION_GROUP_NO_CHANGE,
-    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_PM_ALL_PROCESSES, SA_AMF_PM_NON_ZERO_EXIT, SA_AMF_PM_PROC_AND_DESCENDENTS,
+    SA_AMF_PM_ZERO_EXIT, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PROTECTION_GROUP_ADDED,
+    SA_AMF_PROTECTION_GROUP_NO_CHANGE, SA_AMF_PROTECTION_GROUP_REMOVED,
+    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
@@ -24,6 +25,7 @@ use sa_ipc::proto::amf::{
 };
 use sa_ipc::proto::Payload;
 
+use super::recovery::FaultSource;
 use super::Amf;
 use crate::ipc::ConnId;
 use crate::service::{Context, Request};
@@ -65,6 +67,11 @@ pub(super) struct Monitor {
     start_time: u64,
     errors: u32,
     recovery: u32,
+    /// How many generations of its descendants are watched too (-1:
+    /// all; 0: none), saAmfPmStart's descendentsTreeDepth.
+    depth: i32,
+    /// The process saAmfPmStart named (itself, or its ancestor).
+    root: i32,
 }
 
 /// Local watch state of the AMF service.
@@ -114,6 +121,27 @@ fn proc_stat(pid: i32) -> Option<(u64, Option<ProcEnd>)> {
     Some((start_time, Some(end)))
 }
 
+/// The children of `pid` (every thread's, from
+/// /proc/<pid>/task/<tid>/children); none when it is gone.
+pub(super) fn children(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for task in tasks.flatten() {
+        let path = task.path().join("children");
+        if let Ok(text) = std::fs::read_to_string(path) {
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            );
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Whether the end of a process is among the errors watched for. An
 /// unknown status counts as an abnormal end.
 fn watched(errors: u32, end: ProcEnd) -> bool {
@@ -147,13 +175,38 @@ impl Amf {
             .filter(|&c| self.is_local(c))
     }
 
-    /// A watched failure of `comp`: the error path of an error report
-    /// (DISABLED, its SIs to the standby), with the recommended recovery
-    /// logged (recovery itself is part 2).
-    fn watch_failed(&mut self, ctx: &mut Context<'_>, comp: usize, what: &str, recovery: u32) {
-        error!(target: "AMF", "{}: {what}: component failed (recommended recovery: {})",
-            self.entities.comps[comp].dn, recovery_name(recovery));
-        self.mcast_failed(ctx, comp, None);
+    /// A watched failure of `comp`: a fault with the recommended
+    /// recovery its healthcheck or monitor was started with.
+    fn watch_failed(
+        &mut self,
+        ctx: &mut Context<'_>,
+        comp: usize,
+        source: FaultSource,
+        what: String,
+        recovery: u32,
+    ) {
+        self.mcast_fault(ctx, comp, source, recovery, what);
+    }
+
+    /// The instance of `comp` ends (restart, failover): its healthchecks
+    /// and monitored processes end with it.
+    pub(super) fn watch_forget_comp(&mut self, ctx: &mut Context<'_>, comp: usize) {
+        let gone: Vec<(usize, Vec<u8>)> = self
+            .watch
+            .healthchecks
+            .keys()
+            .filter(|(c, _)| *c == comp)
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(h) = self.watch.healthchecks.remove(&key) {
+                ctx.cancel_timer(TOKEN_HEALTHCHECK | h.id);
+            }
+        }
+        self.watch.monitors.retain(|m| m.comp != comp);
+        if self.watch.monitors.is_empty() {
+            ctx.cancel_timer(TOKEN_PM);
+        }
     }
 
     pub(super) fn healthcheck_start(
@@ -232,8 +285,12 @@ impl Amf {
         if r.result != SA_AIS_OK {
             self.watch.healthchecks.remove(&key);
             ctx.cancel_timer(TOKEN_HEALTHCHECK | id);
-            let what = format!("healthcheck confirmed with error {}", r.result);
-            self.watch_failed(ctx, comp, &what, recovery);
+            let what = format!(
+                "key {} confirmed with error {}",
+                String::from_utf8_lossy(&key.1),
+                r.result
+            );
+            self.watch_failed(ctx, comp, FaultSource::HealthcheckFailed, what, recovery);
         } else if !amf_invoked {
             ctx.set_timer(TOKEN_HEALTHCHECK | id, ctx.now_ns().saturating_add(period));
         }
@@ -286,8 +343,11 @@ impl Amf {
             let key = key.clone();
             self.watch.healthchecks.remove(&key);
             ctx.cancel_timer(TOKEN_HEALTHCHECK | id);
-            let what = format!("healthcheck answered with error {error}");
-            self.watch_failed(ctx, comp, &what, recovery);
+            let what = format!(
+                "key {} answered with error {error}",
+                String::from_utf8_lossy(&key.1)
+            );
+            self.watch_failed(ctx, comp, FaultSource::HealthcheckFailed, what, recovery);
         }
         true
     }
@@ -319,13 +379,13 @@ impl Amf {
         }
         let recovery = h.recovery;
         let what = if h.amf_invoked {
-            "healthcheck not answered within saAmfHealthcheckMaxDuration"
+            "not answered within saAmfHealthcheckMaxDuration"
         } else {
-            "healthcheck not confirmed within saAmfHealthcheckPeriod"
+            "not confirmed within saAmfHealthcheckPeriod"
         };
-        let what = format!("{what} (key {})", String::from_utf8_lossy(&key.1));
+        let what = format!("key {}: {what}", String::from_utf8_lossy(&key.1));
         self.watch.healthchecks.remove(&key);
-        self.watch_failed(ctx, key.0, &what, recovery);
+        self.watch_failed(ctx, key.0, FaultSource::HealthcheckMissed, what, recovery);
     }
 
     pub(super) fn pm_start(&mut self, ctx: &mut Context<'_>, req: &Request<'_>, r: PmStart) {
@@ -361,8 +421,9 @@ impl Amf {
         if self.watch.monitors.len() >= MAX_MONITORS {
             return sa_abi::ais::SA_AIS_ERR_NO_RESOURCES;
         }
-        info!(target: "AMF", "{}: passive monitoring of process {pid} started",
-            self.entities.comps[comp].dn);
+        info!(target: "AMF", "{}: passive monitoring of process {pid} started (descendants: {})",
+            self.entities.comps[comp].dn,
+            if r.depth < 0 { "all".to_string() } else { r.depth.to_string() });
         self.watch.monitors.push(Monitor {
             comp,
             conn,
@@ -370,8 +431,12 @@ impl Amf {
             start_time,
             errors: r.errors,
             recovery: r.recovery,
+            depth: r.depth.max(-1),
+            root: pid,
         });
-        if self.watch.monitors.len() == 1 {
+        let first = self.watch.monitors.len() == 1;
+        self.adopt_descendants();
+        if first {
             ctx.set_timer(TOKEN_PM, ctx.now_ns().saturating_add(PM_POLL_NS));
         }
         SA_AIS_OK
@@ -382,10 +447,14 @@ impl Amf {
             ctx.respond(req, SA_AIS_ERR_NOT_EXIST, Vec::new());
             return;
         };
-        let all = r.qualifier == SA_AMF_PM_ALL_PROCESSES;
         let mut matched = false;
         for m in &mut self.watch.monitors {
-            if m.comp == comp && (all || i64::from(m.pid) == r.pid) && m.errors & r.errors != 0 {
+            let chosen = match r.qualifier {
+                SA_AMF_PM_ALL_PROCESSES => true,
+                SA_AMF_PM_PROC_AND_DESCENDENTS => i64::from(m.root) == r.pid,
+                _ => i64::from(m.pid) == r.pid,
+            };
+            if m.comp == comp && chosen && m.errors & r.errors != 0 {
                 matched = true;
                 m.errors &= !r.errors;
             }
@@ -402,9 +471,46 @@ impl Amf {
         ctx.respond(req, error, Vec::new());
     }
 
-    /// Looks at every monitored process; a dead one whose end is watched
-    /// for is a failure of its component.
+    /// Adds the descendants of monitored processes, to their depth, as
+    /// monitors of their own (a process found once stays watched; the
+    /// number of monitors stays bounded).
+    fn adopt_descendants(&mut self) {
+        let mut i = 0;
+        while i < self.watch.monitors.len() {
+            let m = self.watch.monitors[i].clone();
+            i += 1;
+            if m.depth == 0 {
+                continue;
+            }
+            for child in children(m.pid) {
+                let Some((start_time, None)) = proc_stat(child) else {
+                    continue;
+                };
+                let known = self
+                    .watch
+                    .monitors
+                    .iter()
+                    .any(|o| o.comp == m.comp && o.pid == child && o.start_time == start_time);
+                if known || self.watch.monitors.len() >= MAX_MONITORS {
+                    continue;
+                }
+                info!(target: "AMF", "{}: passive monitoring of process {child}, a descendant of {}",
+                    self.entities.comps[m.comp].dn, m.pid);
+                self.watch.monitors.push(Monitor {
+                    pid: child,
+                    start_time,
+                    depth: if m.depth < 0 { -1 } else { m.depth - 1 },
+                    ..m.clone()
+                });
+            }
+        }
+    }
+
+    /// Looks at every monitored process (and takes in new descendants);
+    /// a dead one whose end is watched for is a failure of its
+    /// component.
     pub(super) fn pm_poll(&mut self, ctx: &mut Context<'_>) {
+        self.adopt_descendants();
         let mut ended = Vec::new();
         self.watch.monitors.retain(|m| {
             let end = match proc_stat(m.pid) {
@@ -417,8 +523,8 @@ impl Amf {
         });
         for (m, end) in ended {
             if watched(m.errors, end) {
-                let what = format!("monitored process {} ended ({end:?})", m.pid);
-                self.watch_failed(ctx, m.comp, &what, m.recovery);
+                let what = format!("process {} ended ({end:?})", m.pid);
+                self.watch_failed(ctx, m.comp, FaultSource::ProcessDeath, what, m.recovery);
             } else {
                 info!(target: "AMF", "{}: monitored process {} ended ({end:?}), not an error watched for",
                     self.entities.comps[m.comp].dn, m.pid);
@@ -430,7 +536,8 @@ impl Amf {
     }
 
     /// The protection group of CSI `csi` of SI `si`: the components
-    /// assigned it, with their HA state (changes left NO_CHANGE).
+    /// assigned it, with their HA state (changes left NO_CHANGE); a
+    /// component restarting leaves it and comes back.
     fn group(&self, si: usize, csi: usize) -> Vec<PgMember> {
         let e = &self.entities;
         let mut standby = 0;
@@ -440,6 +547,11 @@ impl Amf {
             .filter(|a| a.si == si)
             .filter_map(|a| {
                 let comp = e.comp_for_csi(a.su, si, csi)?;
+                // A restarting component holds none of its CSIs until it
+                // is given them again.
+                if self.state.comps[comp].presence == SA_AMF_PRESENCE_RESTARTING {
+                    return None;
+                }
                 let rank = if a.ha == SA_AMF_HA_STANDBY {
                     standby += 1;
                     standby
@@ -647,5 +759,19 @@ mod tests {
         assert!(watched(SA_AMF_PM_ZERO_EXIT, ProcEnd::Exited(0)));
         let me = std::process::id() as i32;
         assert!(matches!(proc_stat(me), Some((_, None))));
+    }
+
+    #[test]
+    fn children_are_found_through_proc() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let me = std::process::id() as i32;
+        assert!(children(me).contains(&(child.id() as i32)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!children(me).contains(&(child.id() as i32)));
+        assert!(children(-1).is_empty());
     }
 }

@@ -4,12 +4,12 @@
 //! assignments from the same messages, so no node is "the" decider and
 //! any survivor carries on when one leaves.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sa_abi::amf::{
     SaAmfHAStateT, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY,
     SA_AMF_PRESENCE_INSTANTIATED, SA_AMF_PRESENCE_INSTANTIATING,
-    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_TERMINATING,
+    SA_AMF_PRESENCE_INSTANTIATION_FAILED, SA_AMF_PRESENCE_RESTARTING, SA_AMF_PRESENCE_TERMINATING,
     SA_AMF_PRESENCE_UNINSTANTIATED,
 };
 
@@ -18,13 +18,18 @@ use crate::config::amf::RedundancyModel;
 use crate::ipc::ConnId;
 use crate::ordering::NodeId;
 
+/// The registration of a `local` (non-SA-aware, not proxied)
+/// component: its instance has no library connection; it is instantiated
+/// when its instantiate command succeeds and is told nothing.
+pub(crate) const NO_CONN: ConnId = ConnId(u64::MAX);
+
 /// A component's replicated state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CompState {
     /// SaAmfPresenceStateT.
     pub presence: u32,
-    /// Operational state: false is DISABLED (a failure was detected; part
-    /// 2 of AMF, recovery, re-enables it).
+    /// Operational state: false is DISABLED (its SU was failed over and
+    /// stays out of service until saAmfComponentErrorClear).
     pub enabled: bool,
     /// The library connection that registered it, on its hosting node.
     pub registered: Option<(NodeId, ConnId)>,
@@ -78,6 +83,27 @@ pub(crate) struct State {
     pub nodes: Vec<(NodeId, String)>,
     /// Members shutting down gracefully: their SUs hand their SIs over.
     pub leaving: BTreeSet<NodeId>,
+    /// safAmfNodes taken out of service by a node switchover, failover or
+    /// failfast: their SUs hand their SIs over and take none.
+    pub nodes_out: BTreeSet<String>,
+    /// The recovery history the escalation counts (`recovery.rs`).
+    pub history: History,
+    /// Per SI: the SU that last gave up its ACTIVE assignment, and
+    /// whether it was quiesced first (the transition descriptor a
+    /// promoted standby is given). Not synchronised: after a merge a
+    /// promotion is told as a new assignment.
+    pub handover: BTreeMap<usize, (usize, bool)>,
+}
+
+/// Detection times (ns, from the fault reports) of the recoveries still
+/// within their probation, per SU and per safAmfNode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    pub comp_restarts: BTreeMap<usize, Vec<i64>>,
+    pub su_restarts: BTreeMap<usize, Vec<i64>>,
+    pub su_failovers: BTreeMap<String, Vec<i64>>,
+    /// Per SU: its own failovers, which decide whether it is repaired.
+    pub failed_over: BTreeMap<usize, Vec<i64>>,
 }
 
 pub(crate) fn presence_name(p: u32) -> &'static str {
@@ -87,6 +113,7 @@ pub(crate) fn presence_name(p: u32) -> &'static str {
         SA_AMF_PRESENCE_INSTANTIATED => "INSTANTIATED",
         SA_AMF_PRESENCE_TERMINATING => "TERMINATING",
         SA_AMF_PRESENCE_INSTANTIATION_FAILED => "INSTANTIATION_FAILED",
+        SA_AMF_PRESENCE_RESTARTING => "RESTARTING",
         _ => "TERMINATION_FAILED",
     }
 }
@@ -139,11 +166,38 @@ impl State {
             return false;
         };
         !self.leaving.contains(&host)
+            && !self.nodes_out.contains(&e.sus[su].hosted_by)
             && self.su_enabled(e, su)
             && e.sus[su].comps.iter().all(|&c| {
                 let s = &self.comps[c];
                 s.presence == SA_AMF_PRESENCE_INSTANTIATED && s.registered.is_some()
             })
+    }
+
+    /// A component or SU restart is under way in `su` and nothing else
+    /// keeps it from service: it keeps its assignments, which its
+    /// components are given again once they registered.
+    pub fn su_restarting(&self, e: &Entities, su: usize) -> bool {
+        let Some(host) = self.host_of(e, su) else {
+            return false;
+        };
+        let comps = &e.sus[su].comps;
+        !self.leaving.contains(&host)
+            && !self.nodes_out.contains(&e.sus[su].hosted_by)
+            && self.su_enabled(e, su)
+            && comps
+                .iter()
+                .any(|&c| self.comps[c].presence == SA_AMF_PRESENCE_RESTARTING)
+            && comps.iter().all(|&c| {
+                let s = &self.comps[c];
+                s.presence == SA_AMF_PRESENCE_RESTARTING
+                    || (s.presence == SA_AMF_PRESENCE_INSTANTIATED && s.registered.is_some())
+            })
+    }
+
+    /// In service, or restarting in place: the SUs an SG assigns to.
+    fn su_assignable(&self, e: &Entities, su: usize) -> bool {
+        self.su_in_service(e, su) || self.su_restarting(e, su)
     }
 
     /// Can still take a callback: its components are registered and
@@ -178,11 +232,29 @@ impl State {
                 RedundancyModel::TwoN => self.assign_2n(e, sg),
                 RedundancyModel::NPlusM => self.assign_npm(e, sg),
                 RedundancyModel::NoRedundancy => self.assign_noredundancy(e, sg),
-                // Refused when amf.conf is read.
-                RedundancyModel::NWay | RedundancyModel::NWayActive => {}
+                RedundancyModel::NWay => self.assign_nway(e, sg),
+                RedundancyModel::NWayActive => self.assign_nway_active(e, sg),
             }
         }
+        self.confirm_local(e);
         before != self.assignments
+    }
+
+    /// A local component cannot confirm: what it is given counts as
+    /// confirmed (it serves while its process runs).
+    fn confirm_local(&mut self, e: &Entities) {
+        for a in &mut self.assignments {
+            for (csi, confirmed) in a.confirmed.iter_mut().enumerate() {
+                let local = e.comp_for_csi(a.su, a.si, csi).is_some_and(|c| {
+                    self.comps[c]
+                        .registered
+                        .is_some_and(|(_, conn)| conn == NO_CONN)
+                });
+                if local {
+                    *confirmed = true;
+                }
+            }
+        }
     }
 
     /// Takes SIs away from SUs that left service. A dead SU loses them at
@@ -196,7 +268,16 @@ impl State {
                 keep.push(a);
                 continue;
             }
+            if self.su_restarting(e, a.su) {
+                // Kept, to be confirmed again by the restarted components.
+                a.confirmed.iter_mut().for_each(|c| *c = false);
+                keep.push(a);
+                continue;
+            }
             if !self.su_alive(e, a.su) {
+                if a.ha == SA_AMF_HA_ACTIVE || a.ha == SA_AMF_HA_QUIESCED {
+                    self.handover.insert(a.si, (a.su, false));
+                }
                 continue;
             }
             match a.ha {
@@ -206,6 +287,9 @@ impl State {
                     keep.push(a);
                 }
                 SA_AMF_HA_QUIESCED if !a.all_confirmed() => keep.push(a),
+                SA_AMF_HA_QUIESCED => {
+                    self.handover.insert(a.si, (a.su, true));
+                }
                 _ => {}
             }
         }
@@ -245,7 +329,7 @@ impl State {
             .sus
             .iter()
             .copied()
-            .filter(|&su| self.su_in_service(e, su))
+            .filter(|&su| self.su_assignable(e, su))
             .collect()
     }
 
@@ -371,6 +455,138 @@ impl State {
             if let Some(i) = chosen_s {
                 load_s[i] += 1;
                 self.set(e, si, standbys[i], SA_AMF_HA_STANDBY);
+            }
+        }
+    }
+
+    /// The SUs of `ready` holding SI `si` with `ha`, in assignment order.
+    fn holders(&self, si: usize, ha: SaAmfHAStateT, ready: &[usize]) -> Vec<usize> {
+        self.assignments
+            .iter()
+            .filter(|a| a.si == si && a.ha == ha && ready.contains(&a.su))
+            .map(|a| a.su)
+            .collect()
+    }
+
+    /// How many SIs of the SG each SU of `ready` holds with `ha`.
+    fn loads(&self, g: &super::model::SgInfo, ready: &[usize], ha: SaAmfHAStateT) -> Vec<usize> {
+        ready
+            .iter()
+            .map(|&su| {
+                g.sis
+                    .iter()
+                    .filter(|&&si| self.assignment(si, su).is_some_and(|a| a.ha == ha))
+                    .count()
+            })
+            .collect()
+    }
+
+    /// N-Way: every SU may hold SIs ACTIVE and others STANDBY. Each SI
+    /// has one ACTIVE (kept where it is, else its first standby is
+    /// promoted, else the least loaded SU) and up to
+    /// saAmfSGNumPrefStandbySUs STANDBYs on other SUs, within
+    /// MaxActiveSIsperSU / MaxStandbySIsperSU.
+    fn assign_nway(&mut self, e: &Entities, sg: usize) {
+        let g = &e.sgs[sg];
+        let ready = self.in_service_sus(e, sg);
+        let max_active = g.max_active_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let max_standby = g.max_standby_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let wanted_standbys = g.num_pref_standby_sus as usize;
+        let mut load_a = self.loads(g, &ready, SA_AMF_HA_ACTIVE);
+        let mut load_s = self.loads(g, &ready, SA_AMF_HA_STANDBY);
+        let index = |su: usize| ready.iter().position(|&r| r == su);
+        for &si in &g.sis {
+            if self.quiescing(si) {
+                continue;
+            }
+            let standbys = self.holders(si, SA_AMF_HA_STANDBY, &ready);
+            let active = match self.holders(si, SA_AMF_HA_ACTIVE, &ready).first() {
+                Some(&su) => Some(su),
+                None => {
+                    let promoted = standbys
+                        .iter()
+                        .copied()
+                        .find(|&su| index(su).is_some_and(|i| load_a[i] < max_active));
+                    let chosen = promoted.or_else(|| {
+                        (0..ready.len())
+                            .filter(|&i| load_a[i] < max_active)
+                            .min_by_key(|&i| (load_a[i] + load_s[i], load_a[i]))
+                            .map(|i| ready[i])
+                    });
+                    if let Some(su) = chosen {
+                        let i = index(su).unwrap_or(0);
+                        load_a[i] += 1;
+                        if standbys.contains(&su) {
+                            load_s[i] = load_s[i].saturating_sub(1);
+                        }
+                    }
+                    chosen
+                }
+            };
+            let mut keep: Vec<usize> = standbys
+                .iter()
+                .copied()
+                .filter(|&su| Some(su) != active)
+                .take(wanted_standbys)
+                .collect();
+            while keep.len() < wanted_standbys {
+                let next = (0..ready.len())
+                    .filter(|&i| {
+                        Some(ready[i]) != active
+                            && !keep.contains(&ready[i])
+                            && load_s[i] < max_standby
+                    })
+                    .min_by_key(|&i| (load_a[i] + load_s[i], load_s[i]));
+                let Some(i) = next else { break };
+                load_s[i] += 1;
+                keep.push(ready[i]);
+            }
+            for &su in &ready {
+                if Some(su) != active && !keep.contains(&su) {
+                    self.unset(si, su);
+                }
+            }
+            if let Some(su) = active {
+                self.set(e, si, su, SA_AMF_HA_ACTIVE);
+            }
+            for &su in &keep {
+                self.set(e, si, su, SA_AMF_HA_STANDBY);
+            }
+        }
+    }
+
+    /// N-Way-Active: each SI ACTIVE on saAmfSGNumPrefActiveSUs SUs (those
+    /// holding it stay), none STANDBY, within MaxActiveSIsperSU.
+    fn assign_nway_active(&mut self, e: &Entities, sg: usize) {
+        let g = &e.sgs[sg];
+        let ready = self.in_service_sus(e, sg);
+        let max_active = g.max_active_sis_per_su.map_or(usize::MAX, |v| v as usize);
+        let wanted = (g.num_pref_active_sus as usize).max(1);
+        let mut load = self.loads(g, &ready, SA_AMF_HA_ACTIVE);
+        for &si in &g.sis {
+            if self.quiescing(si) {
+                continue;
+            }
+            let mut actives: Vec<usize> = self
+                .holders(si, SA_AMF_HA_ACTIVE, &ready)
+                .into_iter()
+                .take(wanted)
+                .collect();
+            while actives.len() < wanted {
+                let next = (0..ready.len())
+                    .filter(|&i| !actives.contains(&ready[i]) && load[i] < max_active)
+                    .min_by_key(|&i| load[i]);
+                let Some(i) = next else { break };
+                load[i] += 1;
+                actives.push(ready[i]);
+            }
+            for &su in &ready {
+                if !actives.contains(&su) {
+                    self.unset(si, su);
+                }
+            }
+            for &su in &actives {
+                self.set(e, si, su, SA_AMF_HA_ACTIVE);
             }
         }
     }

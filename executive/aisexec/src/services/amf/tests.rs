@@ -7,19 +7,24 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK, SA_TRACK_CHANGES_ONLY};
+use sa_abi::ais::{
+    SA_AIS_ERR_EXIST, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
+    SA_TRACK_CHANGES_ONLY,
+};
 use sa_abi::amf::{
-    SA_AMF_COMPONENT_FAILOVER, SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_TARGET_ONE, SA_AMF_HA_ACTIVE,
-    SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
-    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_PROTECTION_GROUP_REMOVED,
-    SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
+    SA_AMF_APPLICATION_RESTART, SA_AMF_COMPONENT_FAILOVER, SA_AMF_COMPONENT_RESTART,
+    SA_AMF_CSI_ADD_ONE, SA_AMF_CSI_NOT_QUIESCED, SA_AMF_CSI_QUIESCED, SA_AMF_CSI_TARGET_ONE,
+    SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY, SA_AMF_HEALTHCHECK_AMF_INVOKED,
+    SA_AMF_HEALTHCHECK_COMPONENT_INVOKED, SA_AMF_NODE_FAILFAST, SA_AMF_NODE_FAILOVER,
+    SA_AMF_NODE_SWITCHOVER, SA_AMF_PM_ABNORMAL_END, SA_AMF_PM_NON_ZERO_EXIT,
+    SA_AMF_PROTECTION_GROUP_REMOVED, SA_AMF_PROTECTION_GROUP_STATE_CHANGE,
 };
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
-    kind, CsiRemoveCallback, CsiSetCallback, ErrorReport, HaStateGet, HaStateReply,
+    kind, CsiRemoveCallback, CsiSetCallback, ErrorClear, ErrorReport, HaStateGet, HaStateReply,
     HealthcheckCallback, HealthcheckConfirm, HealthcheckStart, HealthcheckStop, PgTrack,
-    PgTrackCallback, PgTrackReply, PgTrackStop, Register, Response, Status, StatusReply,
-    TerminateCallback, PG_CURRENT_IN_REPLY,
+    PgTrackCallback, PgTrackReply, PgTrackStop, PmStart, ProxiedCallback, Register,
+    RegisterProxied, Response, Status, StatusReply, TerminateCallback, PG_CURRENT_IN_REPLY,
 };
 use sa_ipc::proto::{service, Message, Payload};
 
@@ -296,6 +301,9 @@ fn a_leaving_node_quiesces_its_active_before_the_standby_takes_over() {
     let b = sets(&mut c, 2, 20);
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
+    // Promoted after the active was quiesced: a switchover.
+    assert_eq!(b[0].transition, SA_AMF_CSI_QUIESCED);
+    assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
     let removed: Vec<CsiRemoveCallback> = c.callbacks_of(1, 10, kind::CSI_REMOVE_CALLBACK);
     assert_eq!(removed.len(), 1);
     // Drained: the component is asked to terminate, then the node may go
@@ -332,24 +340,177 @@ fn a_leaving_node_quiesces_its_active_before_the_standby_takes_over() {
 }
 
 #[test]
-fn a_callback_not_answered_in_time_disables_the_component() {
-    let mut c = cluster(&[1, 2], EXAMPLE);
-    c.partition(&[&[1, 2]]);
-    register(&mut c, 1, 10, A);
-    register(&mut c, 2, 20, B);
-    let a = sets(&mut c, 1, 10);
-    let b = sets(&mut c, 2, 20);
-    respond(&mut c, 2, 20, b[0].invocation);
-    let _ = a;
-    // The example's callback timeout is 2000 ms.
+fn a_callback_not_answered_in_time_restarts_the_component_in_place() {
+    let mut c = two_n_up();
+    spawns();
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_RESTART);
+    // Restart: node 1 runs A's cleanup, then, once it ended, instantiate.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    // B was not made active meanwhile; A, registered again, is.
+    assert!(sets(&mut c, 2, 20).is_empty());
+    assert_eq!(register(&mut c, 1, 11, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 11);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].ha_state, SA_AMF_HA_ACTIVE);
+    // Not answered within the example's 2000 ms: a fault again, the
+    // SU is restarted (saAmfSGCompRestartMax = 1 is spent).
     c.advance(2100 * MS);
-    // A is out of service: B is made active.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+}
+
+fn report(c: &mut TestCluster, node: NodeId, conn: u64, dn: &str, recovery: u32) {
+    let seq = c.send(
+        node,
+        conn,
+        &ErrorReport {
+            comp: name(dn),
+            detection_time: 0,
+            recovery,
+        },
+    );
+    c.run();
+    assert_eq!(c.response(node, seq).unwrap().error, SA_AIS_OK);
+}
+
+fn status(c: &mut TestCluster, node: NodeId) -> String {
+    let (_, p) = call(c, node, 99, &Status);
+    String::from_utf8(
+        StatusReply::from_payload(&p)
+            .unwrap()
+            .lines
+            .join(&b"\n"[..]),
+    )
+    .unwrap()
+}
+
+/// A restarts and registers again from connection `conn`; the CSI it
+/// is given again is answered.
+fn restarted(c: &mut TestCluster, conn: u64) -> CsiSetCallback {
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert_eq!(register(c, 1, conn, A), SA_AIS_OK);
+    let a = sets(c, 1, conn);
+    assert_eq!(a.len(), 1, "{a:?}");
+    respond(c, 1, conn, a[0].invocation);
+    a[0].clone()
+}
+
+#[test]
+fn restarts_escalate_to_an_su_restart_then_an_su_failover() {
+    let mut c = two_n_up();
+    // The example: saAmfSGCompRestartMax = 1, saAmfSGSuRestartMax = 1,
+    // both within 60 s.
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_RESTART);
+    assert_eq!(restarted(&mut c, 11).ha_state, SA_AMF_HA_ACTIVE);
+    // The second within the probation: an SU restart.
+    report(&mut c, 1, 11, A, SA_AMF_COMPONENT_RESTART);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+    assert_eq!(
+        ha(&mut c, 2, A, CSI),
+        Some(SA_AMF_HA_ACTIVE),
+        "kept while restarting"
+    );
+    assert_eq!(restarted(&mut c, 12).ha_state, SA_AMF_HA_ACTIVE);
+    // The third: the SU fails over; B becomes active, A stays out.
+    report(&mut c, 1, 12, A, SA_AMF_COMPONENT_RESTART);
     let b = sets(&mut c, 2, 20);
     assert_eq!(
         b.last().map(|s| s.ha_state),
         Some(SA_AMF_HA_ACTIVE),
-        "{b:?}"
+        "{b:?} {}",
+        status(&mut c, 2)
     );
+    assert_eq!(ha(&mut c, 1, A, CSI), None);
+    let text = status(&mut c, 1);
+    assert!(
+        text.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence UNINSTANTIATED operational DISABLED readiness OUT_OF_SERVICE"),
+        "{text}"
+    );
+    // Cleaned up, then repaired (saAmfSGAutoRepair): instantiated again,
+    // it becomes the standby.
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args.last().map(String::as_str), Some("cleanup"), "{args:?}");
+    end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"], "repaired");
+    end_all_commands(1);
+    assert_eq!(register(&mut c, 1, 13, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 13);
+    assert_eq!(a.last().map(|s| s.ha_state), Some(SA_AMF_HA_STANDBY));
+    respond(&mut c, 1, 13, a[0].invocation);
+    // Two more faults within the probations: an SU restart (the SU
+    // restart count began again with the failover), then a second SU
+    // failover, after which it is not repaired: it stays out of service.
+    report(&mut c, 1, 13, A, SA_AMF_COMPONENT_RESTART);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert_eq!(register(&mut c, 1, 14, A), SA_AIS_OK);
+    spawns();
+    report(&mut c, 1, 14, A, SA_AMF_COMPONENT_RESTART);
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+    // B, the standby, is made active.
+    for set in sets(&mut c, 2, 20) {
+        respond(&mut c, 2, 20, set.invocation);
+    }
+    end_all_commands(1);
+    c.advance(5000 * MS);
+    let args: Vec<String> = spawns()
+        .iter()
+        .filter(|x| x.0 == 1)
+        .map(|x| x.3[0].clone())
+        .collect();
+    assert_eq!(args, vec!["cleanup"], "not instantiated again");
+    let text = status(&mut c, 2);
+    assert!(
+        text.contains("SU safSu=a,safSg=pair,safApp=web node node1 (1) presence UNINSTANTIATED operational DISABLED readiness OUT_OF_SERVICE"),
+        "{text}"
+    );
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn a_process_exit_restarts_it_and_disable_restart_fails_it_over() {
+    let mut c = two_n_up();
+    // The connection closes: its process is gone.
+    c.close(1, service::AMF, 10);
+    c.run();
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence RESTARTING")));
+    assert_eq!(restarted(&mut c, 11).ha_state, SA_AMF_HA_ACTIVE);
+    spawns();
+    let conf = EXAMPLE.replace(
+        "saAmfCompRecoveryOnError = component_restart",
+        "saAmfCompRecoveryOnError = component_restart\n\t\t\t\t\tsaAmfCompDisableRestart = true",
+    );
+    let mut c = cluster(&[1, 2], &conf);
+    c.partition(&[&[1, 2]]);
+    register(&mut c, 1, 10, A);
+    register(&mut c, 2, 20, B);
+    let a = sets(&mut c, 1, 10);
+    respond(&mut c, 1, 10, a[0].invocation);
+    let b = sets(&mut c, 2, 20);
+    respond(&mut c, 2, 20, b[0].invocation);
+    c.close(1, service::AMF, 10);
+    c.run();
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains(&format!(
+        "COMP {A} presence UNINSTANTIATED operational DISABLED"
+    )));
+}
+
+#[test]
+fn a_node_switchover_hands_every_si_of_the_node_over() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_SWITCHOVER);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
 }
 
 #[test]
@@ -516,6 +677,71 @@ fn n_plus_m_respects_max_active_sis_per_su() {
     }
 }
 
+#[test]
+fn n_way_spreads_actives_and_gives_each_si_its_standbys() {
+    // Three SUs, three SIs, two standbys per SI: each SU one SI ACTIVE
+    // and the two others STANDBY.
+    let extra = "   saAmfSGNumPrefStandbySUs = 2\n";
+    let mut c = all_up(&group("nway", 3, &[1, 2, 3], extra), 3);
+    for si in 1..=3u32 {
+        let states: Vec<Option<u32>> = (1..=3).map(|i| ha(&mut c, 2, &comp(i), &csi(si))).collect();
+        let actives = states
+            .iter()
+            .filter(|s| **s == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        let standbys = states
+            .iter()
+            .filter(|s| **s == Some(SA_AMF_HA_STANDBY))
+            .count();
+        assert_eq!((actives, standbys), (1, 2), "SI s{si}: {states:?}");
+    }
+    for i in 1..=3 {
+        let actives = (1..=3)
+            .filter(|&si| ha(&mut c, 2, &comp(i), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        assert_eq!(actives, 1, "u{i} is active for one SI");
+    }
+    // u1 fails over: its SI's standby becomes ACTIVE, the two others
+    // keep their actives, and u1 holds nothing.
+    let held = (1..=3)
+        .find(|&si| ha(&mut c, 2, &comp(1), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+        .unwrap();
+    report(&mut c, 1, 10, &comp(1), SA_AMF_COMPONENT_FAILOVER);
+    for si in 1..=3 {
+        assert_eq!(ha(&mut c, 2, &comp(1), &csi(si)), None);
+        let actives = (2..=3)
+            .filter(|&i| ha(&mut c, 2, &comp(i), &csi(si)) == Some(SA_AMF_HA_ACTIVE))
+            .count();
+        assert_eq!(actives, 1, "SI s{si} (u1 had s{held})");
+    }
+}
+
+#[test]
+fn n_way_active_assigns_each_si_active_on_the_preferred_number_of_sus() {
+    let extra = "   saAmfSGNumPrefActiveSUs = 2\n";
+    let mut c = all_up(&group("nwayactive", 3, &[1, 2, 3], extra), 3);
+    for si in 1..=3u32 {
+        let states: Vec<Option<u32>> = (1..=3).map(|i| ha(&mut c, 1, &comp(i), &csi(si))).collect();
+        assert_eq!(
+            states
+                .iter()
+                .filter(|s| **s == Some(SA_AMF_HA_ACTIVE))
+                .count(),
+            2,
+            "SI s{si}: {states:?}"
+        );
+        assert!(!states.contains(&Some(SA_AMF_HA_STANDBY)));
+    }
+    // u2 fails over: every SI stays ACTIVE twice, on u1 and u3.
+    report(&mut c, 2, 20, &comp(2), SA_AMF_COMPONENT_FAILOVER);
+    for si in 1..=3 {
+        for i in [1, 3] {
+            assert_eq!(ha(&mut c, 1, &comp(i), &csi(si)), Some(SA_AMF_HA_ACTIVE));
+        }
+        assert_eq!(ha(&mut c, 1, &comp(2), &csi(si)), None);
+    }
+}
+
 const KEY: &[u8] = b"alive";
 
 fn hc_start(c: &mut TestCluster, node: NodeId, conn: u64, comp: &str, key: &[u8], ty: u32) -> u32 {
@@ -673,4 +899,268 @@ fn a_protection_group_tracker_hears_of_a_switchover() {
     let stop = PgTrackStop { csi: name(CSI) };
     assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_OK);
     assert_eq!(call(&mut c, 2, 99, &stop).0, SA_AIS_ERR_NOT_EXIST);
+}
+
+#[test]
+fn a_monitored_process_descendant_that_dies_is_a_fault() {
+    let mut c = two_n_up();
+    let mut shell = std::process::Command::new("sh")
+        .args(["-c", "sleep 30 & wait"])
+        .spawn()
+        .unwrap();
+    let sh = shell.id() as i32;
+    let mut grandchild = None;
+    for _ in 0..400 {
+        if let Some(&p) = super::monitor::children(sh).first() {
+            grandchild = Some(p);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sleeper = grandchild.expect("the shell started sleep");
+    let start = PmStart {
+        comp: name(A),
+        pid: sh as u64,
+        depth: -1,
+        errors: SA_AMF_PM_NON_ZERO_EXIT | SA_AMF_PM_ABNORMAL_END,
+        recovery: SA_AMF_COMPONENT_FAILOVER,
+    };
+    assert_eq!(call(&mut c, 1, 10, &start).0, SA_AIS_OK);
+    // The poll takes in the descendant.
+    c.advance(150 * MS);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sleeper),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = shell.wait();
+    c.advance(150 * MS);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 2, A, CSI), None);
+}
+
+/// One node, an SU with a proxy `p` (CS type t) and the proxied
+/// component `x` it manages (CS type u); one SI with a CSI of each type.
+const PROXIED: &str = "safAmfCluster = c {
+ saAmfClusterStartupTimeout = 60000
+ safAmfNode = node1 {
+ }
+ safApp = a {
+  safSg = g {
+   saAmfSGRedundancyModel = noredundancy
+   safSu = u {
+    saAmfSUHostedByNode = node1
+    safComp = p {
+     saAmfCompCategory = proxy
+     saAmfCompInstantiateCmd = /bin/proxy
+     saAmfCompCsTypes { t }
+    }
+    safComp = x {
+     saAmfCompCategory = proxied
+     saAmfCompCsTypes { u }
+    }
+   }
+  }
+  safSi = s {
+   safCsi = cp {
+    saAmfCSTypeName = t
+   }
+   safCsi = cx {
+    saAmfCSTypeName = u
+   }
+  }
+  safCSType = t {
+  }
+  safCSType = u {
+  }
+ }
+}
+";
+
+const PROXY: &str = "safComp=p,safSu=u,safSg=g,safApp=a";
+const PROXIED_X: &str = "safComp=x,safSu=u,safSg=g,safApp=a";
+
+fn register_proxied(c: &mut TestCluster, conn: u64, comp: &str, proxy: &str) -> u32 {
+    let seq = c.send(
+        1,
+        conn,
+        &RegisterProxied {
+            comp: name(comp),
+            proxy: name(proxy),
+        },
+    );
+    c.run();
+    c.response(1, seq).expect("an answer").error
+}
+
+#[test]
+fn a_proxy_registers_its_proxied_component_and_instantiates_it_again_on_restart() {
+    spawns();
+    let mut c = cluster(&[1], PROXIED);
+    c.open(1, service::AMF, 99, 99);
+    c.partition(&[&[1]]);
+    // Only the proxy has a command; the proxied one waits for it.
+    let s = spawns();
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(
+        register_proxied(&mut c, 10, PROXIED_X, PROXY),
+        SA_AIS_ERR_NOT_EXIST,
+        "the proxy is not registered yet (and conn 10 is not open)"
+    );
+    assert_eq!(register(&mut c, 1, 10, PROXY), SA_AIS_OK);
+    assert_eq!(
+        register_proxied(&mut c, 10, PROXY, PROXY),
+        SA_AIS_ERR_INVALID_PARAM,
+        "only a proxied component is registered through a proxy"
+    );
+    assert_eq!(register_proxied(&mut c, 10, PROXIED_X, PROXY), SA_AIS_OK);
+    // The proxy's connection gets the CSIs of both.
+    let set = sets(&mut c, 1, 10);
+    let mut names: Vec<Vec<u8>> = set.iter().map(|s| s.comp.as_bytes().to_vec()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![PROXY.as_bytes().to_vec(), PROXIED_X.as_bytes().to_vec()]
+    );
+    for s in &set {
+        respond(&mut c, 1, 10, s.invocation);
+    }
+    assert_eq!(
+        ha(&mut c, 1, PROXIED_X, "safCsi=cx,safSi=s,safApp=a"),
+        Some(SA_AMF_HA_ACTIVE)
+    );
+    // x fails: the proxy is asked to clean it up, then to instantiate it.
+    report(&mut c, 1, 10, PROXIED_X, SA_AMF_COMPONENT_RESTART);
+    let frames = c.callbacks(1, 10);
+    let kinds: Vec<u16> = frames.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            kind::PROXIED_CLEANUP_CALLBACK,
+            kind::PROXIED_INSTANTIATE_CALLBACK
+        ],
+        "cleanup, then instantiate"
+    );
+    let cleanup = ProxiedCallback::from_payload(&frames[0].payload).unwrap();
+    let inst = ProxiedCallback::from_payload(&frames[1].payload).unwrap();
+    assert_eq!(inst.comp.as_bytes(), PROXIED_X.as_bytes());
+    respond(&mut c, 1, 10, cleanup.invocation);
+    respond(&mut c, 1, 10, inst.invocation);
+    assert_eq!(register_proxied(&mut c, 10, PROXIED_X, PROXY), SA_AIS_OK);
+    let again = sets(&mut c, 1, 10);
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].comp.as_bytes(), PROXIED_X.as_bytes());
+    assert_eq!(again[0].ha_state, SA_AMF_HA_ACTIVE);
+    // The proxy's process ends: the proxied component's registration
+    // goes with it.
+    c.close(1, service::AMF, 10);
+    c.run();
+    let text = status(&mut c, 1);
+    assert!(
+        text.contains(&format!("COMP {PROXIED_X} presence RESTARTING")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_local_component_is_run_by_its_commands_alone() {
+    spawns();
+    let conf = EXAMPLE.replace("saAmfCompCategory = sa_aware", "saAmfCompCategory = local");
+    let mut c = cluster(&[1, 2], &conf);
+    c.open(1, service::AMF, 99, 99);
+    c.open(2, service::AMF, 99, 99);
+    c.partition(&[&[1, 2]]);
+    assert_eq!(spawns().len(), 2);
+    // Each instantiate command succeeds: instantiated, assigned, and
+    // the assignments count as confirmed (nobody to ask).
+    end_all_commands(1);
+    end_all_commands(2);
+    c.advance(60 * MS);
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_STANDBY));
+    let text = status(&mut c, 2);
+    assert!(!text.contains("(pending)"), "{text}");
+    // A fault reported by anyone: cleanup, then the instantiate command
+    // again; A keeps the SI.
+    report(&mut c, 2, 99, A, SA_AMF_COMPONENT_RESTART);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["cleanup"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    end_all_commands(1);
+    c.advance(60 * MS);
+    assert!(status(&mut c, 2).contains(&format!("COMP {A} presence INSTANTIATED")));
+    assert_eq!(ha(&mut c, 2, A, CSI), Some(SA_AMF_HA_ACTIVE));
+}
+
+#[test]
+fn node_failfast_fails_the_node_over_and_its_executive_leaves() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_FAILFAST);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
+    assert!(c.node(1).manager.leave_requested(), "node 1 leaves");
+    assert!(!c.node(2).manager.leave_requested());
+    let cleanups = spawns()
+        .iter()
+        .filter(|x| x.0 == 1 && x.3[0] == "cleanup")
+        .count();
+    assert_eq!(cleanups, 1, "node 1 cleans up its component");
+}
+
+#[test]
+fn application_restart_restarts_every_su_of_the_application_in_place() {
+    let mut c = two_n_up();
+    spawns();
+    report(&mut c, 1, 10, A, SA_AMF_APPLICATION_RESTART);
+    let text = status(&mut c, 1);
+    for dn in [A, B] {
+        assert!(
+            text.contains(&format!("COMP {dn} presence RESTARTING")),
+            "{text}"
+        );
+    }
+    let nodes: BTreeSet<NodeId> = spawns()
+        .iter()
+        .filter(|x| x.3[0] == "cleanup")
+        .map(|x| x.0)
+        .collect();
+    assert_eq!(nodes, BTreeSet::from([1, 2]));
+    // Both keep their assignments while they restart.
+    assert_eq!(ha(&mut c, 1, A, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert_eq!(ha(&mut c, 1, B, CSI), Some(SA_AMF_HA_STANDBY));
+}
+
+#[test]
+fn a_standby_promoted_by_a_failover_is_told_not_quiesced() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_COMPONENT_FAILOVER);
+    let b = sets(&mut c, 2, 20);
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].ha_state, SA_AMF_HA_ACTIVE);
+    assert_eq!(b[0].transition, SA_AMF_CSI_NOT_QUIESCED);
+    assert_eq!(b[0].active_comp.as_bytes(), A.as_bytes());
+}
+
+#[test]
+fn an_error_clear_brings_a_failed_over_su_and_its_node_back() {
+    let mut c = two_n_up();
+    report(&mut c, 1, 10, A, SA_AMF_NODE_FAILOVER);
+    assert_eq!(ha(&mut c, 2, B, CSI), Some(SA_AMF_HA_ACTIVE));
+    assert!(status(&mut c, 2).contains("node node1: out of service"));
+    end_all_commands(1);
+    c.advance(5000 * MS);
+    spawns();
+    // Not repaired (the node is out) until an operator clears the error.
+    let seq = c.send(2, 99, &ErrorClear { comp: name(A) });
+    c.run();
+    assert_eq!(c.response(2, seq).unwrap().error, SA_AIS_OK);
+    assert!(!status(&mut c, 2).contains("out of service (node recovery)"));
+    let args: Vec<String> = spawns().iter().map(|x| x.3[0].clone()).collect();
+    assert_eq!(args, vec!["instantiate"]);
+    assert_eq!(register(&mut c, 1, 11, A), SA_AIS_OK);
+    let a = sets(&mut c, 1, 11);
+    assert_eq!(a.last().map(|s| s.ha_state), Some(SA_AMF_HA_STANDBY));
 }
