@@ -1,12 +1,7 @@
 //! Argument rules shared by several calls, and conversions between the C
 //! structures and the wire values.
 
-use std::time::Duration;
-
-use sa_abi::ais::{
-    SaAisErrorT, SaNameT, SaTimeT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_TIMEOUT,
-};
+use sa_abi::ais::{SaAisErrorT, SaNameT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM};
 use sa_abi::ckpt::{
     SaCkptCheckpointCreationAttributesT, SaCkptCheckpointOpenFlagsT, SaCkptSectionIdT,
     SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
@@ -93,16 +88,6 @@ pub(crate) unsafe fn checkpoint_name(name: *const SaNameT) -> Result<Name, SaAis
     }
 }
 
-/// How long a call with a timeout argument may wait: a timeout that is
-/// already over (zero or negative) is SA_AIS_ERR_TIMEOUT at once.
-pub(crate) fn timeout(t: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if t <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    // Positive, so the conversion is exact.
-    Ok(Duration::from_nanos(t as u64))
-}
-
 /// The bytes of a section id given by pointer: NULL is
 /// SA_AIS_ERR_INVALID_PARAM, as is a non-empty id with a NULL `id`.
 ///
@@ -169,14 +154,6 @@ mod tests {
             open_attributes(rw, Some(&sa)),
             Err(SA_AIS_ERR_INVALID_PARAM)
         );
-    }
-
-    #[test]
-    fn timeouts() {
-        assert_eq!(timeout(0), Err(SA_AIS_ERR_TIMEOUT));
-        assert_eq!(timeout(-5), Err(SA_AIS_ERR_TIMEOUT));
-        assert_eq!(timeout(1_000), Ok(Duration::from_micros(1)));
-        assert!(timeout(i64::MAX).is_ok());
     }
 
     #[test]

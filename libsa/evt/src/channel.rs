@@ -5,12 +5,9 @@
 
 #![allow(non_snake_case)]
 
-use std::time::Duration;
-
 use sa_abi::ais::{
     SaAisErrorT, SaInvocationT, SaNameT, SaTimeT, SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_FLAGS,
-    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_TIMEOUT,
-    SA_AIS_OK,
+    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_OK,
 };
 use sa_abi::evt::{
     SaEvtChannelHandleT, SaEvtChannelOpenFlagsT, SaEvtEventFilterArrayT, SaEvtEventIdT,
@@ -27,6 +24,7 @@ use sa_ipc::Name;
 use crate::handles::{add_channel, channel, instance, lock, remove_channel};
 use crate::patterns::read_filters;
 use sa_ipc::check;
+use sa_ipc::timeout;
 
 /// The wire name of a caller's channel name: NULL or too long is
 /// SA_AIS_ERR_INVALID_PARAM.
@@ -71,10 +69,7 @@ pub unsafe extern "C" fn saEvtChannelOpen(
             return SA_AIS_ERR_INVALID_PARAM;
         }
         check!(check_flags(channelOpenFlags));
-        // A call that must complete within no time has failed already.
-        if timeout <= 0 {
-            return SA_AIS_ERR_TIMEOUT;
-        }
+        let wait = check!(timeout::enforced(timeout));
         let request = ChannelOpen {
             name,
             flags: channelOpenFlags,
@@ -82,10 +77,7 @@ pub unsafe extern "C" fn saEvtChannelOpen(
         };
         // An open the executive completes after the timeout is closed
         // with the connection (at the latest at saEvtFinalize).
-        let reply = match inst
-            .conn
-            .call_within(&request, Duration::from_nanos(timeout as u64))
-        {
+        let reply = match inst.conn.call_within(&request, wait) {
             Ok(r) => r,
             Err(e) => return e.to_ais(),
         };

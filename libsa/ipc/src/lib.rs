@@ -29,6 +29,7 @@ pub mod proto;
 mod sys;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod timeout;
 
 pub use address::SocketAddress;
 pub use client::{CallError, Connection, IpcError};

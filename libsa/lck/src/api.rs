@@ -10,7 +10,7 @@ use std::time::Duration;
 use sa_abi::ais::{
     SaAisErrorT, SaDispatchFlagsT, SaInvocationT, SaNameT, SaSelectionObjectT, SaTimeT, SaVersionT,
     SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_TIMEOUT, SA_AIS_OK,
+    SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
 };
 use sa_abi::lck::{
     SaLckCallbacksT, SaLckHandleT, SaLckLockFlagsT, SaLckLockIdT, SaLckLockModeT, SaLckLockStatusT,
@@ -23,7 +23,7 @@ use sa_ipc::proto::lck::{
     Close, Lock, LockAsync, Mode, Open, OpenAsync, Purge, Unlock, UnlockAsync, LOCK_FLAGS,
     OPEN_FLAGS,
 };
-use sa_ipc::{check, service, IpcError, Name};
+use sa_ipc::{check, service, timeout, IpcError, Name};
 
 use crate::callbacks::deliver;
 use crate::handles::{
@@ -38,15 +38,6 @@ const ANSWER_MARGIN: Duration = Duration::from_secs(5);
 
 /// The options this implementation supports: both.
 const OPTIONS: SaLckOptionsT = SA_LCK_OPT_ORPHAN_LOCKS | SA_LCK_OPT_DEADLOCK_DETECTION;
-
-/// A call's timeout as a wait; a call that must complete within no time
-/// has failed already.
-fn wait_of(timeout: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if timeout <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    Ok(Duration::from_nanos(timeout as u64))
-}
 
 /// The resource name of a caller's SaNameT: NULL or longer than
 /// SA_MAX_NAME_LENGTH is SA_AIS_ERR_INVALID_PARAM.
@@ -193,7 +184,8 @@ pub unsafe extern "C" fn saLckResourceOpen(
         if resourceFlags & !OPEN_FLAGS != 0 {
             return SA_AIS_ERR_BAD_FLAGS;
         }
-        let wait = check!(wait_of(timeout));
+        // openais ignored this timeout (its programs pass 0).
+        let wait = timeout::ignored_unless_positive(timeout);
         let open_id = inst.next_open_id();
         let open = Open {
             open_id,
@@ -304,7 +296,10 @@ pub unsafe extern "C" fn saLckResourceLock(
         }
         let mode = check!(mode_arg(lockMode));
         check!(lock_flags_arg(lockFlags));
-        let wait = check!(wait_of(timeout)).saturating_add(ANSWER_MARGIN);
+        // openais never sent this timeout (the call waited for the grant);
+        // 0 waits as long as a call without a timeout.
+        let lock_timeout = timeout::ignored_unless_positive_ns(timeout);
+        let wait = timeout::ignored_unless_positive(timeout).saturating_add(ANSWER_MARGIN);
         let id = check!(add_lock(&r, lockResourceHandle));
         let request = Lock {
             open_id: r.open_id,
@@ -312,7 +307,7 @@ pub unsafe extern "C" fn saLckResourceLock(
             mode,
             flags: lockFlags,
             waiter_signal: waiterSignal,
-            timeout,
+            timeout: lock_timeout,
         };
         match r.instance.conn.call_within(&request, wait) {
             Ok(reply) => {
@@ -401,7 +396,8 @@ pub unsafe extern "C" fn saLckResourceUnlock(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let entry = check!(lock_entry(lockId));
-        let wait = check!(wait_of(timeout));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout);
         let conn = &entry.resource.instance.conn;
         match conn.call_within(&Unlock { lock_id: lockId }, wait) {
             Ok(()) => {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sa_abi::ais::{
     SaAisErrorT, SaNameT, SaTimeT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_TIMEOUT, SA_AIS_ERR_TOO_BIG,
+    SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_TOO_BIG,
 };
 use sa_abi::msg::{
     SaMsgMessageT, SaMsgQueueCreationAttributesT, SaMsgQueueOpenFlagsT,
@@ -66,16 +66,6 @@ pub(crate) fn open_attributes(
         (false, None) => Ok(None),
         _ => Err(SA_AIS_ERR_INVALID_PARAM),
     }
-}
-
-/// How long a call with a timeout argument may wait: a timeout that is
-/// already over (zero or negative) is SA_AIS_ERR_TIMEOUT at once.
-pub(crate) fn timeout(t: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if t <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    // Positive, so the conversion is exact.
-    Ok(Duration::from_nanos(t as u64))
 }
 
 /// How long the library waits for a call the executive answers at its
@@ -220,7 +210,6 @@ mod tests {
         );
         assert_eq!(open_attributes(1, None), Err(SA_AIS_ERR_INVALID_PARAM));
         assert_eq!(open_attributes(0, Some(&a)), Err(SA_AIS_ERR_INVALID_PARAM));
-        assert_eq!(timeout(0), Err(SA_AIS_ERR_TIMEOUT));
         assert!(blocking_wait(i64::MAX) > blocking_wait(0));
     }
 }

@@ -15,6 +15,7 @@ use sa_ipc::proto::ckpt::{
     ActiveReplicaSet, Close, Open, OpenAsync, RetentionDurationSet, StatusGet, Synchronize,
     SynchronizeAsync, Unlink,
 };
+use sa_ipc::timeout;
 use sa_ipc::{CallError, IpcError};
 
 use crate::convert::{attributes_to_sa, check_open_flags, checkpoint_name, open_attributes};
@@ -75,7 +76,8 @@ pub unsafe extern "C" fn saCkptCheckpointOpen(
                 checkpointOpenFlags,
             )
         });
-        let wait = check!(crate::convert::timeout(timeout));
+        // openais ignored this timeout (its programs pass 0).
+        let wait = timeout::ignored_unless_positive(timeout);
         let reply = match inst.conn.call_within(&request, wait) {
             Ok(reply) => reply,
             Err(CallError::Ipc(IpcError::Timeout)) => {
@@ -277,7 +279,7 @@ pub unsafe extern "C" fn saCkptCheckpointSynchronize(
     ffi_guard(|| {
         let ckpt = check!(checkpoint(checkpointHandle));
         check!(ckpt.require(SA_CKPT_CHECKPOINT_WRITE));
-        let wait = check!(crate::convert::timeout(timeout));
+        let wait = check!(timeout::enforced(timeout));
         result_code(ckpt.instance.conn.call_within(
             &Synchronize {
                 open_id: ckpt.open_id,

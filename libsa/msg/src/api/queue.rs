@@ -13,8 +13,9 @@ use sa_ipc::ffi::{ffi_guard, result_code};
 use sa_ipc::proto::msg::{QueueClose, QueueOpen, QueueOpenAsync, QueueStatusGet, QueueUnlink};
 use sa_ipc::{CallError, IpcError};
 
-use crate::convert::{name_arg, open_attributes, timeout};
+use crate::convert::{name_arg, open_attributes};
 use crate::handles::{add_queue, discard_queue, instance, MsgInstance};
+use sa_ipc::timeout;
 
 /// The checked arguments of an open; SA_AIS_ERR_INIT when it asks for
 /// the received callback the handle did not register.
@@ -70,7 +71,8 @@ pub unsafe extern "C" fn saMsgQueueOpen(
         let request = check!(unsafe {
             open_request(&inst, open_id, queueName, creationAttributes, openFlags)
         });
-        let wait = check!(timeout(timeout_ns));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout_ns);
         match inst.conn.call_within(&request, wait) {
             Ok(()) => {}
             Err(CallError::Ipc(IpcError::Timeout)) => {
