@@ -157,8 +157,8 @@ pub unsafe extern "C" fn saEvtEventAttributesGet(
 
 /// Copies a delivered event's data into the caller's buffer of
 /// `*eventDataSize` bytes and sets `*eventDataSize` to the data's size; a
-/// buffer too small is SA_AIS_ERR_NO_SPACE with the size needed in
-/// `*eventDataSize`. An event the application allocated has no data to
+/// buffer too small, or none (`eventData` NULL), is SA_AIS_ERR_NO_SPACE
+/// with the size needed in `*eventDataSize`. An event the application allocated has no data to
 /// get (SA_AIS_ERR_BAD_HANDLE: the handle is not a delivered event's).
 ///
 /// # Safety
@@ -182,16 +182,16 @@ pub unsafe extern "C" fn saEvtEventDataGet(
         let len = state.data.len();
         // SAFETY: non-NULL, valid by the contract.
         let room = unsafe { eventDataSize.read() };
-        if (len as u64) > room {
+        // No buffer is a buffer of no room, whatever `*eventDataSize`
+        // says: the caller learns the size (openais's answer too).
+        if (len as u64) > room || (eventData.is_null() && len > 0) {
             // SAFETY: as above.
             unsafe { eventDataSize.write(len as u64) };
             return SA_AIS_ERR_NO_SPACE;
         }
         if len > 0 {
-            if eventData.is_null() {
-                return SA_AIS_ERR_INVALID_PARAM;
-            }
-            // SAFETY: the buffer holds `room` >= len bytes by the contract.
+            // SAFETY: non-NULL (checked above) and holding `room` >= len
+            // bytes by the contract.
             unsafe { ptr::copy_nonoverlapping(state.data.as_ptr(), eventData.cast::<u8>(), len) };
         }
         // SAFETY: as above.
