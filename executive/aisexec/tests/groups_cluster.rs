@@ -117,6 +117,7 @@ impl Member {
                 .delivered
                 .push((d.node, String::from_utf8_lossy(d.data).into_owned())),
             CpgCallback::ConfChg(c) => self.confchgs.push_back(c),
+            CpgCallback::FlowControl(_) => {}
         }
         true
     }
@@ -536,6 +537,7 @@ fn read_callbacks(m: &Member, reading: &std::sync::atomic::AtomicBool) -> Vec<Se
                 seen.push(Seen::Msg(d.node, text.parse().expect("a number")));
             }
             CpgCallback::ConfChg(c) => seen.push(Seen::Change(c)),
+            CpgCallback::FlowControl(_) => {}
         }
     }
     seen
