@@ -8,6 +8,7 @@ use sa_abi::ckpt::{
 };
 use sa_ipc::ffi::name_from_sa;
 use sa_ipc::proto::ckpt::CreationAttributes;
+use sa_ipc::ptr;
 use sa_ipc::Name;
 
 /// Every open flag B.01.01 defines.
@@ -77,11 +78,8 @@ pub(crate) fn valid_attributes(a: &CreationAttributes) -> Result<CreationAttribu
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 pub(crate) unsafe fn checkpoint_name(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the caller's contract.
-    let name = unsafe { &*name };
+    // SAFETY: NULL or valid, by the caller's contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
     match name_from_sa(name) {
         Ok(n) if !n.is_empty() => Ok(n),
         _ => Err(SA_AIS_ERR_INVALID_PARAM),
@@ -95,11 +93,10 @@ pub(crate) unsafe fn checkpoint_name(name: *const SaNameT) -> Result<Name, SaAis
 /// `id` is NULL or points to a valid SaCkptSectionIdT whose `id` points to
 /// `idLen` readable bytes (or is NULL).
 pub(crate) unsafe fn section_id(id: *const SaCkptSectionIdT) -> Result<Vec<u8>, SaAisErrorT> {
-    if id.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the caller's contract.
-    unsafe { section_id_of(&*id) }
+    // SAFETY: NULL or valid, by the caller's contract.
+    let id = unsafe { ptr::arg(id, SA_AIS_ERR_INVALID_PARAM) }?;
+    // SAFETY: `id.id` as the caller's contract says.
+    unsafe { section_id_of(id) }
 }
 
 /// The bytes of a section id held by value.

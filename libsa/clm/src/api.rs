@@ -13,6 +13,7 @@ use sa_abi::clm::{
 };
 use sa_ipc::ffi::{dispatch, ffi_guard, initialize, selection_object, DispatchMode};
 use sa_ipc::proto::clm::{NodeGet, NodeGetAsync, TrackStop};
+use sa_ipc::ptr;
 use sa_ipc::{check, service, timeout};
 
 use crate::convert::node_to_sa;
@@ -144,9 +145,8 @@ pub unsafe extern "C" fn saClmClusterNodeGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(clmHandle));
-        if clusterNode.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let clusterNode = check!(unsafe { ptr::out(clusterNode, SA_AIS_ERR_INVALID_PARAM) });
         let wait = check!(timeout::enforced(timeout));
         let request = NodeGet {
             node_id: nodeId,
@@ -154,8 +154,7 @@ pub unsafe extern "C" fn saClmClusterNodeGet(
         };
         match inst.conn.call_within(&request, wait) {
             Ok(reply) => {
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { clusterNode.write(node_to_sa(&reply.node)) };
+                clusterNode.write(node_to_sa(&reply.node));
                 SA_AIS_OK
             }
             Err(e) => e.to_ais(),

@@ -26,6 +26,7 @@ pub mod handle_db;
 pub mod hello;
 pub mod iovec;
 pub mod proto;
+pub mod ptr;
 mod sys;
 #[cfg(feature = "test-support")]
 pub mod testing;

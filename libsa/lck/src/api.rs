@@ -23,6 +23,7 @@ use sa_ipc::proto::lck::{
     Close, Lock, LockAsync, Mode, Open, OpenAsync, Purge, Unlock, UnlockAsync, LOCK_FLAGS,
     OPEN_FLAGS,
 };
+use sa_ipc::ptr;
 use sa_ipc::{check, service, timeout, IpcError, Name};
 
 use crate::callbacks::deliver;
@@ -45,11 +46,9 @@ const OPTIONS: SaLckOptionsT = SA_LCK_OPT_ORPHAN_LOCKS | SA_LCK_OPT_DEADLOCK_DET
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 unsafe fn name_arg(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the contract.
-    name_from_sa(unsafe { &*name }).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
+    // SAFETY: NULL or valid, by the contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
+    name_from_sa(name).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
 }
 
 fn mode_arg(mode: SaLckLockModeT) -> Result<Mode, SaAisErrorT> {
@@ -118,11 +117,9 @@ pub unsafe extern "C" fn saLckOptionCheck(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         check!(instance(lckHandle));
-        if lckOptions.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lckOptions.write(OPTIONS) };
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lckOptions = check!(unsafe { ptr::out(lckOptions, SA_AIS_ERR_INVALID_PARAM) });
+        lckOptions.write(OPTIONS);
         SA_AIS_OK
     })
 }
@@ -178,9 +175,9 @@ pub unsafe extern "C" fn saLckResourceOpen(
         let inst = check!(instance(lckHandle));
         // SAFETY: the caller's contract.
         let name = check!(unsafe { name_arg(lockResourceName) });
-        if lockResourceHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockResourceHandle =
+            check!(unsafe { ptr::out(lockResourceHandle, SA_AIS_ERR_INVALID_PARAM) });
         if resourceFlags & !OPEN_FLAGS != 0 {
             return SA_AIS_ERR_BAD_FLAGS;
         }
@@ -203,8 +200,7 @@ pub unsafe extern "C" fn saLckResourceOpen(
             }
         }
         let handle = check!(add_resource(&inst, lckHandle, open_id));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lockResourceHandle.write(handle) };
+        lockResourceHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -291,9 +287,10 @@ pub unsafe extern "C" fn saLckResourceLock(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let r = check!(resource(lockResourceHandle));
-        if lockId.is_null() || lockStatus.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockId = check!(unsafe { ptr::out(lockId, SA_AIS_ERR_INVALID_PARAM) });
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockStatus = check!(unsafe { ptr::out(lockStatus, SA_AIS_ERR_INVALID_PARAM) });
         let mode = check!(mode_arg(lockMode));
         check!(lock_flags_arg(lockFlags));
         // openais never sent this timeout (the call waited for the grant);
@@ -314,11 +311,8 @@ pub unsafe extern "C" fn saLckResourceLock(
                 if reply.status != SA_LCK_LOCK_GRANTED {
                     discard_lock(id);
                 }
-                // SAFETY: both non-NULL, valid for writing by the contract.
-                unsafe {
-                    lockId.write(id);
-                    lockStatus.write(reply.status);
-                }
+                lockId.write(id);
+                lockStatus.write(reply.status);
                 SA_AIS_OK
             }
             Err(e) => {
@@ -352,16 +346,14 @@ pub unsafe extern "C" fn saLckResourceLockAsync(
         if r.instance.callbacks.saLckLockGrantCallback.is_none() {
             return SA_AIS_ERR_INIT;
         }
-        if lockId.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockId = check!(unsafe { ptr::out(lockId, SA_AIS_ERR_INVALID_PARAM) });
         let mode = check!(mode_arg(lockMode));
         check!(lock_flags_arg(lockFlags));
         let id = check!(add_lock(&r, lockResourceHandle));
         // Written before the request: the grant callback may run in another
         // thread before this call returns.
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lockId.write(id) };
+        lockId.write(id);
         let request = LockAsync {
             invocation,
             open_id: r.open_id,

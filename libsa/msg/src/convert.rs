@@ -14,6 +14,7 @@ use sa_abi::msg::{
 };
 use sa_ipc::ffi::{name_from_sa, name_to_sa};
 use sa_ipc::proto::msg::{MessageBody, QueueAttributes, MAX_MESSAGE_DATA};
+use sa_ipc::ptr;
 use sa_ipc::Name;
 
 /// How long after a blocking call's own timeout the library still waits
@@ -27,9 +28,7 @@ pub(crate) const ANSWER_SLACK: Duration = Duration::from_secs(5);
 /// `name` is NULL or points to a valid SaNameT.
 pub(crate) unsafe fn name_arg(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
     // SAFETY: NULL or valid by the caller's contract.
-    let Some(name) = (unsafe { name.as_ref() }) else {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    };
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
     match name_from_sa(name) {
         Ok(n) if !n.is_empty() => Ok(n),
         _ => Err(SA_AIS_ERR_INVALID_PARAM),
@@ -84,9 +83,7 @@ pub(crate) fn blocking_wait(t: SaTimeT) -> Duration {
 /// `size` bytes and whose `senderName` is NULL or valid.
 pub(crate) unsafe fn message_arg(m: *const SaMsgMessageT) -> Result<MessageBody, SaAisErrorT> {
     // SAFETY: NULL or valid by the caller's contract.
-    let Some(m) = (unsafe { m.as_ref() }) else {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    };
+    let m = unsafe { ptr::arg(m, SA_AIS_ERR_INVALID_PARAM) }?;
     if m.priority > SA_MSG_MESSAGE_LOWEST_PRIORITY {
         return Err(SA_AIS_ERR_INVALID_PARAM);
     }

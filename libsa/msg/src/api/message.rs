@@ -16,6 +16,7 @@ use sa_ipc::proto::msg::{
     SendReceive,
 };
 use sa_ipc::proto::Payload;
+use sa_ipc::ptr;
 use sa_ipc::Connection;
 
 use crate::convert::{blocking_wait, buffer_of, fill_message, message_arg, name_arg};
@@ -139,9 +140,7 @@ pub unsafe extern "C" fn saMsgMessageGet(
     ffi_guard(|| {
         let q = check!(queue(queueHandle));
         // SAFETY: NULL or valid by the caller's contract.
-        let Some(out) = (unsafe { message.as_mut() }) else {
-            return SA_AIS_ERR_INVALID_PARAM;
-        };
+        let out = check!(unsafe { ptr::inout(message, SA_AIS_ERR_INVALID_PARAM) });
         let get = Get {
             open_id: q.open_id,
             timeout: timeout_ns.max(0),
@@ -208,9 +207,7 @@ pub unsafe extern "C" fn saMsgMessageSendReceive(
         // SAFETY: as above.
         let message = check!(unsafe { message_arg(sendMessage) });
         // SAFETY: as above.
-        let Some(out) = (unsafe { receiveMessage.as_mut() }) else {
-            return SA_AIS_ERR_INVALID_PARAM;
-        };
+        let out = check!(unsafe { ptr::inout(receiveMessage, SA_AIS_ERR_INVALID_PARAM) });
         // openais ignored this timeout; the executive times the reply.
         let timeout_ns = timeout::ignored_unless_positive_ns(timeout_ns);
         let request = SendReceive {
