@@ -27,14 +27,14 @@ use crate::instance::{instance, EvsInstance, HANDLES};
 /// `groups` is NULL or points to `count` valid evs_group structures.
 unsafe fn group_keys(groups: *const evs_group, count: c_int) -> Result<Vec<GroupKey>, evs_error_t> {
     let count = usize::try_from(count).map_err(|_| EVS_ERR_INVALID_PARAM)?;
-    if count == 0 || groups.is_null() {
+    if count == 0 {
         return Err(EVS_ERR_INVALID_PARAM);
     }
-    if count > MAX_JOINED_GROUPS {
+    if count > MAX_JOINED_GROUPS && !groups.is_null() {
         return Err(EVS_ERR_TOO_MANY_GROUPS);
     }
-    // SAFETY: non-NULL and holding `count` groups by the contract.
-    let groups = unsafe { std::slice::from_raw_parts(groups, count) };
+    // SAFETY: NULL or holding `count` groups, by the contract.
+    let groups = unsafe { ptr::slice(groups, count, EVS_ERR_INVALID_PARAM) }?;
     Ok(groups.iter().map(|g| GroupKey(g.key_bytes())).collect())
 }
 

@@ -71,6 +71,34 @@ pub unsafe fn inout<'a, T, E>(p: *mut T, null: E) -> Result<&'a mut T, E> {
     unsafe { p.as_mut() }.ok_or(null)
 }
 
+/// The caller's array `p` of `len` elements, read by the call; NULL is
+/// `null` (whatever `len`).
+///
+/// # Safety
+/// `p` is NULL or points to `len` valid, initialised elements that are
+/// not written until the call returns.
+pub unsafe fn slice<'a, T, E>(p: *const T, len: usize, null: E) -> Result<&'a [T], E> {
+    if p.is_null() {
+        return Err(null);
+    }
+    // SAFETY: non-NULL; `len` valid elements by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// The caller's array `p` of `len` elements, read and updated by the
+/// call; NULL is `null` (whatever `len`).
+///
+/// # Safety
+/// `p` is NULL or points to `len` valid, initialised elements that
+/// nothing else accesses until the call returns.
+pub unsafe fn slice_mut<'a, T, E>(p: *mut T, len: usize, null: E) -> Result<&'a mut [T], E> {
+    if p.is_null() {
+        return Err(null);
+    }
+    // SAFETY: non-NULL; `len` valid elements by the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +110,11 @@ mod tests {
             assert_eq!(out::<u64, u32>(std::ptr::null_mut(), 7).err(), Some(7));
             assert_eq!(arg::<u64, u32>(std::ptr::null(), 8).err(), Some(8));
             assert_eq!(inout::<u64, u32>(std::ptr::null_mut(), 9).err(), Some(9));
+            assert_eq!(slice::<u64, u32>(std::ptr::null(), 0, 10).err(), Some(10));
+            assert_eq!(
+                slice_mut::<u64, u32>(std::ptr::null_mut(), 3, 11).err(),
+                Some(11)
+            );
         }
     }
 
@@ -99,6 +132,9 @@ mod tests {
         unsafe {
             *inout::<u64, ()>(&mut size, ()).unwrap() += 1;
             assert_eq!(*arg::<u64, ()>(&size, ()).unwrap(), 4);
+            let mut items = [1u32, 2, 3];
+            slice_mut::<u32, ()>(items.as_mut_ptr(), 2, ()).unwrap()[1] = 7;
+            assert_eq!(slice::<u32, ()>(items.as_ptr(), 3, ()).unwrap(), &[1, 7, 3]);
         }
     }
 }
