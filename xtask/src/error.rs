@@ -23,6 +23,11 @@ pub enum Error {
     },
     /// A sa-abi module is not valid Rust.
     Parse { path: PathBuf, message: String },
+    /// A library's exported functions and its prototypes disagree.
+    Exports {
+        library: &'static str,
+        problem: ExportProblem,
+    },
     /// Reading or writing a file failed.
     Io { path: PathBuf, source: io::Error },
     /// The command line names no known task.
@@ -44,6 +49,7 @@ impl fmt::Display for Error {
                 write!(f, "{header} includes {include}, which is not generated")
             }
             Error::Parse { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::Exports { library, problem } => write!(f, "lib{library}: {problem}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Usage(msg) => write!(f, "{msg}"),
         }
@@ -58,7 +64,34 @@ impl std::error::Error for Error {
             Error::Skipped { .. }
             | Error::UnknownInclude { .. }
             | Error::Parse { .. }
+            | Error::Exports { .. }
             | Error::Usage(_) => None,
+        }
+    }
+}
+
+/// How a library's `#[no_mangle]` functions disagree with sa-abi.
+#[derive(Debug)]
+pub enum ExportProblem {
+    /// A prototype no function of the library defines.
+    Undefined(String),
+    /// A function the library exports that no header declares.
+    Undeclared(String),
+    /// Two definitions of one name.
+    Twice(String),
+}
+
+impl fmt::Display for ExportProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportProblem::Undefined(n) => write!(f, "{n} is declared in sa-abi but not defined"),
+            ExportProblem::Undeclared(n) => {
+                write!(
+                    f,
+                    "{n} is exported (#[no_mangle]) but no sa-abi prototype declares it"
+                )
+            }
+            ExportProblem::Twice(n) => write!(f, "{n} is defined twice"),
         }
     }
 }

@@ -1,11 +1,17 @@
 //! Project tasks.
 //!
 //! `cargo run -p xtask -- headers`: write include/openais/*.h from the
-//! sa-abi modules (one cbindgen run per header).
+//! sa-abi modules (one cbindgen run per header), and what `exports`
+//! writes.
+//! `cargo run -p xtask -- exports`: write each library's version script,
+//! libais's, and each library crate's `abi_tie.rs` from the sa-abi
+//! prototypes (see [`exports`]).
 //! `cargo run -p xtask -- check-headers`: regenerate into a temporary
-//! directory and fail, naming them, when checked-in headers differ.
+//! directory and fail, naming them, when checked-in headers or generated
+//! export files differ.
 
 mod error;
+mod exports;
 mod headers;
 mod items;
 mod warnings;
@@ -17,7 +23,7 @@ use std::process::ExitCode;
 use error::{io_at, Error};
 use headers::HEADERS;
 
-const USAGE: &str = "usage: cargo run -p xtask -- headers | check-headers";
+const USAGE: &str = "usage: cargo run -p xtask -- headers | exports | check-headers";
 
 /// The workspace root (xtask lives one level below it).
 fn workspace_root() -> PathBuf {
@@ -43,6 +49,13 @@ fn headers(root: &Path) -> Result<ExitCode, Error> {
     for header in HEADERS {
         println!("wrote {}", out_dir.join(header.file).display());
     }
+    exports_task(root)
+}
+
+fn exports_task(root: &Path) -> Result<ExitCode, Error> {
+    for path in exports::write(root)? {
+        println!("wrote {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -62,9 +75,20 @@ fn check_headers(root: &Path) -> Result<ExitCode, Error> {
             stale.push(header.file);
         }
     }
-    if stale.is_empty() {
-        println!("include/openais: all {} headers up to date", HEADERS.len());
+    let stale_exports = exports::stale(root)?;
+    for path in &stale_exports {
+        eprintln!("differs: {} (run `make headers`)", path.display());
+    }
+    if stale.is_empty() && stale_exports.is_empty() {
+        println!(
+            "include/openais: all {} headers up to date; version scripts and ABI ties of {} libraries up to date",
+            HEADERS.len(),
+            exports::LIBRARIES.len()
+        );
         return Ok(ExitCode::SUCCESS);
+    }
+    if stale.is_empty() {
+        return Ok(ExitCode::FAILURE);
     }
     // Keep the fresh headers so the difference can be inspected.
     let kept = tmp.keep();
@@ -89,6 +113,7 @@ fn run() -> Result<ExitCode, Error> {
         .as_slice()
     {
         ["headers"] => headers(&root),
+        ["exports"] => exports_task(&root),
         ["check-headers"] => check_headers(&root),
         _ => Err(Error::Usage(USAGE.to_string())),
     }
@@ -124,5 +149,12 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// The version scripts and ABI ties are what the prototypes generate.
+    #[test]
+    fn checked_in_exports_are_current() {
+        let stale = exports::stale(&workspace_root()).expect("generate");
+        assert!(stale.is_empty(), "stale: {stale:?}: run `make headers`");
     }
 }

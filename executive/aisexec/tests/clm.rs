@@ -17,6 +17,17 @@ use common::{Aisexec, WAIT};
 /// 127.0.0.1's bytes read as a little-endian u32.
 const LOOPBACK_NODE_ID: u32 = 16777343;
 
+/// The host's boot time in seconds since the epoch (/proc/stat btime).
+fn host_btime_secs() -> i64 {
+    let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+    stat.lines()
+        .find_map(|l| l.strip_prefix("btime "))
+        .expect("a btime line")
+        .trim()
+        .parse()
+        .expect("btime is a number")
+}
+
 fn connect(exec: &Aisexec) -> Connection {
     Connection::connect_to(&exec.address(), service::CLM).expect("connect")
 }
@@ -50,9 +61,16 @@ fn node_get_local_and_by_id() {
     assert_eq!(local.node_id, LOOPBACK_NODE_ID);
     assert_eq!(local.address, b"127.0.0.1");
     assert!(local.member);
-    let hostname = nix::unistd::gethostname().unwrap();
-    assert_eq!(local.name.as_bytes(), hostname.as_encoded_bytes());
-    assert!(local.boot_timestamp > 1_600_000_000_000_000_000);
+    // openais's nodeName: the address text, the bytes of nodeAddress
+    assert_eq!(local.name.as_bytes(), b"127.0.0.1");
+    // bootTimestamp: when the host booted (its btime), not when the
+    // executive started
+    let btime_ns = host_btime_secs() * 1_000_000_000;
+    assert!(
+        (local.boot_timestamp - btime_ns).abs() <= 1_000_000_000,
+        "bootTimestamp {} vs btime {btime_ns}",
+        local.boot_timestamp
+    );
     assert!(local.initial_view_number >= 4 && local.initial_view_number.is_multiple_of(4));
 
     let by_id = conn

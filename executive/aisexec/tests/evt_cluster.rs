@@ -401,7 +401,9 @@ const SUBSCRIBERS: [(&str, u8, &[&str]); 3] = [
 /// of an expected one.
 const PUBLICATIONS: [Publication; 18] = [
     publication(&["alarm.cpu"], 1, &["alarms"]),
-    publication(&["status.disk"], 1, &["disk-status"]),
+    // one pattern: critical-disks looks at its first filter only
+    // (openais's rule: min(filters, patterns) pairs)
+    publication(&["status.disk"], 1, &["disk-status", "critical-disks"]),
     publication(&["status.net"], 1, &[]),
     publication(
         &["alarm.disk", "critical"],
@@ -414,12 +416,11 @@ const PUBLICATIONS: [Publication; 18] = [
         1,
         &["disk-status", "critical-disks"],
     ),
-    publication(&["Status.disk"], 1, &[]),
+    publication(&["Status.disk"], 1, &["critical-disks"]),
     publication(&["alar"], 1, &[]),
-    publication(&["status.disk"], 3, &["disk-status"]),
+    publication(&["status.disk"], 3, &["disk-status", "critical-disks"]),
     publication(&["xalarm"], 1, &[]),
-    // one pattern: nothing for the second filter of critical-disks
-    publication(&["alarm.disk"], 1, &["alarms"]),
+    publication(&["alarm.disk"], 1, &["alarms", "critical-disks"]),
     publication(&["alarms", "warning"], 1, &["alarms"]),
     publication(&["status.disk", "minor"], 1, &["disk-status"]),
     publication(&["backup.disk", "critical"], 1, &["critical-disks"]),

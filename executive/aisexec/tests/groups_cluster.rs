@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cluster_support::cpg_stall::{stall_and_check, StreamMember};
+use cluster_support::cpg_stall::{stall_and_check, Stopped, StreamMember};
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::cpg::{CPG_ERR_TRY_AGAIN, CPG_OK};
 use sa_abi::evs::EVS_OK;
@@ -118,6 +118,7 @@ impl Member {
                 .delivered
                 .push((d.node, String::from_utf8_lossy(d.data).into_owned())),
             CpgCallback::ConfChg(c) => self.confchgs.push_back(c),
+            CpgCallback::FlowControl(_) => {}
         }
         true
     }
@@ -505,5 +506,89 @@ fn cpg_a_stopped_executive_comes_back_without_silent_gaps() {
         report.changes
     );
     drop(members);
+    drop(nodes);
+}
+
+// openais's cpgbench loop on real executives: a member that sends only
+// while its flow control state is off (a multicast answered TRY_AGAIN
+// turns it on) and otherwise only reads callbacks. One executive is
+// stopped (SIGSTOP) long enough for the ring to reconfigure, so the
+// members' multicasts are refused meanwhile; each refusal must be
+// followed by the executive's FLOW_CONTROL notice, or the program would
+// wait forever.
+#[test]
+fn cpg_flow_control_is_released_after_a_node_was_paused() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = three_nodes(dir.path(), "flow");
+    let ids = [loopback_id(1), loopback_id(2), loopback_id(3)];
+    let member = Member::join(&nodes[0], "flow");
+    let sent = thread::scope(|s| {
+        let sender = s.spawn(|| {
+            let started = Instant::now();
+            let (mut sent, mut refused, mut released) = (0u64, 0u64, 0u64);
+            let mut longest = Duration::ZERO;
+            while started.elapsed() < Duration::from_secs(8) {
+                let req = Mcast {
+                    guarantee: cpg::Guarantee::Agreed,
+                    data: b"x".to_vec(),
+                };
+                match member
+                    .conn
+                    .request(Mcast::KIND, req.to_payload(), DEFAULT_REQUEST_TIMEOUT)
+                    .expect("mcast request")
+                {
+                    (CPG_OK, _) => sent += 1,
+                    (CPG_ERR_TRY_AGAIN, _) => {
+                        refused += 1;
+                        // Flow control on: send nothing until told.
+                        let since = Instant::now();
+                        loop {
+                            assert!(
+                                since.elapsed() < Duration::from_secs(30),
+                                "no FLOW_CONTROL notice 30 s after a refused multicast"
+                            );
+                            let Ok(Some(frame)) = member
+                                .conn
+                                .recv_callback(Some(Duration::from_millis(100)), false)
+                            else {
+                                continue;
+                            };
+                            if let Ok(CpgCallback::FlowControl(f)) =
+                                CpgCallback::decode(frame.kind, &frame.payload)
+                            {
+                                assert!(!f.enabled, "a notice turning flow control on");
+                                released += 1;
+                                longest = longest.max(since.elapsed());
+                                break;
+                            }
+                        }
+                    }
+                    (code, _) => panic!("mcast answered {code}"),
+                }
+                // Drain deliveries now and then, as cpg_dispatch would.
+                while let Ok(Some(_)) = member.conn.recv_callback(Some(Duration::ZERO), true) {}
+            }
+            println!(
+                "flow control: {sent} multicasts taken, {refused} refused, {released} notices, \
+                 longest wait for a notice {longest:?}"
+            );
+            (sent, refused, released)
+        });
+        thread::sleep(Duration::from_millis(1500));
+        {
+            let _stopped = Stopped::stop(nodes[2].pid());
+            thread::sleep(Duration::from_millis(3000));
+        }
+        sender.join().unwrap()
+    });
+    let (sent, refused, released) = sent;
+    assert!(nodes.iter().all(|n| n.wait_members(&ids, WAIT)));
+    assert!(sent > 0, "nothing was sent");
+    assert!(
+        refused > 0,
+        "the pause refused no multicast: the test proved nothing"
+    );
+    assert_eq!(refused, released, "every refusal is released by a notice");
+    drop(member);
     drop(nodes);
 }

@@ -14,6 +14,12 @@
 //! - Callbacks are `Option<unsafe extern "C" fn ...>`, NULL being `None`.
 //! - Rust-only conveniences (constructors, byte views, `Default`) live in
 //!   `impl` blocks and plain functions, which cbindgen does not emit.
+//!
+//! The prototypes are the one list of what the libraries export:
+//! `cargo run -p xtask -- exports` writes from them each library's
+//! version script, libais's, and the [`abi_tie!`] of each library crate,
+//! which fails the build when a definition's signature differs from its
+//! prototype.
 
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
 
@@ -28,6 +34,7 @@ pub mod evs;
 pub mod evt;
 pub mod lck;
 pub mod msg;
+mod tie;
 
 /// Bytes given to a fixed-size C buffer (a name, an address) exceed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! `libSaAmf.so.2` with `libSaAmf.versions` (symbol version
 //! `OPENAIS_AMF_B.01.01`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod instance;

@@ -1,18 +1,14 @@
 //! Argument rules shared by several calls, and conversions between the C
 //! structures and the wire values.
 
-use std::time::Duration;
-
-use sa_abi::ais::{
-    SaAisErrorT, SaNameT, SaTimeT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_TIMEOUT,
-};
+use sa_abi::ais::{SaAisErrorT, SaNameT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM};
 use sa_abi::ckpt::{
     SaCkptCheckpointCreationAttributesT, SaCkptCheckpointOpenFlagsT, SaCkptSectionIdT,
     SA_CKPT_CHECKPOINT_CREATE, SA_CKPT_CHECKPOINT_READ, SA_CKPT_CHECKPOINT_WRITE,
 };
 use sa_ipc::ffi::name_from_sa;
 use sa_ipc::proto::ckpt::CreationAttributes;
+use sa_ipc::ptr;
 use sa_ipc::Name;
 
 /// Every open flag B.01.01 defines.
@@ -82,25 +78,12 @@ pub(crate) fn valid_attributes(a: &CreationAttributes) -> Result<CreationAttribu
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 pub(crate) unsafe fn checkpoint_name(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the caller's contract.
-    let name = unsafe { &*name };
+    // SAFETY: NULL or valid, by the caller's contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
     match name_from_sa(name) {
         Ok(n) if !n.is_empty() => Ok(n),
         _ => Err(SA_AIS_ERR_INVALID_PARAM),
     }
-}
-
-/// How long a call with a timeout argument may wait: a timeout that is
-/// already over (zero or negative) is SA_AIS_ERR_TIMEOUT at once.
-pub(crate) fn timeout(t: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if t <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    // Positive, so the conversion is exact.
-    Ok(Duration::from_nanos(t as u64))
 }
 
 /// The bytes of a section id given by pointer: NULL is
@@ -110,11 +93,10 @@ pub(crate) fn timeout(t: SaTimeT) -> Result<Duration, SaAisErrorT> {
 /// `id` is NULL or points to a valid SaCkptSectionIdT whose `id` points to
 /// `idLen` readable bytes (or is NULL).
 pub(crate) unsafe fn section_id(id: *const SaCkptSectionIdT) -> Result<Vec<u8>, SaAisErrorT> {
-    if id.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the caller's contract.
-    unsafe { section_id_of(&*id) }
+    // SAFETY: NULL or valid, by the caller's contract.
+    let id = unsafe { ptr::arg(id, SA_AIS_ERR_INVALID_PARAM) }?;
+    // SAFETY: `id.id` as the caller's contract says.
+    unsafe { section_id_of(id) }
 }
 
 /// The bytes of a section id held by value.
@@ -169,14 +151,6 @@ mod tests {
             open_attributes(rw, Some(&sa)),
             Err(SA_AIS_ERR_INVALID_PARAM)
         );
-    }
-
-    #[test]
-    fn timeouts() {
-        assert_eq!(timeout(0), Err(SA_AIS_ERR_TIMEOUT));
-        assert_eq!(timeout(-5), Err(SA_AIS_ERR_TIMEOUT));
-        assert_eq!(timeout(1_000), Ok(Duration::from_micros(1)));
-        assert!(timeout(i64::MAX).is_ok());
     }
 
     #[test]

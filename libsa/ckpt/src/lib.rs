@@ -9,6 +9,7 @@
 //! and linked into `libSaCkpt.so.2` with `libSaCkpt.versions` (symbol
 //! version `OPENAIS_CKPT_B.01.01`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod convert;

@@ -4,19 +4,17 @@
 
 #![allow(non_snake_case)]
 
-use std::time::Duration;
-
 use sa_abi::ais::{
     SaAisErrorT, SaDispatchFlagsT, SaInvocationT, SaSelectionObjectT, SaTimeT, SaUint8T,
-    SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_TIMEOUT, SA_AIS_OK,
+    SaVersionT, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_OK,
 };
 use sa_abi::clm::{
     SaClmCallbacksT, SaClmClusterNodeT, SaClmClusterNotificationBufferT, SaClmHandleT, SaClmNodeIdT,
 };
 use sa_ipc::ffi::{dispatch, ffi_guard, initialize, selection_object, DispatchMode};
 use sa_ipc::proto::clm::{NodeGet, NodeGetAsync, TrackStop};
-use sa_ipc::{check, service};
+use sa_ipc::ptr;
+use sa_ipc::{check, service, timeout};
 
 use crate::convert::node_to_sa;
 use crate::instance::{instance, ClmInstance, HANDLES};
@@ -147,24 +145,16 @@ pub unsafe extern "C" fn saClmClusterNodeGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(clmHandle));
-        if clusterNode.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // A call that must complete within no time has failed already.
-        if timeout <= 0 {
-            return SA_AIS_ERR_TIMEOUT;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let clusterNode = check!(unsafe { ptr::out(clusterNode, SA_AIS_ERR_INVALID_PARAM) });
+        let wait = check!(timeout::enforced(timeout));
         let request = NodeGet {
             node_id: nodeId,
             timeout,
         };
-        match inst
-            .conn
-            .call_within(&request, Duration::from_nanos(timeout as u64))
-        {
+        match inst.conn.call_within(&request, wait) {
             Ok(reply) => {
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { clusterNode.write(node_to_sa(&reply.node)) };
+                clusterNode.write(node_to_sa(&reply.node));
                 SA_AIS_OK
             }
             Err(e) => e.to_ais(),

@@ -6,6 +6,7 @@
 //! into `libSaClm.so.2` with `libSaClm.versions` (symbol version
 //! `OPENAIS_CLM_B.01.01`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod convert;

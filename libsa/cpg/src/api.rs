@@ -14,6 +14,7 @@ use sa_ipc::group_ffi::{dispatch_mode, fd_get, finalize, initialize, request_cod
 use sa_ipc::iovec::parts;
 use sa_ipc::proto::cpg::{GroupName, Guarantee, Join, Leave, LocalGet, Mcast, MembershipGet};
 use sa_ipc::proto::{Message, Request};
+use sa_ipc::ptr;
 use sa_ipc::{check, service};
 
 use crate::instance::{instance, CpgInstance, HANDLES};
@@ -24,11 +25,8 @@ use crate::instance::{instance, CpgInstance, HANDLES};
 /// # Safety
 /// `group` is NULL or points to a valid cpg_name.
 unsafe fn group_name(group: *const cpg_name) -> Result<GroupName, cpg_error_t> {
-    if group.is_null() {
-        return Err(CPG_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL and valid by the contract.
-    let group = unsafe { &*group };
+    // SAFETY: NULL or valid, by the contract.
+    let group = unsafe { ptr::arg(group, CPG_ERR_INVALID_PARAM) }?;
     if !group.has_valid_length() {
         return Err(CPG_ERR_INVALID_PARAM);
     }
@@ -112,11 +110,9 @@ pub unsafe extern "C" fn cpg_context_get(
 ) -> cpg_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if context.is_null() {
-            return CPG_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { context.write(inst.context()) };
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let context = check!(unsafe { ptr::out(context, CPG_ERR_INVALID_PARAM) });
+        context.write(inst.context());
         CPG_OK
     })
 }
@@ -221,12 +217,9 @@ pub unsafe extern "C" fn cpg_membership_get(
         let inst = check!(instance(handle));
         // SAFETY: the caller's contract, passed on.
         let group = check!(unsafe { group_name(group) });
-        if member_list_entries.is_null() {
-            return CPG_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid by the contract.
-        let capacity = check!(usize::try_from(unsafe { member_list_entries.read() })
-            .map_err(|_| CPG_ERR_INVALID_PARAM));
+        // SAFETY: NULL or valid, by the caller's contract.
+        let entries = check!(unsafe { ptr::inout(member_list_entries, CPG_ERR_INVALID_PARAM) });
+        let capacity = check!(usize::try_from(*entries).map_err(|_| CPG_ERR_INVALID_PARAM));
         if capacity > 0 && member_list.is_null() {
             return CPG_ERR_INVALID_PARAM;
         }
@@ -236,7 +229,7 @@ pub unsafe extern "C" fn cpg_membership_get(
         };
         let n = reply.members.len().min(capacity);
         // SAFETY: member_list is non-NULL when n > 0 (n <= capacity) and
-        // valid for `capacity` entries; the count is valid for writing.
+        // valid for `capacity` entries.
         unsafe {
             for (i, a) in reply.members[..n].iter().enumerate() {
                 member_list.add(i).write(cpg_address {
@@ -245,9 +238,9 @@ pub unsafe extern "C" fn cpg_membership_get(
                     reason: a.reason.to_wire(),
                 });
             }
-            // n <= capacity, which came from a c_int.
-            member_list_entries.write(n as c_int);
         }
+        // n <= capacity, which came from a c_int.
+        *entries = n as c_int;
         CPG_OK
     })
 }
@@ -263,13 +256,11 @@ pub unsafe extern "C" fn cpg_local_get(
 ) -> cpg_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if local_nodeid.is_null() {
-            return CPG_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let local_nodeid = check!(unsafe { ptr::out(local_nodeid, CPG_ERR_INVALID_PARAM) });
         match inst.conn.call(&LocalGet) {
             Ok(reply) => {
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { local_nodeid.write(reply.node) };
+                local_nodeid.write(reply.node);
                 CPG_OK
             }
             Err(e) => e.to_ais(),
@@ -290,11 +281,10 @@ pub unsafe extern "C" fn cpg_flow_control_state_get(
 ) -> cpg_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if flow_control_enabled.is_null() {
-            return CPG_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { flow_control_enabled.write(inst.flow_control_state()) };
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let flow_control_enabled =
+            check!(unsafe { ptr::out(flow_control_enabled, CPG_ERR_INVALID_PARAM) });
+        flow_control_enabled.write(inst.flow_control_state());
         CPG_OK
     })
 }

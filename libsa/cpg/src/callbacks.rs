@@ -5,7 +5,9 @@ use std::os::raw::{c_int, c_void};
 use std::ptr;
 
 use sa_abi::cpg::{cpg_address, cpg_handle_t, cpg_name};
-use sa_ipc::proto::cpg::{kind, Address, ConfChgCallback, DeliverCallback, GroupName};
+use sa_ipc::proto::cpg::{
+    kind, Address, ConfChgCallback, DeliverCallback, FlowControlCallback, GroupName,
+};
 use sa_ipc::proto::Payload;
 use sa_ipc::{service, Frame, IpcError};
 
@@ -96,6 +98,12 @@ impl CpgInstance {
                 // SAFETY: registered with the cpg_confchg_fn_t signature;
                 // the name and the three lists live until the call returns.
                 unsafe { callback(handle, &mut group, m, nm, l, nl, j, nj) };
+            }
+            // No application callback: the executive's state becomes what
+            // cpg_flow_control_state_get reports.
+            kind::FLOW_CONTROL_CALLBACK => {
+                let state = FlowControlCallback::from_payload(&frame.payload)?;
+                self.set_flow_control(state.enabled);
             }
             kind => {
                 return Err(IpcError::Unexpected {

@@ -17,8 +17,9 @@ pub(crate) struct CpgInstance {
     pub(crate) callbacks: cpg_callbacks_t,
     /// The pointer of cpg_context_set; the library never dereferences it.
     context: AtomicPtr<std::ffi::c_void>,
-    /// Whether the last multicast was refused because the cluster's
-    /// ordering queue was full.
+    /// Whether multicasts are refused for now: set when one was refused
+    /// (CPG_ERR_TRY_AGAIN), cleared by a multicast taken or by the
+    /// executive's notice that multicasts are taken again.
     flow_controlled: AtomicBool,
 }
 
@@ -48,6 +49,11 @@ impl CpgInstance {
             CPG_ERR_TRY_AGAIN => self.flow_controlled.store(true, Ordering::Release),
             _ => {}
         }
+    }
+
+    /// The executive's flow control notice (read by cpg_dispatch).
+    pub(crate) fn set_flow_control(&self, enabled: bool) {
+        self.flow_controlled.store(enabled, Ordering::Release);
     }
 
     pub(crate) fn flow_control_state(&self) -> cpg_flow_control_state_t {

@@ -7,6 +7,7 @@
 //! static archive and linked into `libcpg.so.2` with `libcpg.versions`
 //! (symbol version `OPENAIS_CPG_1.0`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod instance;

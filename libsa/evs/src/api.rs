@@ -15,6 +15,7 @@ use sa_ipc::proto::evs::{
     GroupKey, Guarantee, Join, Leave, McastGroups, McastJoined, MembershipGet, MAX_JOINED_GROUPS,
 };
 use sa_ipc::proto::{Message, Request};
+use sa_ipc::ptr;
 use sa_ipc::{check, service};
 
 use crate::instance::{instance, EvsInstance, HANDLES};
@@ -26,14 +27,14 @@ use crate::instance::{instance, EvsInstance, HANDLES};
 /// `groups` is NULL or points to `count` valid evs_group structures.
 unsafe fn group_keys(groups: *const evs_group, count: c_int) -> Result<Vec<GroupKey>, evs_error_t> {
     let count = usize::try_from(count).map_err(|_| EVS_ERR_INVALID_PARAM)?;
-    if count == 0 || groups.is_null() {
+    if count == 0 {
         return Err(EVS_ERR_INVALID_PARAM);
     }
-    if count > MAX_JOINED_GROUPS {
+    if count > MAX_JOINED_GROUPS && !groups.is_null() {
         return Err(EVS_ERR_TOO_MANY_GROUPS);
     }
-    // SAFETY: non-NULL and holding `count` groups by the contract.
-    let groups = unsafe { std::slice::from_raw_parts(groups, count) };
+    // SAFETY: NULL or holding `count` groups, by the contract.
+    let groups = unsafe { ptr::slice(groups, count, EVS_ERR_INVALID_PARAM) }?;
     Ok(groups.iter().map(|g| GroupKey(g.key_bytes())).collect())
 }
 
@@ -222,11 +223,11 @@ pub unsafe extern "C" fn evs_membership_get(
 ) -> evs_error_t {
     ffi_guard(|| {
         let inst = check!(instance(handle));
-        if local_nodeid.is_null() || member_list_entries.is_null() {
-            return EVS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid by the contract.
-        let capacity = unsafe { member_list_entries.read() } as usize;
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let local_nodeid = check!(unsafe { ptr::out(local_nodeid, EVS_ERR_INVALID_PARAM) });
+        // SAFETY: NULL or valid, by the caller's contract.
+        let entries = check!(unsafe { ptr::inout(member_list_entries, EVS_ERR_INVALID_PARAM) });
+        let capacity = *entries as usize;
         if capacity > 0 && member_list.is_null() {
             return EVS_ERR_INVALID_PARAM;
         }
@@ -235,17 +236,15 @@ pub unsafe extern "C" fn evs_membership_get(
             Err(e) => return e.to_ais(),
         };
         let n = reply.members.len().min(capacity);
-        // SAFETY: non-NULL when n > 0 (n <= capacity), valid for
-        // `capacity` ids by the contract; the other two are valid for
-        // writing.
-        unsafe {
-            if n > 0 {
-                std::slice::from_raw_parts_mut(member_list, n).copy_from_slice(&reply.members[..n]);
-            }
-            local_nodeid.write(reply.local);
-            // n <= capacity, which came from a c_uint.
-            member_list_entries.write(n as c_uint);
+        if n > 0 {
+            // SAFETY: non-NULL when n > 0 (n <= capacity), valid for
+            // `capacity` ids by the contract.
+            unsafe { std::slice::from_raw_parts_mut(member_list, n) }
+                .copy_from_slice(&reply.members[..n]);
         }
+        local_nodeid.write(reply.local);
+        // n <= capacity, which came from a c_uint.
+        *entries = n as c_uint;
         EVS_OK
     })
 }

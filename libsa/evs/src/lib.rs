@@ -7,6 +7,7 @@
 //! static archive and linked into `libevs.so.2` with `libevs.versions`
 //! (symbol version `OPENAIS_EVS_2.0`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod instance;

@@ -5,12 +5,9 @@
 
 #![allow(non_snake_case)]
 
-use std::time::Duration;
-
 use sa_abi::ais::{
     SaAisErrorT, SaInvocationT, SaNameT, SaTimeT, SA_AIS_ERR_ACCESS, SA_AIS_ERR_BAD_FLAGS,
-    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_ERR_TIMEOUT,
-    SA_AIS_OK,
+    SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM, SA_AIS_OK,
 };
 use sa_abi::evt::{
     SaEvtChannelHandleT, SaEvtChannelOpenFlagsT, SaEvtEventFilterArrayT, SaEvtEventIdT,
@@ -27,6 +24,8 @@ use sa_ipc::Name;
 use crate::handles::{add_channel, channel, instance, lock, remove_channel};
 use crate::patterns::read_filters;
 use sa_ipc::check;
+use sa_ipc::ptr;
+use sa_ipc::timeout;
 
 /// The wire name of a caller's channel name: NULL or too long is
 /// SA_AIS_ERR_INVALID_PARAM.
@@ -34,11 +33,9 @@ use sa_ipc::check;
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 unsafe fn channel_name(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the contract.
-    name_from_sa(unsafe { &*name }).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
+    // SAFETY: NULL or valid, by the contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
+    name_from_sa(name).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
 }
 
 fn check_flags(flags: SaEvtChannelOpenFlagsT) -> Result<(), SaAisErrorT> {
@@ -67,14 +64,10 @@ pub unsafe extern "C" fn saEvtChannelOpen(
         let inst = check!(instance(evtHandle));
         // SAFETY: the caller's contract.
         let name = check!(unsafe { channel_name(channelName) });
-        if channelHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let channelHandle = check!(unsafe { ptr::out(channelHandle, SA_AIS_ERR_INVALID_PARAM) });
         check!(check_flags(channelOpenFlags));
-        // A call that must complete within no time has failed already.
-        if timeout <= 0 {
-            return SA_AIS_ERR_TIMEOUT;
-        }
+        let wait = check!(timeout::enforced(timeout));
         let request = ChannelOpen {
             name,
             flags: channelOpenFlags,
@@ -82,16 +75,12 @@ pub unsafe extern "C" fn saEvtChannelOpen(
         };
         // An open the executive completes after the timeout is closed
         // with the connection (at the latest at saEvtFinalize).
-        let reply = match inst
-            .conn
-            .call_within(&request, Duration::from_nanos(timeout as u64))
-        {
+        let reply = match inst.conn.call_within(&request, wait) {
             Ok(r) => r,
             Err(e) => return e.to_ais(),
         };
         let handle = check!(add_channel(&inst, reply.open_id, channelOpenFlags));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { channelHandle.write(handle) };
+        channelHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -204,12 +193,11 @@ pub unsafe extern "C" fn saEvtEventSubscribe(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ch = check!(channel(channelHandle));
-        if filters.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid by the contract; copied, so the caller may
-        // reuse its filter memory afterwards.
-        let filters = check!(unsafe { read_filters(&*filters) });
+        // SAFETY: NULL or valid, by the caller's contract.
+        let filters = check!(unsafe { ptr::arg(filters, SA_AIS_ERR_INVALID_PARAM) });
+        // SAFETY: the array inside is valid by the contract; copied, so the
+        // caller may reuse its filter memory afterwards.
+        let filters = check!(unsafe { read_filters(filters) });
         if ch.instance.callbacks.saEvtEventDeliverCallback.is_none() {
             return SA_AIS_ERR_INIT;
         }

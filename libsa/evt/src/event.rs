@@ -34,12 +34,11 @@ pub unsafe extern "C" fn saEvtEventAllocate(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ch = check!(channel(channelHandle));
-        if eventHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let eventHandle =
+            check!(unsafe { sa_ipc::ptr::out(eventHandle, SA_AIS_ERR_INVALID_PARAM) });
         let handle = check!(add_event(channelHandle, &ch, false, new_event_state()));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { eventHandle.write(handle) };
+        eventHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -157,8 +156,8 @@ pub unsafe extern "C" fn saEvtEventAttributesGet(
 
 /// Copies a delivered event's data into the caller's buffer of
 /// `*eventDataSize` bytes and sets `*eventDataSize` to the data's size; a
-/// buffer too small is SA_AIS_ERR_NO_SPACE with the size needed in
-/// `*eventDataSize`. An event the application allocated has no data to
+/// buffer too small, or none (`eventData` NULL), is SA_AIS_ERR_NO_SPACE
+/// with the size needed in `*eventDataSize`. An event the application allocated has no data to
 /// get (SA_AIS_ERR_BAD_HANDLE: the handle is not a delivered event's).
 ///
 /// # Safety
@@ -172,30 +171,26 @@ pub unsafe extern "C" fn saEvtEventDataGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ev = check!(event(eventHandle));
-        if eventDataSize.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid, by the caller's contract.
+        let size = check!(unsafe { sa_ipc::ptr::inout(eventDataSize, SA_AIS_ERR_INVALID_PARAM) });
         if !ev.delivered {
             return SA_AIS_ERR_BAD_HANDLE;
         }
         let state = lock(&ev.state);
         let len = state.data.len();
-        // SAFETY: non-NULL, valid by the contract.
-        let room = unsafe { eventDataSize.read() };
-        if (len as u64) > room {
-            // SAFETY: as above.
-            unsafe { eventDataSize.write(len as u64) };
+        let room = *size;
+        // No buffer is a buffer of no room, whatever `*eventDataSize`
+        // says: the caller learns the size (openais's answer too).
+        if (len as u64) > room || (eventData.is_null() && len > 0) {
+            *size = len as u64;
             return SA_AIS_ERR_NO_SPACE;
         }
         if len > 0 {
-            if eventData.is_null() {
-                return SA_AIS_ERR_INVALID_PARAM;
-            }
-            // SAFETY: the buffer holds `room` >= len bytes by the contract.
+            // SAFETY: non-NULL (checked above) and holding `room` >= len
+            // bytes by the contract.
             unsafe { ptr::copy_nonoverlapping(state.data.as_ptr(), eventData.cast::<u8>(), len) };
         }
-        // SAFETY: as above.
-        unsafe { eventDataSize.write(len as u64) };
+        *size = len as u64;
         SA_AIS_OK
     })
 }
@@ -216,9 +211,8 @@ pub unsafe extern "C" fn saEvtEventPublish(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ev = check!(event(eventHandle));
-        if eventId.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let eventId = check!(unsafe { sa_ipc::ptr::out(eventId, SA_AIS_ERR_INVALID_PARAM) });
         if eventDataSize > SA_EVT_DATA_MAX_LEN as u64 {
             return SA_AIS_ERR_TOO_BIG;
         }
@@ -250,8 +244,7 @@ pub unsafe extern "C" fn saEvtEventPublish(
                     state.event_id = reply.event_id;
                     state.publish_time = reply.publish_time;
                 }
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { eventId.write(reply.event_id) };
+                eventId.write(reply.event_id);
                 SA_AIS_OK
             }
             Err(e) => e.to_ais(),

@@ -13,6 +13,7 @@
 //! `libSaEvt.versions` (symbol version `OPENAIS_EVT_B.01.01`, only the
 //! API exported).
 
+mod abi_tie;
 mod callbacks;
 pub mod channel;
 pub mod event;

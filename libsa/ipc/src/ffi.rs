@@ -18,6 +18,7 @@ use crate::client::{CallError, Connection, IpcError};
 use crate::codec::{Name, NameTooLong};
 use crate::frame::Frame;
 use crate::handle_db::HandleDb;
+use crate::ptr::{self, Out};
 
 /// Inside an exported function's body: the value of an `Ok`, or return
 /// the error code of an `Err` from the body.
@@ -100,16 +101,15 @@ pub unsafe fn initialize<C: Default, T>(
     service: u16,
     new_instance: impl FnOnce(Connection, C) -> T,
 ) -> SaAisErrorT {
-    if handle_out.is_null() || version.is_null() {
-        return SA_AIS_ERR_INVALID_PARAM;
-    }
-    // SAFETY: non-NULL, and valid by the caller's contract.
-    let version = unsafe { &mut *version };
+    // SAFETY: NULL or valid for writing, by the caller's contract.
+    let handle_out = check!(unsafe { ptr::out(handle_out, SA_AIS_ERR_INVALID_PARAM) });
+    // SAFETY: NULL or valid, by the caller's contract.
+    let version = check!(unsafe { ptr::inout(version, SA_AIS_ERR_INVALID_PARAM) });
     let rc = negotiate_version(version, VERSION_B_01_01);
     if rc != SA_AIS_OK {
         return rc;
     }
-    // SAFETY: `handle_out` is non-NULL; the rest is the caller's contract.
+    // SAFETY: the caller's contract.
     unsafe { open_instance(handles, handle_out, callbacks, service, new_instance) }
 }
 
@@ -122,11 +122,10 @@ pub unsafe fn initialize<C: Default, T>(
 /// `handle_out`.
 ///
 /// # Safety
-/// `handle_out` is valid for writing; `callbacks` is NULL or points to a
-/// valid `C`.
+/// `callbacks` is NULL or points to a valid `C`.
 pub unsafe fn open_instance<C: Default, T>(
     handles: &HandleDb<T>,
-    handle_out: *mut u64,
+    handle_out: Out<'_, u64>,
     callbacks: *const C,
     service: u16,
     new_instance: impl FnOnce(Connection, C) -> T,
@@ -148,8 +147,7 @@ pub unsafe fn open_instance<C: Default, T>(
     let handle = check!(handles
         .create(new_instance(conn, callbacks))
         .map_err(|_| SA_AIS_ERR_NO_MEMORY));
-    // SAFETY: valid for writing by the contract.
-    unsafe { handle_out.write(handle) };
+    handle_out.write(handle);
     SA_AIS_OK
 }
 
@@ -167,13 +165,10 @@ pub fn result_code<T>(result: Result<T, CallError>) -> SaAisErrorT {
 /// # Safety
 /// `out` is NULL or valid for writing.
 pub unsafe fn selection_object(conn: &Connection, out: *mut SaSelectionObjectT) -> SaAisErrorT {
-    if out.is_null() {
-        return SA_AIS_ERR_INVALID_PARAM;
-    }
+    // SAFETY: NULL or valid for writing, by the caller's contract.
+    let out = check!(unsafe { ptr::out(out, SA_AIS_ERR_INVALID_PARAM) });
     // An open fd is never negative, so it converts losslessly.
-    let fd = SaSelectionObjectT::try_from(conn.dispatch_fd()).unwrap_or_default();
-    // SAFETY: non-NULL, valid for writing by the contract.
-    unsafe { out.write(fd) };
+    out.write(SaSelectionObjectT::try_from(conn.dispatch_fd()).unwrap_or_default());
     SA_AIS_OK
 }
 

@@ -13,6 +13,7 @@ use sa_abi::evs::{EVS_DISPATCH_ALL, EVS_DISPATCH_BLOCKING, EVS_DISPATCH_ONE};
 use crate::client::{Connection, DEFAULT_REQUEST_TIMEOUT};
 use crate::ffi::{open_instance, DispatchMode};
 use crate::handle_db::HandleDb;
+use crate::ptr;
 
 /// The body of evs_initialize and cpg_initialize: `handle_out` NULL is
 /// INVALID_PARAM; otherwise as [`open_instance`].
@@ -27,10 +28,9 @@ pub unsafe fn initialize<C: Default, T>(
     service: u16,
     new_instance: impl FnOnce(Connection, C) -> T,
 ) -> SaAisErrorT {
-    if handle_out.is_null() {
-        return SA_AIS_ERR_INVALID_PARAM;
-    }
-    // SAFETY: `handle_out` is non-NULL; the rest is the caller's contract.
+    // SAFETY: NULL or valid for writing, by the caller's contract.
+    let handle_out = crate::check!(unsafe { ptr::out(handle_out, SA_AIS_ERR_INVALID_PARAM) });
+    // SAFETY: the caller's contract.
     unsafe { open_instance(handles, handle_out, callbacks, service, new_instance) }
 }
 
@@ -59,11 +59,9 @@ pub fn finalize<T>(
 /// # Safety
 /// `fd` is NULL or valid for writing.
 pub unsafe fn fd_get(conn: &Connection, fd: *mut c_int) -> SaAisErrorT {
-    if fd.is_null() {
-        return SA_AIS_ERR_INVALID_PARAM;
-    }
-    // SAFETY: non-NULL, valid for writing by the contract.
-    unsafe { fd.write(conn.dispatch_fd()) };
+    // SAFETY: NULL or valid for writing, by the caller's contract.
+    let fd = crate::check!(unsafe { ptr::out(fd, SA_AIS_ERR_INVALID_PARAM) });
+    fd.write(conn.dispatch_fd());
     SA_AIS_OK
 }
 

@@ -26,9 +26,11 @@ pub mod handle_db;
 pub mod hello;
 pub mod iovec;
 pub mod proto;
+pub mod ptr;
 mod sys;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod timeout;
 
 pub use address::SocketAddress;
 pub use client::{CallError, Connection, IpcError};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sa_abi::ais::{
     SaAisErrorT, SaDispatchFlagsT, SaInvocationT, SaNameT, SaSelectionObjectT, SaTimeT, SaVersionT,
     SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_BAD_HANDLE, SA_AIS_ERR_INIT, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NOT_EXIST, SA_AIS_ERR_TIMEOUT, SA_AIS_OK,
+    SA_AIS_ERR_NOT_EXIST, SA_AIS_OK,
 };
 use sa_abi::lck::{
     SaLckCallbacksT, SaLckHandleT, SaLckLockFlagsT, SaLckLockIdT, SaLckLockModeT, SaLckLockStatusT,
@@ -23,7 +23,8 @@ use sa_ipc::proto::lck::{
     Close, Lock, LockAsync, Mode, Open, OpenAsync, Purge, Unlock, UnlockAsync, LOCK_FLAGS,
     OPEN_FLAGS,
 };
-use sa_ipc::{check, service, IpcError, Name};
+use sa_ipc::ptr;
+use sa_ipc::{check, service, timeout, IpcError, Name};
 
 use crate::callbacks::deliver;
 use crate::handles::{
@@ -39,26 +40,15 @@ const ANSWER_MARGIN: Duration = Duration::from_secs(5);
 /// The options this implementation supports: both.
 const OPTIONS: SaLckOptionsT = SA_LCK_OPT_ORPHAN_LOCKS | SA_LCK_OPT_DEADLOCK_DETECTION;
 
-/// A call's timeout as a wait; a call that must complete within no time
-/// has failed already.
-fn wait_of(timeout: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if timeout <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    Ok(Duration::from_nanos(timeout as u64))
-}
-
 /// The resource name of a caller's SaNameT: NULL or longer than
 /// SA_MAX_NAME_LENGTH is SA_AIS_ERR_INVALID_PARAM.
 ///
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 unsafe fn name_arg(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the contract.
-    name_from_sa(unsafe { &*name }).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
+    // SAFETY: NULL or valid, by the contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
+    name_from_sa(name).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
 }
 
 fn mode_arg(mode: SaLckLockModeT) -> Result<Mode, SaAisErrorT> {
@@ -127,11 +117,9 @@ pub unsafe extern "C" fn saLckOptionCheck(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         check!(instance(lckHandle));
-        if lckOptions.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lckOptions.write(OPTIONS) };
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lckOptions = check!(unsafe { ptr::out(lckOptions, SA_AIS_ERR_INVALID_PARAM) });
+        lckOptions.write(OPTIONS);
         SA_AIS_OK
     })
 }
@@ -187,13 +175,14 @@ pub unsafe extern "C" fn saLckResourceOpen(
         let inst = check!(instance(lckHandle));
         // SAFETY: the caller's contract.
         let name = check!(unsafe { name_arg(lockResourceName) });
-        if lockResourceHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockResourceHandle =
+            check!(unsafe { ptr::out(lockResourceHandle, SA_AIS_ERR_INVALID_PARAM) });
         if resourceFlags & !OPEN_FLAGS != 0 {
             return SA_AIS_ERR_BAD_FLAGS;
         }
-        let wait = check!(wait_of(timeout));
+        // openais ignored this timeout (its programs pass 0).
+        let wait = timeout::ignored_unless_positive(timeout);
         let open_id = inst.next_open_id();
         let open = Open {
             open_id,
@@ -211,8 +200,7 @@ pub unsafe extern "C" fn saLckResourceOpen(
             }
         }
         let handle = check!(add_resource(&inst, lckHandle, open_id));
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lockResourceHandle.write(handle) };
+        lockResourceHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -299,12 +287,16 @@ pub unsafe extern "C" fn saLckResourceLock(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let r = check!(resource(lockResourceHandle));
-        if lockId.is_null() || lockStatus.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockId = check!(unsafe { ptr::out(lockId, SA_AIS_ERR_INVALID_PARAM) });
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockStatus = check!(unsafe { ptr::out(lockStatus, SA_AIS_ERR_INVALID_PARAM) });
         let mode = check!(mode_arg(lockMode));
         check!(lock_flags_arg(lockFlags));
-        let wait = check!(wait_of(timeout)).saturating_add(ANSWER_MARGIN);
+        // openais never sent this timeout (the call waited for the grant);
+        // 0 waits as long as a call without a timeout.
+        let lock_timeout = timeout::ignored_unless_positive_ns(timeout);
+        let wait = timeout::ignored_unless_positive(timeout).saturating_add(ANSWER_MARGIN);
         let id = check!(add_lock(&r, lockResourceHandle));
         let request = Lock {
             open_id: r.open_id,
@@ -312,18 +304,15 @@ pub unsafe extern "C" fn saLckResourceLock(
             mode,
             flags: lockFlags,
             waiter_signal: waiterSignal,
-            timeout,
+            timeout: lock_timeout,
         };
         match r.instance.conn.call_within(&request, wait) {
             Ok(reply) => {
                 if reply.status != SA_LCK_LOCK_GRANTED {
                     discard_lock(id);
                 }
-                // SAFETY: both non-NULL, valid for writing by the contract.
-                unsafe {
-                    lockId.write(id);
-                    lockStatus.write(reply.status);
-                }
+                lockId.write(id);
+                lockStatus.write(reply.status);
                 SA_AIS_OK
             }
             Err(e) => {
@@ -357,16 +346,14 @@ pub unsafe extern "C" fn saLckResourceLockAsync(
         if r.instance.callbacks.saLckLockGrantCallback.is_none() {
             return SA_AIS_ERR_INIT;
         }
-        if lockId.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let lockId = check!(unsafe { ptr::out(lockId, SA_AIS_ERR_INVALID_PARAM) });
         let mode = check!(mode_arg(lockMode));
         check!(lock_flags_arg(lockFlags));
         let id = check!(add_lock(&r, lockResourceHandle));
         // Written before the request: the grant callback may run in another
         // thread before this call returns.
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { lockId.write(id) };
+        lockId.write(id);
         let request = LockAsync {
             invocation,
             open_id: r.open_id,
@@ -401,7 +388,8 @@ pub unsafe extern "C" fn saLckResourceUnlock(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let entry = check!(lock_entry(lockId));
-        let wait = check!(wait_of(timeout));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout);
         let conn = &entry.resource.instance.conn;
         match conn.call_within(&Unlock { lock_id: lockId }, wait) {
             Ok(()) => {

@@ -9,6 +9,7 @@
 //! `libSaLck.versions` (symbol version `OPENAIS_LCK_B.01.01`, only the
 //! API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod handles;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sa_abi::ais::{
     SaAisErrorT, SaNameT, SaTimeT, SA_AIS_ERR_BAD_FLAGS, SA_AIS_ERR_INVALID_PARAM,
-    SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_TIMEOUT, SA_AIS_ERR_TOO_BIG,
+    SA_AIS_ERR_NO_MEMORY, SA_AIS_ERR_TOO_BIG,
 };
 use sa_abi::msg::{
     SaMsgMessageT, SaMsgQueueCreationAttributesT, SaMsgQueueOpenFlagsT,
@@ -14,6 +14,7 @@ use sa_abi::msg::{
 };
 use sa_ipc::ffi::{name_from_sa, name_to_sa};
 use sa_ipc::proto::msg::{MessageBody, QueueAttributes, MAX_MESSAGE_DATA};
+use sa_ipc::ptr;
 use sa_ipc::Name;
 
 /// How long after a blocking call's own timeout the library still waits
@@ -27,9 +28,7 @@ pub(crate) const ANSWER_SLACK: Duration = Duration::from_secs(5);
 /// `name` is NULL or points to a valid SaNameT.
 pub(crate) unsafe fn name_arg(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
     // SAFETY: NULL or valid by the caller's contract.
-    let Some(name) = (unsafe { name.as_ref() }) else {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    };
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
     match name_from_sa(name) {
         Ok(n) if !n.is_empty() => Ok(n),
         _ => Err(SA_AIS_ERR_INVALID_PARAM),
@@ -68,16 +67,6 @@ pub(crate) fn open_attributes(
     }
 }
 
-/// How long a call with a timeout argument may wait: a timeout that is
-/// already over (zero or negative) is SA_AIS_ERR_TIMEOUT at once.
-pub(crate) fn timeout(t: SaTimeT) -> Result<Duration, SaAisErrorT> {
-    if t <= 0 {
-        return Err(SA_AIS_ERR_TIMEOUT);
-    }
-    // Positive, so the conversion is exact.
-    Ok(Duration::from_nanos(t as u64))
-}
-
 /// How long the library waits for a call the executive answers at its
 /// timeout `t` at the latest (0: at once).
 pub(crate) fn blocking_wait(t: SaTimeT) -> Duration {
@@ -94,9 +83,7 @@ pub(crate) fn blocking_wait(t: SaTimeT) -> Duration {
 /// `size` bytes and whose `senderName` is NULL or valid.
 pub(crate) unsafe fn message_arg(m: *const SaMsgMessageT) -> Result<MessageBody, SaAisErrorT> {
     // SAFETY: NULL or valid by the caller's contract.
-    let Some(m) = (unsafe { m.as_ref() }) else {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    };
+    let m = unsafe { ptr::arg(m, SA_AIS_ERR_INVALID_PARAM) }?;
     if m.priority > SA_MSG_MESSAGE_LOWEST_PRIORITY {
         return Err(SA_AIS_ERR_INVALID_PARAM);
     }
@@ -220,7 +207,6 @@ mod tests {
         );
         assert_eq!(open_attributes(1, None), Err(SA_AIS_ERR_INVALID_PARAM));
         assert_eq!(open_attributes(0, Some(&a)), Err(SA_AIS_ERR_INVALID_PARAM));
-        assert_eq!(timeout(0), Err(SA_AIS_ERR_TIMEOUT));
         assert!(blocking_wait(i64::MAX) > blocking_wait(0));
     }
 }

@@ -10,6 +10,7 @@
 //! archive and linked into `libSaMsg.so.2` with `libSaMsg.versions`
 //! (symbol version `OPENAIS_MSG_B.01.01`, only the API exported).
 
+mod abi_tie;
 pub mod api;
 mod callbacks;
 mod convert;

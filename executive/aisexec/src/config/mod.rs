@@ -13,6 +13,7 @@
 //! * `aisexec { user group max_connections max_queued_bytes }`:
 //!   [`AisexecConfig`];
 //! * `amf { mode }`: [`AmfConfig`];
+//! * `clm { node_name }`: [`ClmConfig`];
 //! * `event { delivery_queue_size delivery_queue_resume }`: [`EventConfig`];
 //! * `checkpoint { max_checkpoint_size max_total_size }`: [`CheckpointConfig`].
 //! * `message { max_total_size }`: [`MessageConfig`].
@@ -52,8 +53,9 @@ pub use self::quorum::{
     QuorumConfig, QuorumProvider, DEFAULT_LMS_WINDOW_MS, MAX_EXPECTED_VOTES, MAX_NODE_VOTES,
 };
 pub use self::services::{
-    AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, EventConfig, MessageConfig,
-    CHECKPOINT_SIZE_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES, MIN_MAX_QUEUED_BYTES,
+    AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, ClmConfig, ClmNodeName, EventConfig,
+    MessageConfig, CHECKPOINT_SIZE_LIMIT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_BYTES,
+    MIN_MAX_QUEUED_BYTES,
 };
 pub use self::timeouts::{Timeouts, MAX_BYTES_PER_ROTATION, MINIMUM_TIMEOUT_MS};
 pub use self::totem::{
@@ -71,6 +73,7 @@ pub struct Config {
     pub logging: LoggingConfig,
     pub aisexec: AisexecConfig,
     pub amf: AmfConfig,
+    pub clm: ClmConfig,
     pub event: EventConfig,
     pub checkpoint: CheckpointConfig,
     pub message: MessageConfig,
@@ -126,6 +129,7 @@ const TOP_LEVEL: &[&str] = &[
     "logging",
     "aisexec",
     "amf",
+    "clm",
     "event",
     "checkpoint",
     "message",
@@ -177,6 +181,10 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         Some(s) => services::read_amf(ctx, s)?,
         None => AmfConfig::default(),
     };
+    let clm = match find("clm") {
+        Some(s) => services::read_clm(ctx, s)?,
+        None => ClmConfig::default(),
+    };
     let event = match find("event") {
         Some(s) => services::read_event(ctx, s)?,
         None => EventConfig::default(),
@@ -201,6 +209,7 @@ fn build(ctx: &mut Ctx<'_>, root: &Section) -> Result<Config, ConfigError> {
         logging,
         aisexec,
         amf,
+        clm,
         event,
         checkpoint,
         message,

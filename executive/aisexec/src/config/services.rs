@@ -1,5 +1,5 @@
-//! The small sections: `aisexec { }`, `amf { }`, `event { }` and
-//! `checkpoint { }`.
+//! The small sections: `aisexec { }`, `amf { }`, `clm { }`, `event { }`
+//! and `checkpoint { }`.
 
 use super::error::{ConfigError, ConfigErrorKind};
 use super::reader::{check_subsections, Ctx, Keys};
@@ -70,6 +70,32 @@ impl Default for AmfConfig {
         AmfConfig {
             mode: AmfMode::Disabled,
             node_name: None,
+        }
+    }
+}
+
+/// What CLM reports as a node's `nodeName`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClmNodeName {
+    /// The node's address as text, the same bytes as `nodeAddress.value`
+    /// ("10.0.0.1"): what openais 0.80 and 1.1 reported, and what their
+    /// programs and the saftest adapter compare.
+    Address,
+    /// The host name (gethostname).
+    Hostname,
+}
+
+/// `clm { node_name }`: `address` (the default) or `hostname`. Not an
+/// openais key: openais always reported the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClmConfig {
+    pub node_name: ClmNodeName,
+}
+
+impl Default for ClmConfig {
+    fn default() -> Self {
+        ClmConfig {
+            node_name: ClmNodeName::Address,
         }
     }
 }
@@ -201,6 +227,25 @@ pub(crate) fn read_amf(ctx: &mut Ctx<'_>, section: &Section) -> Result<AmfConfig
     }
     if let Some(e) = keys.get(ctx, "node_name") {
         config.node_name = Some(e.value.clone());
+    }
+    keys.finish(ctx);
+    Ok(config)
+}
+
+pub(crate) fn read_clm(ctx: &mut Ctx<'_>, section: &Section) -> Result<ClmConfig, ConfigError> {
+    check_subsections(ctx, section, &[])?;
+    let mut keys = Keys::new(section);
+    let mut config = ClmConfig::default();
+    if let Some(e) = keys.get(ctx, "node_name") {
+        config.node_name = value::choice(
+            e,
+            &[
+                ("address", ClmNodeName::Address),
+                ("hostname", ClmNodeName::Hostname),
+            ],
+            "address or hostname",
+        )
+        .map_err(|k| ctx.error(e.line, k))?;
     }
     keys.finish(ctx);
     Ok(config)

@@ -529,6 +529,12 @@ fn ipc_seeds() -> Vec<(String, Vec<u8>)> {
             }
             .to_payload(),
         ),
+        Frame::callback(
+            service::CPG,
+            cpg::FlowControlCallback::KIND,
+            0,
+            cpg::FlowControlCallback { enabled: false }.to_payload(),
+        ),
     ] {
         cb.extend(frame.to_bytes().unwrap());
     }

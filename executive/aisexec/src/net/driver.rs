@@ -473,6 +473,10 @@ impl Ordering for TotemOrdering {
         Ok(())
     }
 
+    fn queue_full(&self) -> bool {
+        self.left || self.stack.queue_full()
+    }
+
     async fn next_event(&mut self) -> Option<OrderingEvent> {
         loop {
             if let Some(event) = self.stack.pop_event() {

@@ -41,6 +41,10 @@ pub trait Ordering {
     /// answers SA_AIS_ERR_TRY_AGAIN and the library retries.
     fn mcast(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError>;
 
+    /// Whether [`Ordering::mcast`] would now answer
+    /// `McastError::QueueFull`.
+    fn queue_full(&self) -> bool;
+
     /// The next delivered message or configuration change; `None` when
     /// the layer has shut down and will report nothing more.
     fn next_event(&mut self) -> impl Future<Output = Option<OrderingEvent>>;
@@ -55,6 +59,7 @@ pub trait Ordering {
 pub trait McastSink {
     fn local_node(&self) -> NodeId;
     fn mcast(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError>;
+    fn queue_full(&self) -> bool;
 }
 
 impl<O: Ordering> McastSink for O {
@@ -63,5 +68,8 @@ impl<O: Ordering> McastSink for O {
     }
     fn mcast(&mut self, payload: Vec<u8>, guarantee: Guarantee) -> Result<(), McastError> {
         Ordering::mcast(self, payload, guarantee)
+    }
+    fn queue_full(&self) -> bool {
+        Ordering::queue_full(self)
     }
 }

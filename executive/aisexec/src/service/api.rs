@@ -258,6 +258,13 @@ impl<'a> Context<'a> {
         self.runtime.quorum.status()
     }
 
+    /// Whether a multicast now would be refused with
+    /// `McastError::QueueFull` (the ordering layer's queue is full, or its
+    /// ring is reconfiguring).
+    pub fn queue_full(&self) -> bool {
+        self.ordering.queue_full()
+    }
+
     /// This node's id.
     pub fn local_node(&self) -> NodeId {
         self.ordering.local_node()
@@ -429,6 +436,12 @@ pub trait Service: std::any::Any {
     fn needs_quorum(&self, _req: &Request<'_>) -> bool {
         false
     }
+
+    /// The manager answered `req` SA_AIS_ERR_TRY_AGAIN itself (a sync
+    /// runs, or no quorum) without calling [`Service::lib_request`]: a
+    /// service that tells its libraries when to try again (CPG's flow
+    /// control) records the caller here.
+    fn request_refused(&mut self, _ctx: &mut Context<'_>, _req: &Request<'_>) {}
 
     /// This node's partition became quorate or stopped being quorate
     /// ([`Context::quorate`] tells which): at the end of the sync that

@@ -277,11 +277,13 @@ impl ServiceManager {
         if !operational && !svc.served_during_sync(req.kind) {
             self.stats.refused_during_sync += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
+            svc.request_refused(&mut ctx, req);
             return Ok(());
         }
         if !ctx.quorate() && svc.needs_quorum(req) {
             self.stats.refused_without_quorum += 1;
             ctx.respond(req, SA_AIS_ERR_TRY_AGAIN, Vec::new());
+            svc.request_refused(&mut ctx, req);
             return Ok(());
         }
         let result = svc.lib_request(&mut ctx, req);

@@ -26,7 +26,7 @@ pub struct ServiceEnv {
     pub address: IpAddr,
     /// This host's name.
     pub hostname: String,
-    /// When this executive started, in nanoseconds since the epoch.
+    /// When this host booted, in nanoseconds since the epoch.
     pub boot_timestamp: i64,
     /// The whole configuration (`event { }`, `amf { }` ...).
     pub config: Config,

@@ -3,6 +3,7 @@
 
 mod access;
 mod args;
+mod boot_time;
 mod daemon;
 mod notify;
 mod realtime;
@@ -173,7 +174,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         hostname: nix::unistd::gethostname()
             .map(|h| h.to_string_lossy().into_owned())
             .unwrap_or_else(|_| node.address.to_string()),
-        boot_timestamp: now_ns(),
+        boot_timestamp: boot_time::host_boot_ns(),
         config,
         amf,
     };

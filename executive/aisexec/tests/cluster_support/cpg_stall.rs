@@ -82,10 +82,10 @@ enum Seen {
 
 /// Sends SIGCONT to a stopped executive when dropped, so a failing test
 /// never leaves one stopped.
-struct Stopped(u32);
+pub struct Stopped(u32);
 
 impl Stopped {
-    fn stop(pid: u32) -> Stopped {
+    pub fn stop(pid: u32) -> Stopped {
         signal("-STOP", pid);
         Stopped(pid)
     }
@@ -145,6 +145,7 @@ fn read_callbacks(m: &StreamMember, reading: &AtomicBool) -> Vec<Seen> {
                 seen.push(Seen::Msg(d.node, text.parse().expect("a number")));
             }
             CpgCallback::ConfChg(c) => seen.push(Seen::Change(c)),
+            CpgCallback::FlowControl(_) => {}
         }
     }
     seen

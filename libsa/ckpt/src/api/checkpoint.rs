@@ -15,6 +15,8 @@ use sa_ipc::proto::ckpt::{
     ActiveReplicaSet, Close, Open, OpenAsync, RetentionDurationSet, StatusGet, Synchronize,
     SynchronizeAsync, Unlink,
 };
+use sa_ipc::ptr;
+use sa_ipc::timeout;
 use sa_ipc::{CallError, IpcError};
 
 use crate::convert::{attributes_to_sa, check_open_flags, checkpoint_name, open_attributes};
@@ -62,9 +64,9 @@ pub unsafe extern "C" fn saCkptCheckpointOpen(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(ckptHandle));
-        if checkpointHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let checkpointHandle =
+            check!(unsafe { ptr::out(checkpointHandle, SA_AIS_ERR_INVALID_PARAM) });
         let open_id = inst.next_open_id();
         // SAFETY: the pointers are passed on under the caller's contract.
         let request = check!(unsafe {
@@ -75,7 +77,8 @@ pub unsafe extern "C" fn saCkptCheckpointOpen(
                 checkpointOpenFlags,
             )
         });
-        let wait = check!(crate::convert::timeout(timeout));
+        // openais ignored this timeout (its programs pass 0).
+        let wait = timeout::ignored_unless_positive(timeout);
         let reply = match inst.conn.call_within(&request, wait) {
             Ok(reply) => reply,
             Err(CallError::Ipc(IpcError::Timeout)) => {
@@ -98,8 +101,7 @@ pub unsafe extern "C" fn saCkptCheckpointOpen(
                 return code;
             }
         };
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { checkpointHandle.write(handle) };
+        checkpointHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -242,9 +244,9 @@ pub unsafe extern "C" fn saCkptCheckpointStatusGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ckpt = check!(checkpoint(checkpointHandle));
-        if checkpointStatus.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let checkpointStatus =
+            check!(unsafe { ptr::out(checkpointStatus, SA_AIS_ERR_INVALID_PARAM) });
         let status = match ckpt.instance.conn.call(&StatusGet {
             open_id: ckpt.open_id,
         }) {
@@ -257,8 +259,7 @@ pub unsafe extern "C" fn saCkptCheckpointStatusGet(
             // openais's descriptor has a 32-bit field.
             memoryUsed: u32::try_from(status.memory_used).unwrap_or(u32::MAX),
         };
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { checkpointStatus.write(descriptor) };
+        checkpointStatus.write(descriptor);
         SA_AIS_OK
     })
 }
@@ -277,7 +278,7 @@ pub unsafe extern "C" fn saCkptCheckpointSynchronize(
     ffi_guard(|| {
         let ckpt = check!(checkpoint(checkpointHandle));
         check!(ckpt.require(SA_CKPT_CHECKPOINT_WRITE));
-        let wait = check!(crate::convert::timeout(timeout));
+        let wait = check!(timeout::enforced(timeout));
         result_code(ckpt.instance.conn.call_within(
             &Synchronize {
                 open_id: ckpt.open_id,

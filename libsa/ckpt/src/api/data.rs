@@ -13,6 +13,7 @@ use sa_abi::ckpt::{
 use sa_ipc::check;
 use sa_ipc::ffi::ffi_guard;
 use sa_ipc::proto::ckpt::Overwrite;
+use sa_ipc::ptr;
 
 use super::sections::data_slice;
 use crate::convert::{section_id, section_id_of};
@@ -46,11 +47,8 @@ unsafe fn elements<'a>(
     vector: *const SaCkptIOVectorElementT,
     count: SaUint32T,
 ) -> Result<&'a [SaCkptIOVectorElementT], SaAisErrorT> {
-    if vector.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, `count` elements by the contract.
-    Ok(unsafe { std::slice::from_raw_parts(vector, count as usize) })
+    // SAFETY: NULL or `count` elements, by the contract.
+    unsafe { ptr::slice(vector, count as usize, SA_AIS_ERR_INVALID_PARAM) }
 }
 
 /// Writes data into one or more sections: all the elements or none of
@@ -168,13 +166,16 @@ pub unsafe extern "C" fn saCkptCheckpointRead(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let ckpt = check!(checkpoint(checkpointHandle));
-        if ioVector.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
-        check!(ckpt.require(SA_CKPT_CHECKPOINT_READ));
-        // SAFETY: non-NULL, `numberOfElements` writable elements by the
+        // SAFETY: NULL or `numberOfElements` writable elements, by the
         // contract.
-        let vector = unsafe { std::slice::from_raw_parts_mut(ioVector, numberOfElements as usize) };
+        let vector = check!(unsafe {
+            ptr::slice_mut(
+                ioVector,
+                numberOfElements as usize,
+                SA_AIS_ERR_INVALID_PARAM,
+            )
+        });
+        check!(ckpt.require(SA_CKPT_CHECKPOINT_READ));
         // SAFETY: section ids and buffers as the contract says.
         let r = unsafe { read_elements(&ckpt, vector) };
         // SAFETY: NULL or valid for writing by the contract.

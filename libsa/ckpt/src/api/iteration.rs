@@ -10,6 +10,7 @@ use sa_abi::ckpt::{
 };
 use sa_ipc::check;
 use sa_ipc::ffi::{ffi_guard, lock};
+use sa_ipc::ptr;
 
 use crate::handles::{add_iteration, checkpoint, discard_iteration, iteration};
 use crate::iteration::IterationState;
@@ -56,15 +57,14 @@ pub unsafe extern "C" fn saCkptSectionIterationNext(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let it = check!(iteration(sectionIterationHandle));
-        if sectionDescriptor.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let sectionDescriptor =
+            check!(unsafe { ptr::out(sectionDescriptor, SA_AIS_ERR_INVALID_PARAM) });
         let mut state = lock(&it.state);
         let next = check!(state.next(&it.checkpoint.instance.conn));
         match next {
             Some(descriptor) => {
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { sectionDescriptor.write(descriptor) };
+                sectionDescriptor.write(descriptor);
                 SA_AIS_OK
             }
             None => SA_AIS_ERR_NO_SECTIONS,

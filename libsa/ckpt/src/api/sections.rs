@@ -13,6 +13,7 @@ use sa_abi::ckpt::{
 use sa_ipc::check;
 use sa_ipc::ffi::{ffi_guard, result_code};
 use sa_ipc::proto::ckpt::{SectionCreate, SectionDelete, SectionExpirationTimeSet};
+use sa_ipc::ptr;
 
 use crate::convert::section_id;
 use crate::handles::checkpoint;
@@ -81,9 +82,8 @@ pub unsafe extern "C" fn saCkptSectionCreate(
     ffi_guard(|| {
         let ckpt = check!(checkpoint(checkpointHandle));
         // SAFETY: NULL or valid by the contract.
-        let Some(attributes) = (unsafe { sectionCreationAttributes.as_ref() }) else {
-            return SA_AIS_ERR_INVALID_PARAM;
-        };
+        let attributes =
+            check!(unsafe { ptr::arg(sectionCreationAttributes, SA_AIS_ERR_INVALID_PARAM) });
         let target = attributes.sectionId;
         // SAFETY: NULL or valid by the contract.
         let id = check!(unsafe { section_id(target) });

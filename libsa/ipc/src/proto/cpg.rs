@@ -21,6 +21,7 @@
 //! |-----:|---------------------|
 //! | 0x81 | [`DeliverCallback`] |
 //! | 0x82 | [`ConfChgCallback`] |
+//! | 0x83 | [`FlowControlCallback`] |
 //!
 //! Error codes travel in the frame's `error` field as cpg_error_t values,
 //! which share their numbers with SaAisErrorT.
@@ -39,6 +40,7 @@ pub mod kind {
     pub const LOCAL_GET: u16 = 5;
     pub const DELIVER_CALLBACK: u16 = 0x81;
     pub const CONFCHG_CALLBACK: u16 = 0x82;
+    pub const FLOW_CONTROL_CALLBACK: u16 = 0x83;
 }
 
 /// Longest group name (CPG_MAX_NAME_LENGTH).
@@ -435,6 +437,32 @@ impl Message for ConfChgCallback {
     const KIND: u16 = kind::CONFCHG_CALLBACK;
 }
 
+/// The executive's flow control state for this connection changed:
+/// `enabled` after a multicast was refused because the ordering layer
+/// was full or reconfiguring, cleared once multicasts are taken again (as
+/// openais notified its libraries), so that a program waiting for
+/// cpg_flow_control_state_get to say DISABLED before it sends is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowControlCallback {
+    pub enabled: bool,
+}
+
+impl Payload for FlowControlCallback {
+    fn encode(&self, e: &mut Encoder) {
+        e.put_u32(u32::from(self.enabled));
+    }
+    fn decode(d: &mut Decoder<'_>) -> Result<FlowControlCallback, DecodeError> {
+        Ok(FlowControlCallback {
+            enabled: d.get_u32()? != 0,
+        })
+    }
+}
+
+impl Message for FlowControlCallback {
+    const SERVICE: u16 = service::CPG;
+    const KIND: u16 = kind::FLOW_CONTROL_CALLBACK;
+}
+
 /// Every CPG request, as the executive receives it; a multicast borrows
 /// its data from the frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -478,6 +506,7 @@ impl<'a> CpgRequest<'a> {
 pub enum CpgCallback<'a> {
     Deliver(DeliverView<'a>),
     ConfChg(ConfChgCallback),
+    FlowControl(FlowControlCallback),
 }
 
 impl<'a> CpgCallback<'a> {
@@ -486,6 +515,9 @@ impl<'a> CpgCallback<'a> {
         Ok(match kind {
             kind::DELIVER_CALLBACK => CpgCallback::Deliver(DeliverCallback::parse(payload)?),
             kind::CONFCHG_CALLBACK => CpgCallback::ConfChg(ConfChgCallback::from_payload(payload)?),
+            kind::FLOW_CONTROL_CALLBACK => {
+                CpgCallback::FlowControl(FlowControlCallback::from_payload(payload)?)
+            }
             _ => {
                 return Err(DecodeError::UnknownKind {
                     service: service::CPG,
@@ -611,5 +643,11 @@ mod tests {
         );
         assert!(CpgRequest::decode(0, &[]).is_err());
         assert!(CpgCallback::decode(kind::MCAST, &payload).is_err());
+        let on = FlowControlCallback { enabled: true }.to_payload();
+        assert_eq!(
+            CpgCallback::decode(kind::FLOW_CONTROL_CALLBACK, &on).unwrap(),
+            CpgCallback::FlowControl(FlowControlCallback { enabled: true })
+        );
+        assert!(CpgCallback::decode(kind::FLOW_CONTROL_CALLBACK, &[1]).is_err());
     }
 }

@@ -16,10 +16,12 @@ use sa_ipc::proto::msg::{
     SendReceive,
 };
 use sa_ipc::proto::Payload;
+use sa_ipc::ptr;
 use sa_ipc::Connection;
 
-use crate::convert::{blocking_wait, buffer_of, fill_message, message_arg, name_arg, timeout};
+use crate::convert::{blocking_wait, buffer_of, fill_message, message_arg, name_arg};
 use crate::handles::{instance, queue, MsgInstance};
+use sa_ipc::timeout;
 
 /// The mode of an async call's `ackFlags`: a flag B.01.01 does not define
 /// is SA_AIS_ERR_BAD_FLAGS; the acknowledgement without a delivered
@@ -76,7 +78,8 @@ pub unsafe extern "C" fn saMsgMessageSend(
         let dest = check!(unsafe { name_arg(destination) });
         // SAFETY: as above.
         let message = check!(unsafe { message_arg(message) });
-        let wait = check!(timeout(timeout_ns));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout_ns);
         let send = Send {
             dest,
             message,
@@ -137,9 +140,7 @@ pub unsafe extern "C" fn saMsgMessageGet(
     ffi_guard(|| {
         let q = check!(queue(queueHandle));
         // SAFETY: NULL or valid by the caller's contract.
-        let Some(out) = (unsafe { message.as_mut() }) else {
-            return SA_AIS_ERR_INVALID_PARAM;
-        };
+        let out = check!(unsafe { ptr::inout(message, SA_AIS_ERR_INVALID_PARAM) });
         let get = Get {
             open_id: q.open_id,
             timeout: timeout_ns.max(0),
@@ -206,10 +207,9 @@ pub unsafe extern "C" fn saMsgMessageSendReceive(
         // SAFETY: as above.
         let message = check!(unsafe { message_arg(sendMessage) });
         // SAFETY: as above.
-        let Some(out) = (unsafe { receiveMessage.as_mut() }) else {
-            return SA_AIS_ERR_INVALID_PARAM;
-        };
-        check!(timeout(timeout_ns));
+        let out = check!(unsafe { ptr::inout(receiveMessage, SA_AIS_ERR_INVALID_PARAM) });
+        // openais ignored this timeout; the executive times the reply.
+        let timeout_ns = timeout::ignored_unless_positive_ns(timeout_ns);
         let request = SendReceive {
             dest,
             message,
@@ -276,7 +276,8 @@ pub unsafe extern "C" fn saMsgMessageReply(
         let inst = check!(instance(msgHandle));
         // SAFETY: NULL or valid by the caller's contract.
         let (message, sender_id) = check!(unsafe { reply_args(replyMessage, senderId) });
-        let wait = check!(timeout(timeout_ns));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout_ns);
         let reply = Reply {
             sender_id,
             message,

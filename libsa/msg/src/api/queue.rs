@@ -11,10 +11,12 @@ use sa_abi::msg::{
 use sa_ipc::check;
 use sa_ipc::ffi::{ffi_guard, result_code};
 use sa_ipc::proto::msg::{QueueClose, QueueOpen, QueueOpenAsync, QueueStatusGet, QueueUnlink};
+use sa_ipc::ptr;
 use sa_ipc::{CallError, IpcError};
 
-use crate::convert::{name_arg, open_attributes, timeout};
+use crate::convert::{name_arg, open_attributes};
 use crate::handles::{add_queue, discard_queue, instance, MsgInstance};
+use sa_ipc::timeout;
 
 /// The checked arguments of an open; SA_AIS_ERR_INIT when it asks for
 /// the received callback the handle did not register.
@@ -62,15 +64,15 @@ pub unsafe extern "C" fn saMsgQueueOpen(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let inst = check!(instance(msgHandle));
-        if queueHandle.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let queueHandle = check!(unsafe { ptr::out(queueHandle, SA_AIS_ERR_INVALID_PARAM) });
         let open_id = inst.next_open_id();
         // SAFETY: the pointers are passed on under the caller's contract.
         let request = check!(unsafe {
             open_request(&inst, open_id, queueName, creationAttributes, openFlags)
         });
-        let wait = check!(timeout(timeout_ns));
+        // openais ignored this timeout.
+        let wait = timeout::ignored_unless_positive(timeout_ns);
         match inst.conn.call_within(&request, wait) {
             Ok(()) => {}
             Err(CallError::Ipc(IpcError::Timeout)) => {
@@ -87,8 +89,7 @@ pub unsafe extern "C" fn saMsgQueueOpen(
                 return code;
             }
         };
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { queueHandle.write(handle) };
+        queueHandle.write(handle);
         SA_AIS_OK
     })
 }
@@ -150,9 +151,8 @@ pub unsafe extern "C" fn saMsgQueueStatusGet(
         let inst = check!(instance(msgHandle));
         // SAFETY: NULL or valid by the caller's contract.
         let name = check!(unsafe { name_arg(queueName) });
-        if queueStatus.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the caller's contract.
+        let queueStatus = check!(unsafe { ptr::out(queueStatus, SA_AIS_ERR_INVALID_PARAM) });
         let s = match inst.conn.call(&QueueStatusGet { name }) {
             Ok(s) => s,
             Err(e) => return e.to_ais(),
@@ -170,8 +170,7 @@ pub unsafe extern "C" fn saMsgQueueStatusGet(
                 numberOfMessages: u.messages,
             };
         }
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { queueStatus.write(status) };
+        queueStatus.write(status);
         SA_AIS_OK
     })
 }

@@ -56,6 +56,7 @@ fn defaults_are_openais_0_80s() {
     assert_eq!(c.aisexec.user, "ais");
     assert_eq!(c.aisexec.group, "ais");
     assert_eq!(c.amf.mode, AmfMode::Disabled);
+    assert_eq!(c.clm.node_name, ClmNodeName::Address);
     assert_eq!(c.event.delivery_queue_size, 1000);
     assert_eq!(c.event.delivery_queue_resume, 500);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -387,6 +388,21 @@ fn small_sections() {
     assert_eq!(c.amf.mode, AmfMode::Enabled);
     assert_eq!(c.event.delivery_queue_size, 2000);
     assert_eq!(c.event.delivery_queue_resume, 2000);
+}
+
+#[test]
+fn clm_node_name() {
+    let c = ok(&format!("{}clm {{\n\tnode_name: hostname\n}}\n", totem("")));
+    assert_eq!(c.clm.node_name, ClmNodeName::Hostname);
+    let c = ok(&format!("{}clm {{\n\tnode_name: address\n}}\n", totem("")));
+    assert_eq!(c.clm.node_name, ClmNodeName::Address);
+    let e = parse(
+        &format!("{}clm {{\n\tnode_name: fqdn\n}}\n", totem("")),
+        "openais.conf",
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("openais.conf:"), "{e}");
+    assert!(e.to_string().contains("address or hostname"), "{e}");
 }
 
 #[test]

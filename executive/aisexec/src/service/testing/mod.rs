@@ -82,6 +82,9 @@ impl McastSink for Wire {
         self.sent.push(payload);
         Ok(())
     }
+    fn queue_full(&self) -> bool {
+        self.full
+    }
 }
 
 #[derive(Default)]

@@ -23,6 +23,7 @@ use sa_ipc::Name;
 use self::node_table::NodeTable;
 use self::tracking::{current_notification, Trackers};
 use super::ServiceEnv;
+use crate::config::ClmNodeName;
 use crate::ipc::ConnId;
 use crate::ordering::{address_text, McastError, NodeId};
 use crate::service::{mcast_refusal, Context, ExecMessage, Membership, Request, Service, SyncStep};
@@ -52,16 +53,20 @@ impl Clm {
             std::net::IpAddr::V4(_) => AddressFamily::Inet,
             std::net::IpAddr::V6(_) => AddressFamily::Inet6,
         };
-        let mut hostname = env.hostname.as_bytes();
-        if hostname.len() > sa_ipc::codec::MAX_NAME_LEN {
-            hostname = &hostname[..sa_ipc::codec::MAX_NAME_LEN];
+        let address = address_text(env.address);
+        let mut name = match env.config.clm.node_name {
+            ClmNodeName::Address => address.as_bytes(),
+            ClmNodeName::Hostname => env.hostname.as_bytes(),
+        };
+        if name.len() > sa_ipc::codec::MAX_NAME_LEN {
+            name = &name[..sa_ipc::codec::MAX_NAME_LEN];
         }
         Clm {
             local: NodeInfo {
                 node_id: env.node_id,
                 family,
-                address: address_text(env.address).into_bytes(),
-                name: Name::new(hostname).unwrap_or_default(),
+                name: Name::new(name).unwrap_or_default(),
+                address: address.into_bytes(),
                 member: true,
                 boot_timestamp: env.boot_timestamp,
                 initial_view_number: 0,

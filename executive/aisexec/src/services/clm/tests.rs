@@ -10,12 +10,14 @@ use sa_ipc::proto::clm::{
 };
 use sa_ipc::proto::{Message, Payload};
 
+use crate::config::ClmNodeName;
 use crate::ipc::ConnId;
 use crate::ordering::{NodeId, OrderingEvent};
 use crate::service::testing::{test_env, TestCluster, START_NS};
 use crate::services;
 
-/// Node 1 "alpha" at 10.0.0.1 and node 2 "beta" at 10.0.0.2, each booted
+/// Node 1 "alpha" at 10.0.0.1 (named by its address, the default) and
+/// node 2 "beta" at 10.0.0.2 (`clm { node_name: hostname }`), each booted
 /// a nanosecond apart.
 fn alpha_and_beta() -> TestCluster {
     let envs = [(1, "10.0.0.1", "alpha"), (2, "10.0.0.2", "beta")]
@@ -25,6 +27,9 @@ fn alpha_and_beta() -> TestCluster {
             env.address = address.parse().unwrap();
             env.hostname = hostname.to_string();
             env.boot_timestamp = START_NS + i64::from(id);
+            if id == 2 {
+                env.config.clm.node_name = ClmNodeName::Hostname;
+            }
             env
         })
         .collect();
@@ -114,7 +119,11 @@ fn join_and_leave_are_replicated_and_tracked() {
     // every node knows every member as it announced itself
     let alpha_from_b = node_get(c, 2, 1).unwrap();
     assert_eq!(alpha_from_b.address, b"10.0.0.1");
-    assert_eq!(alpha_from_b.name.as_bytes(), b"alpha");
+    assert_eq!(
+        alpha_from_b.name.as_bytes(),
+        b"10.0.0.1",
+        "openais: the address"
+    );
     assert_eq!(alpha_from_b.initial_view_number, 4);
     assert_eq!(alpha_from_b, node_get(c, 1, u32::MAX).unwrap());
     let beta_from_a = node_get(c, 1, 2).unwrap();
@@ -187,5 +196,5 @@ fn an_announcement_for_another_node_is_ignored() {
         from: 9,
         payload: message,
     });
-    assert_eq!(node_get(c, 1, 1).unwrap().name.as_bytes(), b"alpha");
+    assert_eq!(node_get(c, 1, 1).unwrap().name.as_bytes(), b"10.0.0.1");
 }

@@ -12,6 +12,7 @@
 //! A node speaks for its own processes only: a process is identified by
 //! the node that multicast its messages and its connection there.
 
+mod flow_control;
 mod groups;
 mod local;
 mod message;
@@ -29,6 +30,7 @@ use sa_ipc::proto::cpg::{
 };
 use sa_ipc::proto::{service, Payload};
 
+use self::flow_control::FlowControl;
 use self::groups::{Change, Groups, Member};
 use self::local::LocalConns;
 use self::message::{exec_kind, JoinList, MemberOp, Multicast};
@@ -49,6 +51,8 @@ pub struct Cpg {
     previous_members: Vec<NodeId>,
     /// Nodes the last transitional configuration says left.
     departed: Vec<NodeId>,
+    /// Connections told CPG_ERR_TRY_AGAIN, to be told when to go on.
+    flow_control: FlowControl,
 }
 
 impl Cpg {
@@ -60,6 +64,7 @@ impl Cpg {
             sync: None,
             previous_members: Vec::new(),
             departed: Vec::new(),
+            flow_control: FlowControl::default(),
         }
     }
 
@@ -260,6 +265,9 @@ impl Cpg {
             Err(e) => refusal(e),
         };
         ctx.respond(req, error, Vec::new());
+        if error == CPG_ERR_TRY_AGAIN {
+            self.flow_control.refused(ctx, req.conn);
+        }
     }
 }
 
@@ -288,6 +296,7 @@ impl Service for Cpg {
     }
 
     fn conn_exit(&mut self, ctx: &mut Context<'_>, conn: ConnId) {
+        self.flow_control.forget(conn);
         let Some(c) = self.conns.close(conn) else {
             return;
         };
@@ -333,6 +342,19 @@ impl Service for Cpg {
 
     fn served_during_sync(&self, kind: u16) -> bool {
         kind == kind::LOCAL_GET
+    }
+
+    fn request_refused(&mut self, ctx: &mut Context<'_>, req: &Request<'_>) {
+        if req.kind == kind::MCAST {
+            self.flow_control.refused(ctx, req.conn);
+        }
+    }
+
+    fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
+        match token {
+            flow_control::TOKEN => self.flow_control.release(ctx, self.sync.is_some()),
+            other => debug!(target: "CPG", "unknown timer {other}"),
+        }
     }
 
     fn exec_deliver(
@@ -461,6 +483,7 @@ impl Service for Cpg {
         for change in &changes {
             self.notify(ctx, change);
         }
+        self.flow_control.release(ctx, false);
     }
 
     fn sync_abort(&mut self, _ctx: &mut Context<'_>) {

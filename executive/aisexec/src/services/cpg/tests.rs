@@ -4,8 +4,8 @@
 
 use sa_abi::cpg::{CPG_ERR_EXIST, CPG_ERR_NOT_EXIST, CPG_ERR_TRY_AGAIN, CPG_OK};
 use sa_ipc::proto::cpg::{
-    kind, Address, ConfChgCallback, DeliverCallback, GroupName, Guarantee, Join, Leave, LocalGet,
-    LocalReply, Mcast, MembershipGet, MembershipReply, Reason,
+    kind, Address, ConfChgCallback, DeliverCallback, FlowControlCallback, GroupName, Guarantee,
+    Join, Leave, LocalGet, LocalReply, Mcast, MembershipGet, MembershipReply, Reason,
 };
 use sa_ipc::proto::{service, Message, Payload};
 
@@ -225,6 +225,68 @@ fn full_queue_refuses_requests_without_side_effects() {
     c.node(1).wire.full = false;
     assert_eq!(members(&mut c, 1, "g"), [(1, 10)]);
     assert_eq!(call(&mut c, 1, 10, &Leave { group: g("g") }).0, CPG_OK);
+}
+
+fn flow_notices(c: &mut TestCluster, node: NodeId, conn: u64) -> Vec<FlowControlCallback> {
+    c.callbacks_of(node, conn, kind::FLOW_CONTROL_CALLBACK)
+}
+
+#[test]
+fn a_refused_multicast_is_told_when_multicasts_go_again() {
+    let mut c = cluster(&[1]);
+    join(&mut c, 1, 10, "g");
+    join(&mut c, 1, 11, "g");
+    c.run();
+    c.node(1).wire.full = true;
+    assert_eq!(send(&mut c, 1, 10, "x"), CPG_ERR_TRY_AGAIN);
+    // still full: nobody is told anything
+    c.advance(100_000_000);
+    assert!(flow_notices(&mut c, 1, 10).is_empty());
+    c.node(1).wire.full = false;
+    c.advance(100_000_000);
+    assert_eq!(
+        flow_notices(&mut c, 1, 10),
+        [FlowControlCallback { enabled: false }],
+        "one notice, once multicasts are taken"
+    );
+    assert!(
+        flow_notices(&mut c, 1, 11).is_empty(),
+        "11 was never refused"
+    );
+    c.advance(100_000_000);
+    assert!(flow_notices(&mut c, 1, 10).is_empty(), "told once");
+    assert_eq!(send(&mut c, 1, 10, "y"), CPG_OK);
+}
+
+#[test]
+fn a_multicast_refused_during_a_sync_is_told_when_the_sync_ends() {
+    let mut c = cluster(&[1, 2]);
+    join(&mut c, 1, 10, "g");
+    c.run();
+    // a configuration change: node 1 syncs again and refuses meanwhile
+    c.reconfigure(&[&[1], &[2]]);
+    assert_eq!(send(&mut c, 1, 10, "x"), CPG_ERR_TRY_AGAIN);
+    assert!(flow_notices(&mut c, 1, 10).is_empty());
+    c.run();
+    c.advance(100_000_000);
+    assert_eq!(
+        flow_notices(&mut c, 1, 10),
+        [FlowControlCallback { enabled: false }]
+    );
+    assert_eq!(send(&mut c, 1, 10, "y"), CPG_OK);
+}
+
+#[test]
+fn a_closed_connection_is_not_told() {
+    let mut c = cluster(&[1]);
+    join(&mut c, 1, 10, "g");
+    c.run();
+    c.node(1).wire.full = true;
+    assert_eq!(send(&mut c, 1, 10, "x"), CPG_ERR_TRY_AGAIN);
+    c.close(1, service::CPG, 10);
+    c.node(1).wire.full = false;
+    c.advance(100_000_000);
+    assert!(flow_notices(&mut c, 1, 10).is_empty());
 }
 
 #[test]

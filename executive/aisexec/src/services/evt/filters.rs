@@ -2,9 +2,14 @@
 //!
 //! An event matches a subscription when every filter matches the pattern
 //! of the same index: filter 0 against pattern 0, filter 1 against
-//! pattern 1, and so on. Patterns beyond the last filter are not looked
-//! at; an event with fewer patterns than the subscription has filters
-//! does not match (there is nothing for the extra filters to match).
+//! pattern 1, and so on, as far as both go (min(filters, patterns)
+//! pairs). Patterns beyond the last filter are not looked at, and
+//! neither are filters beyond the last pattern: an event with fewer
+//! patterns than the subscription has filters matches when its pairs
+//! do, and an event without patterns matches every subscription. That is
+//! openais's rule (its programs publish such events and expect them
+//! delivered); B.01.01 does not say what the filters past the last
+//! pattern match (ARCHITECTURE.md, "EVT filters").
 //! Comparisons are bytewise: patterns are not text, case matters.
 
 use sa_ipc::proto::evt::{Filter, FilterKind};
@@ -21,11 +26,10 @@ pub fn filter_matches(filter: &Filter, pattern: &[u8]) -> bool {
 
 /// Whether an event with `patterns` matches a subscription with `filters`.
 pub fn event_matches(filters: &[Filter], patterns: &[Vec<u8>]) -> bool {
-    filters.len() <= patterns.len()
-        && filters
-            .iter()
-            .zip(patterns)
-            .all(|(f, p)| filter_matches(f, p))
+    filters
+        .iter()
+        .zip(patterns)
+        .all(|(f, p)| filter_matches(f, p))
 }
 
 #[cfg(test)]
@@ -116,10 +120,20 @@ mod tests {
     }
 
     #[test]
-    fn fewer_patterns_than_filters_do_not_match() {
-        let filters = [f(FilterKind::PassAll, ""), f(FilterKind::PassAll, "")];
-        assert!(!event_matches(&filters, &pats(&["only-one"])));
-        assert!(!event_matches(&[f(FilterKind::PassAll, "")], &[]));
+    fn filters_past_the_last_pattern_are_not_looked_at() {
+        let filters = [f(FilterKind::Exact, "one"), f(FilterKind::Exact, "two")];
+        assert!(event_matches(&filters, &pats(&["one"])));
+        assert!(!event_matches(&filters, &pats(&["other"])));
+        assert!(!event_matches(&filters, &pats(&["one", "other"])));
+    }
+
+    #[test]
+    fn an_event_without_patterns_matches_every_subscription() {
+        assert!(event_matches(&[f(FilterKind::Exact, "x")], &[]));
+        assert!(event_matches(
+            &[f(FilterKind::Prefix, "a"), f(FilterKind::Suffix, "z")],
+            &[]
+        ));
     }
 
     #[test]
