@@ -29,7 +29,7 @@ use sa_ipc::proto::amf::{
     ErrorClear, ErrorReport, HaStateGet, HealthcheckConfirm, HealthcheckStart, HealthcheckStop,
     PgTrackStop, PmStart, PmStop, Register, RegisterProxied, Response, Unregister,
 };
-use sa_ipc::{check, service};
+use sa_ipc::{check, ptr, service};
 
 use crate::instance::{instance, AmfInstance, HANDLES};
 
@@ -42,11 +42,9 @@ const COMPONENT_NAME_ENV: &str = "SA_AMF_COMPONENT_NAME";
 /// # Safety
 /// `name` is NULL or points to a valid SaNameT.
 unsafe fn name_arg(name: *const SaNameT) -> Result<Name, SaAisErrorT> {
-    if name.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the contract.
-    name_from_sa(unsafe { &*name }).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
+    // SAFETY: NULL or valid, by the contract.
+    let name = unsafe { ptr::arg(name, SA_AIS_ERR_INVALID_PARAM) }?;
+    name_from_sa(name).map_err(|_| SA_AIS_ERR_INVALID_PARAM)
 }
 
 /// Opens an AMF library instance.
@@ -203,9 +201,8 @@ pub unsafe extern "C" fn saAmfComponentNameGet(
 ) -> SaAisErrorT {
     ffi_guard(|| {
         let _inst = check!(instance(amfHandle));
-        if compName.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the contract.
+        let comp_out = check!(unsafe { ptr::out(compName, SA_AIS_ERR_INVALID_PARAM) });
         let Some(value) = std::env::var_os(COMPONENT_NAME_ENV) else {
             return SA_AIS_ERR_NOT_EXIST;
         };
@@ -213,8 +210,7 @@ pub unsafe extern "C" fn saAmfComponentNameGet(
         let Ok(name) = Name::new(value.as_bytes()) else {
             return SA_AIS_ERR_NOT_EXIST;
         };
-        // SAFETY: non-NULL, valid for writing by the contract.
-        unsafe { compName.write(name_to_sa(&name)) };
+        comp_out.write(name_to_sa(&name));
         SA_AIS_OK
     })
 }
@@ -236,13 +232,11 @@ pub unsafe extern "C" fn saAmfHAStateGet(
         let comp = check!(unsafe { name_arg(compName) });
         // SAFETY: the caller's contract.
         let csi = check!(unsafe { name_arg(csiName) });
-        if haState.is_null() {
-            return SA_AIS_ERR_INVALID_PARAM;
-        }
+        // SAFETY: NULL or valid for writing, by the contract.
+        let ha_out = check!(unsafe { ptr::out(haState, SA_AIS_ERR_INVALID_PARAM) });
         match inst.conn.call(&HaStateGet { comp, csi }) {
             Ok(reply) => {
-                // SAFETY: non-NULL, valid for writing by the contract.
-                unsafe { haState.write(reply.ha_state) };
+                ha_out.write(reply.ha_state);
                 SA_AIS_OK
             }
             Err(e) => e.to_ais(),
@@ -359,11 +353,8 @@ fn recovery_ok(r: SaAmfRecommendedRecoveryT) -> bool {
 /// # Safety
 /// `key` is NULL or points to a valid SaAmfHealthcheckKeyT.
 unsafe fn key_arg(key: *const SaAmfHealthcheckKeyT) -> Result<Vec<u8>, SaAisErrorT> {
-    if key.is_null() {
-        return Err(SA_AIS_ERR_INVALID_PARAM);
-    }
-    // SAFETY: non-NULL, valid by the contract.
-    let key = unsafe { &*key };
+    // SAFETY: NULL or valid, by the contract.
+    let key = unsafe { ptr::arg(key, SA_AIS_ERR_INVALID_PARAM) }?;
     let len = usize::from(key.keyLen);
     if len == 0 || len > SA_AMF_HEALTHCHECK_KEY_MAX {
         return Err(SA_AIS_ERR_INVALID_PARAM);
