@@ -424,6 +424,15 @@ fn the_shipped_examples_parse() {
     assert!(c.logging.to_file && c.logging.logfile.is_some());
     assert_eq!(c.totem.to_totem(), ::totem::Config::default());
 
+    let c = ok(include_str!("../../../../../conf/redundant-rings.conf"));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(c.totem.rrp_mode, RrpMode::Active);
+    assert_eq!(c.totem.interfaces.len(), 2);
+    assert_eq!(
+        c.totem.rrp,
+        crate::config::RrpSettings::defaults(&c.totem.timeouts)
+    );
+
     let c = ok(include_str!("../../../../../conf/single-node.conf"));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert!(!c.totem.secauth);
