@@ -462,6 +462,9 @@ impl TotemOrdering {
             } else if up && self.interface_down[ring] {
                 self.interface_down[ring] = false;
                 info!(target: "TOTEM", "The network interface [{address}] is now up.");
+                if let Some(rrp) = &mut self.rrp {
+                    rrp.interface_up(ring);
+                }
                 if let Err(e) = self.transports[ring].rejoin() {
                     warn!(target: "TOTEM", "cannot rejoin the network of ring {ring}: {e}");
                 }
@@ -480,6 +483,8 @@ impl TotemOrdering {
         if let Some(rrp) = &mut self.rrp {
             rrp.reenable(Instant::now());
         }
+        // An interface still down is found (and marked) again at once.
+        self.interface_down.iter_mut().for_each(|d| *d = false);
         self.check_interfaces();
     }
 

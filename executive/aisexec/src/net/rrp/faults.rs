@@ -35,6 +35,9 @@ pub struct RingFaults {
     fault: Option<Fault>,
     /// Start of the current run of periods that missed nothing.
     healthy_since: Option<Instant>,
+    /// The local interface is down (nothing heard on it means nothing
+    /// then, and it cannot be healthy).
+    down: bool,
 }
 
 impl RingFaults {
@@ -77,6 +80,7 @@ impl RingFaults {
                 self.fault = Some(fault.clone());
                 Some(Change::Faulty(fault))
             }
+            None if self.down => None,
             None => {
                 let since = *self.healthy_since.get_or_insert(start);
                 if self.fault.is_some() && now.saturating_duration_since(since) >= recover_after {
@@ -99,6 +103,7 @@ impl RingFaults {
     /// The interface is down: faulty at once.
     pub fn interface_down(&mut self) -> Option<Change> {
         self.healthy_since = None;
+        self.down = true;
         if self.fault == Some(Fault::InterfaceDown) {
             return None;
         }
@@ -106,9 +111,18 @@ impl RingFaults {
         Some(Change::Faulty(Fault::InterfaceDown))
     }
 
+    /// The interface is up again: the network may be judged healthy from
+    /// now on (the fault stays until it is).
+    pub fn interface_up(&mut self) {
+        self.down = false;
+    }
+
     /// `openais-cfgtool -r`: no fault, no problems.
     pub fn clear(&mut self) {
-        *self = RingFaults::default();
+        *self = RingFaults {
+            down: self.down,
+            ..RingFaults::default()
+        };
     }
 }
 
@@ -165,6 +179,13 @@ mod tests {
         let mut t = Instant::now();
         assert!(f.interface_down().is_some());
         assert!(f.interface_down().is_none(), "logged once");
+        // Nobody to miss while the interface is down: still faulty.
+        for _ in 0..20 {
+            assert_eq!(f.period_end(t, t + PERIOD, None, 10, RECOVER), None);
+            t += PERIOD;
+        }
+        assert!(f.is_faulty());
+        f.interface_up();
         // Healthy periods, but one miss restarts the count.
         for _ in 0..5 {
             assert_eq!(f.period_end(t, t + PERIOD, None, 10, RECOVER), None);

@@ -291,6 +291,13 @@ impl Redundancy {
         Some(RingChange { ring, change })
     }
 
+    /// The local interface of `ring` is up again.
+    pub fn interface_up(&mut self, ring: usize) {
+        if let Some(f) = self.faults.get_mut(ring) {
+            f.interface_up();
+        }
+    }
+
     /// `openais-cfgtool -r`: every network back in use at once.
     pub fn reenable(&mut self, now: Instant) {
         for f in &mut self.faults {
