@@ -412,13 +412,16 @@ fn passive_throughput_against_one_ring_is_printed() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     let mut figures = Vec::new();
-    // OA_RRP_BENCH_BASELINE=path/to/aisexec also measures one ring on
-    // another build (the figure a change is compared with).
+    // OA_RRP_BENCH_AISEXEC=path/to/aisexec measures another build (a
+    // release one); OA_RRP_BENCH_BASELINE=path/to/aisexec also measures
+    // one ring on a baseline build (the figure a change is compared with).
+    let build = std::env::var("OA_RRP_BENCH_AISEXEC").ok();
     let baseline = std::env::var("OA_RRP_BENCH_BASELINE").ok();
+    let this: Vec<(&str, &str)> = build.iter().map(|p| ("AISEXEC", p.as_str())).collect();
     let mut runs: Vec<BenchRun<'_>> = vec![
-        ("one ring", &[], vec![]),
-        ("passive, 2 rings", &["--rrp", "passive"], vec![]),
-        ("active, 2 rings", &["--rrp", "active"], vec![]),
+        ("one ring", &[], this.clone()),
+        ("passive, 2 rings", &["--rrp", "passive"], this.clone()),
+        ("active, 2 rings", &["--rrp", "active"], this.clone()),
     ];
     if let Some(path) = &baseline {
         runs.push((

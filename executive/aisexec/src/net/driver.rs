@@ -103,6 +103,8 @@ pub struct TotemOrdering {
     next_rrp_tick: Instant,
     /// The ring whose sockets are polled first next time (fairness).
     next_poll: usize,
+    /// Tokens read in the current batch, handled once the batch is read.
+    held_tokens: Vec<(NodeId, Vec<u8>)>,
 }
 
 impl TotemOrdering {
@@ -161,6 +163,7 @@ impl TotemOrdering {
             rrp,
             next_rrp_tick: now,
             next_poll: 0,
+            held_tokens: Vec::new(),
         };
         driver.status.update(|s| {
             s.rings = driver
@@ -220,6 +223,7 @@ impl TotemOrdering {
                 self.next_poll = (ring + 1) % self.transports.len();
                 self.received(ring, r);
                 self.drain_sockets();
+                self.release_tokens();
             }
             Wake::Timer => {}
             Wake::Downcheck => self.check_interfaces(),
@@ -297,6 +301,25 @@ impl TotemOrdering {
         if !accepted.first || bytes.is_empty() {
             return;
         }
+        // A token read in a batch waits for the batch's messages: its
+        // sender multicast them before it, but they may sit in another
+        // socket (the group's, another network's) still unread.
+        if totem::wire::Packet::is_token(&bytes) {
+            self.held_tokens.push((sender, bytes));
+            return;
+        }
+        self.deliver(sender, bytes);
+    }
+
+    /// Gives Totem the tokens held back while a batch was read.
+    fn release_tokens(&mut self) {
+        for (sender, bytes) in std::mem::take(&mut self.held_tokens) {
+            self.deliver(sender, bytes);
+        }
+    }
+
+    /// Gives Totem one packet of `sender`.
+    fn deliver(&mut self, sender: NodeId, bytes: Vec<u8>) {
         let now = self.timers.now();
         let out = self.stack.handle(
             now,

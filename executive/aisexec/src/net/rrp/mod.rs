@@ -49,10 +49,7 @@ pub struct Rings(u8);
 
 impl Rings {
     pub fn one(ring: usize) -> Rings {
-        Rings(
-            1u8.checked_shl(u32::try_from(ring).unwrap_or(8))
-                .unwrap_or(0),
-        )
+        Rings(if ring < 8 { 1 << ring } else { 0 })
     }
 
     pub fn all(count: usize) -> Rings {
@@ -196,10 +193,9 @@ impl Redundancy {
                 Rings::one(ring)
             }
             (RrpMode::Passive, Dest::Node(node)) => {
-                let heard = self.links.get(&node).map(|l| l.heard.clone());
-                let reachable = heard.map_or(Rings::default(), |h| {
+                let reachable = self.links.get(&node).map_or(Rings::default(), |l| {
                     (0..self.rings)
-                        .filter(|&r| self.fresh(h[r], now))
+                        .filter(|&r| self.fresh(l.heard[r], now))
                         .fold(Rings::default(), Rings::with)
                 });
                 let candidates = Rings(healthy.0 & reachable.0);
