@@ -395,6 +395,11 @@ impl TotemOrdering {
         }
         for change in &tick.changes {
             self.log_ring_change(change);
+            if change.change == Change::Recovered {
+                if let Some(t) = self.transports.get_mut(change.ring) {
+                    t.clear_fault();
+                }
+            }
         }
     }
 
