@@ -158,13 +158,15 @@ fn traffic_node(
             let run_dir = tempfile::tempdir().expect("run dir");
             let cfg = NetConfig {
                 totem: totem::Config::default(),
-                transport: TransportSpec {
+                rings: vec![TransportSpec {
                     kind: aisexec::config::Transport::Udp,
                     bind: IpAddr::V4(bind),
                     port,
                     mcastaddr: Some(IpAddr::V4(Ipv4Addr::new(239, 192, 2, 1))),
                     members: Vec::new(),
-                },
+                }],
+                rrp_mode: aisexec::config::RrpMode::None,
+                rrp: aisexec::config::RrpSettings::defaults(&aisexec::config::Timeouts::default()),
                 node_id: me,
                 ring_seq: 0,
             };

@@ -160,6 +160,17 @@ pub enum ConfigErrorKind {
     /// More interfaces than the redundant ring mode allows.
     #[error("{count} interfaces need rrp_mode active or passive")]
     TooManyInterfaces { count: usize },
+    /// `rrp_mode` active or passive with a single interface.
+    #[error("rrp_mode {mode} needs at least 2 interface sections (ringnumber 0 and 1)")]
+    TooFewInterfaces { mode: &'static str },
+    /// Ring numbers must run from 0 without a gap.
+    #[error(
+        "ringnumber {ring} without ringnumber {missing}: rings are numbered from 0 without a gap"
+    )]
+    RingGap { ring: u32, missing: u32 },
+    /// `transport: udpu` and a redundant ring with no members of its own.
+    #[error("ring {ring} needs its own `member {{ memberaddr: ADDRESS }}` sections inside its interface (transport udpu)")]
+    RingWithoutMembers { ring: u32 },
     /// `max_messages` larger than one rotation can carry at this MTU.
     #[error("max_messages {value} is more than {limit} messages of netmtu bytes")]
     MaxMessagesTooLarge { value: u64, limit: u64 },

@@ -33,6 +33,7 @@ mod nodeid;
 mod paths;
 mod quorum;
 mod reader;
+mod rrp;
 mod services;
 mod syntax;
 mod timeouts;
@@ -51,6 +52,10 @@ pub use self::nodeid::{nodeid_from_ipv4, resolve_bindnetaddr, LocalAddr};
 pub use self::paths::*;
 pub use self::quorum::{
     QuorumConfig, QuorumProvider, DEFAULT_LMS_WINDOW_MS, MAX_EXPECTED_VOTES, MAX_NODE_VOTES,
+};
+pub use self::rrp::{
+    RrpSettings, DEFAULT_PROBLEM_COUNT_THRESHOLD, DEFAULT_PROBLEM_COUNT_TIMEOUT_MS,
+    MIN_PROBLEM_COUNT_THRESHOLD,
 };
 pub use self::services::{
     AisexecConfig, AmfConfig, AmfMode, CheckpointConfig, ClmConfig, ClmNodeName, EventConfig,

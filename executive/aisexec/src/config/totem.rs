@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::error::{ConfigError, ConfigErrorKind, WarningKind};
 use super::nodeid::nodeid_from_ipv4;
 use super::reader::{check_subsections, Ctx, Keys};
+use super::rrp::{self, RrpSettings};
 use super::syntax::{Entry, Section};
 use super::timeouts::{self, Timeouts};
 use super::value;
@@ -19,7 +20,7 @@ pub const DEFAULT_NETMTU: u32 = 1500;
 /// The MTU range accepted: an IPv4 minimum datagram to a jumbo frame.
 pub const NETMTU_RANGE: (u32, u32) = (576, 9000);
 /// Redundant rings supported: ring numbers are `0..MAX_RINGS`.
-pub const MAX_RINGS: u32 = 2;
+pub const MAX_RINGS: u32 = 8;
 /// The most encryption threads openais allowed.
 pub const MAX_THREADS: u32 = 16;
 
@@ -50,6 +51,17 @@ pub enum RrpMode {
     Passive,
 }
 
+impl RrpMode {
+    /// The word of `rrp_mode:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RrpMode::None => "none",
+            RrpMode::Active => "active",
+            RrpMode::Passive => "passive",
+        }
+    }
+}
+
 /// One `interface { }`: a ring's network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
@@ -62,6 +74,10 @@ pub struct Interface {
     /// with [`Transport::Udpu`].
     pub mcastaddr: Option<IpAddr>,
     pub mcastport: u16,
+    /// The ring's `member { memberaddr }` addresses, in file order
+    /// ([`Transport::Udpu`]): those inside this `interface { }`, and for
+    /// ring 0 also those written directly in `totem { }`.
+    pub members: Vec<IpAddr>,
 }
 
 /// A key written inline with `key:`. Its bytes are never printed.
@@ -105,10 +121,15 @@ pub struct TotemConfig {
     pub netmtu: u32,
     pub transport: Transport,
     pub rrp_mode: RrpMode,
-    /// Sorted by ring number; never empty.
+    /// The redundant rings' fault detection (used with `rrp_mode`
+    /// active or passive).
+    pub rrp: RrpSettings,
+    /// Sorted by ring number, numbered `0..len` without a gap; never
+    /// empty; more than one only with `rrp_mode` active or passive.
     pub interfaces: Vec<Interface>,
-    /// The `member { memberaddr }` addresses, in file order; at least one
-    /// with [`Transport::Udpu`].
+    /// Ring 0's `member { memberaddr }` addresses, in file order; at least
+    /// one with [`Transport::Udpu`] (every ring's are in
+    /// [`Interface::members`]).
     pub members: Vec<IpAddr>,
     pub keyfile: Option<PathBuf>,
     pub key: Option<InlineKey>,
@@ -150,13 +171,23 @@ impl TotemConfig {
     /// What is in force, one line each: logged at start.
     pub fn describe(&self) -> Vec<String> {
         let mut lines = vec![format!(
-            "transport {} secauth {} threads {} netmtu {} rrp_mode {:?}",
+            "transport {} secauth {} threads {} netmtu {} rrp_mode {}",
             self.transport,
             if self.secauth { "on" } else { "off" },
             self.threads,
             self.netmtu,
-            self.rrp_mode
+            self.rrp_mode.name()
         )];
+        if self.rrp_mode != RrpMode::None {
+            lines.push(format!(
+                "{} rings; rrp token expired timeout ({} ms) problem count threshold ({}) \
+                 problem count timeout ({} ms)",
+                self.interfaces.len(),
+                self.rrp.token_expired_timeout,
+                self.rrp.problem_count_threshold,
+                self.rrp.problem_count_timeout
+            ));
+        }
         lines.extend(self.timeouts.describe());
         lines
     }
@@ -176,6 +207,8 @@ struct RawInterface {
     bindnetaddr: (IpAddr, u32),
     mcastaddr: Option<(IpAddr, u32)>,
     mcastport: u16,
+    /// Members written inside this interface section.
+    members: Vec<(IpAddr, u32)>,
 }
 
 /// Reads `totem { }` and, when present, the flat `timeout { }` section.
@@ -262,22 +295,14 @@ pub(crate) fn read(
     let key = keys
         .get(ctx, "key")
         .map(|e| InlineKey(e.value.as_bytes().to_vec()));
-    keys.no_effect(
-        ctx,
-        &[
-            "vsftype",
-            "heartbeat_failures_allowed",
-            "rrp_problem_count_timeout",
-            "rrp_problem_count_threshold",
-            "rrp_token_expired_timeout",
-        ],
-    );
+    keys.no_effect(ctx, &["vsftype", "heartbeat_failures_allowed"]);
 
     let mut timeout_keys = timeout.map(Keys::new);
     let timeouts = timeouts::read(ctx, &mut keys, timeout_keys.as_mut(), u64::from(netmtu))?;
     if let Some(k) = timeout_keys {
         k.finish(ctx);
     }
+    let rrp = rrp::read(ctx, &mut keys, &timeouts)?;
 
     let mut interfaces = Vec::new();
     let mut members = Vec::new();
@@ -293,14 +318,15 @@ pub(crate) fn read(
             "interface" => {
                 check_subsections(ctx, sub, &["member"])?;
                 let mut ikeys = Keys::new(sub);
-                if let Some(iface) = read_interface_keys(ctx, &mut ikeys, sub.line, false)? {
+                if let Some(mut iface) = read_interface_keys(ctx, &mut ikeys, sub.line, false)? {
+                    // corosync's later form puts a ring's members inside
+                    // its interface.
+                    for m in &sub.sections {
+                        iface.members.push(read_member(ctx, m)?);
+                    }
                     interfaces.push(iface);
                 }
                 ikeys.finish(ctx);
-                // corosync's later form puts members inside the interface.
-                for m in &sub.sections {
-                    members.push(read_member(ctx, m)?);
-                }
             }
             _ => members.push(read_member(ctx, sub)?),
         }
@@ -314,6 +340,7 @@ pub(crate) fn read(
         netmtu,
         transport,
         rrp_mode,
+        rrp,
         interfaces: Vec::new(),
         members: Vec::new(),
         keyfile,
@@ -371,6 +398,7 @@ fn read_interface_keys(
         bindnetaddr,
         mcastaddr,
         mcastport: u16::try_from(mcastport).unwrap_or(DEFAULT_MCASTPORT),
+        members: Vec::new(),
     }))
 }
 
@@ -418,6 +446,28 @@ fn validate(
                 },
             ));
         }
+    }
+    if let Some(gap) = interfaces
+        .iter()
+        .enumerate()
+        .find(|(i, iface)| u32::try_from(*i).ok() != Some(iface.ringnumber))
+    {
+        let (i, iface) = gap;
+        return Err(ctx.error(
+            iface.line,
+            ConfigErrorKind::RingGap {
+                ring: iface.ringnumber,
+                missing: u32::try_from(i).unwrap_or(0),
+            },
+        ));
+    }
+    if interfaces.len() < 2 && config.rrp_mode != RrpMode::None {
+        return Err(ctx.error(
+            interfaces[0].line,
+            ConfigErrorKind::TooFewInterfaces {
+                mode: config.rrp_mode.name(),
+            },
+        ));
     }
     if interfaces.len() > 1 && config.rrp_mode == RrpMode::None {
         let line = interfaces
@@ -479,10 +529,29 @@ fn validate(
         }
     }
 
-    if config.transport == Transport::Udpu && members.is_empty() {
-        return Err(ctx.error(totem.line, ConfigErrorKind::NoMembers));
+    // Members written directly in `totem { }` belong to ring 0.
+    let mut members = members;
+    members.append(&mut interfaces[0].members);
+    members.sort_by_key(|&(_, line)| line);
+    interfaces[0].members = members;
+    if config.transport == Transport::Udpu {
+        for iface in &interfaces {
+            if iface.members.is_empty() {
+                let (line, kind) = if iface.ringnumber == 0 {
+                    (totem.line, ConfigErrorKind::NoMembers)
+                } else {
+                    (
+                        iface.line,
+                        ConfigErrorKind::RingWithoutMembers {
+                            ring: iface.ringnumber,
+                        },
+                    )
+                };
+                return Err(ctx.error(line, kind));
+            }
+        }
     }
-    for &(addr, line) in &members {
+    for &(addr, line) in interfaces.iter().flat_map(|i| &i.members) {
         if addr.is_ipv4() != ring0.is_ipv4() {
             return Err(ctx.error(
                 line,
@@ -495,6 +564,7 @@ fn validate(
         }
     }
 
+    config.members = interfaces[0].members.iter().map(|&(a, _)| a).collect();
     config.interfaces = interfaces
         .into_iter()
         .map(|i| Interface {
@@ -505,8 +575,11 @@ fn validate(
                 Transport::Udpu => None,
             },
             mcastport: i.mcastport,
+            members: match config.transport {
+                Transport::Udp => Vec::new(),
+                Transport::Udpu => i.members.iter().map(|&(a, _)| a).collect(),
+            },
         })
         .collect();
-    config.members = members.into_iter().map(|(a, _)| a).collect();
     Ok(())
 }

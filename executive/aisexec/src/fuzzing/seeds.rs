@@ -941,7 +941,7 @@ fn sync_seeds() -> Vec<(String, Vec<u8>)> {
 fn config_seeds() -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conf");
     let mut seeds = Vec::new();
-    for name in ["openais.conf", "single-node.conf"] {
+    for name in ["openais.conf", "single-node.conf", "redundant-rings.conf"] {
         seeds.push((name.to_string(), fs::read(root.join(name)).unwrap()));
     }
     let texts = [

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use log::warn;
 use totem::crypto::{OpenError, PacketSecurity, AUTHKEY_LEN, NONCE_LEN, OVERHEAD};
 
-use super::replay::{Fresh, ReplayGuard, Stamp};
+use super::replay::{Accepted, ReplayGuard, Stamp};
 use crate::config::{read_limited, KeySource, LimitedReadError, TotemConfig};
 use crate::ipc::rate_limit::RateLimit;
 use crate::ordering::NodeId;
@@ -105,8 +105,11 @@ pub struct FramingStats {
     /// Too short, unknown version or flags, no room for a sender id and
     /// stamp, or sender id 0.
     pub malformed: u64,
-    /// Accepted from its sender before, or older than the replay window.
+    /// Accepted from its sender before (on the same network), or older
+    /// than the replay window.
     pub replayed: u64,
+    /// Copies of a datagram already accepted through another network.
+    pub copies: u64,
     /// From an earlier incarnation of its sender.
     pub old_incarnation: u64,
 }
@@ -116,8 +119,9 @@ pub struct FramingStats {
 pub struct Opened<'a> {
     pub sender: NodeId,
     pub packet: &'a [u8],
-    /// [`Fresh::Newest`]: the only kind that may move the sender's route.
-    pub fresh: Fresh,
+    /// Whether to deliver it (the first copy) and whether it may move the
+    /// sender's route on the network it came by.
+    pub accepted: Accepted,
 }
 
 /// This start's incarnation: the wall clock in microseconds, so a
@@ -153,6 +157,16 @@ impl Framing {
     /// `incarnation` must grow from one start of this processor to the
     /// next ([`incarnation_now`]).
     pub fn new(security: PacketSecurity, me: NodeId, incarnation: u64) -> Framing {
+        Framing::with_rings(security, me, incarnation, 1)
+    }
+
+    /// A framing for datagrams arriving on `rings` redundant networks.
+    pub fn with_rings(
+        security: PacketSecurity,
+        me: NodeId,
+        incarnation: u64,
+        rings: usize,
+    ) -> Framing {
         Framing {
             security,
             me,
@@ -165,7 +179,7 @@ impl Framing {
             nonce_counter: 0,
             incarnation,
             sealed: 0,
-            replay: ReplayGuard::default(),
+            replay: ReplayGuard::new(rings),
         }
     }
 
@@ -173,6 +187,7 @@ impl Framing {
         let replay = self.replay.stats();
         FramingStats {
             replayed: replay.replayed,
+            copies: replay.copies,
             old_incarnation: replay.old_incarnation,
             ..self.stats
         }
@@ -221,6 +236,16 @@ impl Framing {
     /// fresh it is, or `None` (counted, and logged at a rate limit) for
     /// one that fails the seal or is a replay.
     pub fn open(&mut self, datagram: &[u8], from: std::net::SocketAddr) -> Option<Opened<'_>> {
+        self.open_on(0, datagram, from)
+    }
+
+    /// [`Framing::open`] for a datagram that arrived on network `ring`.
+    pub fn open_on(
+        &mut self,
+        ring: usize,
+        datagram: &[u8],
+        from: std::net::SocketAddr,
+    ) -> Option<Opened<'_>> {
         match self.security.open(datagram, &mut self.plain) {
             Ok(()) => {}
             Err(OpenError::InvalidDigest) => {
@@ -265,11 +290,11 @@ impl Framing {
             counter: u64::from_le_bytes(counter.try_into().ok()?),
         };
         let now = Instant::now();
-        match self.replay.check(sender, stamp, now) {
-            Ok(fresh) => Some(Opened {
+        match self.replay.check(sender, ring, stamp, now) {
+            Ok(accepted) => Some(Opened {
                 sender,
                 packet,
-                fresh,
+                accepted,
             }),
             Err(e) => {
                 if let Some(suppressed) = self.replay_log.check(now) {
@@ -307,7 +332,7 @@ mod tests {
         let opened = b.open(&wire, addr()).unwrap();
         assert_eq!(opened.sender, 11);
         assert_eq!(opened.packet, b"totem packet");
-        assert_eq!(opened.fresh, Fresh::Newest);
+        assert_eq!(opened.accepted, Accepted::NEWEST);
     }
 
     #[test]
@@ -363,7 +388,7 @@ mod tests {
         let mut new = Framing::new(off(), 11, 200);
         let mut wire = Vec::new();
         new.seal(b"again", &mut wire);
-        assert_eq!(b.open(&wire, addr()).unwrap().fresh, Fresh::Newest);
+        assert_eq!(b.open(&wire, addr()).unwrap().accepted, Accepted::NEWEST);
         // The earlier life's datagram never seen before is refused too.
         assert!(b.open(&second, addr()).is_none());
         assert_eq!(b.stats().old_incarnation, 1);

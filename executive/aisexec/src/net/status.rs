@@ -1,6 +1,6 @@
 //! What the Totem driver publishes about itself for `openais-cfgtool`
 //! (through the CFG service), and the one request it takes back: re-enable
-//! a faulty ring.
+//! the faulty rings.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,11 +9,24 @@ use tokio::sync::Notify;
 
 use crate::ordering::{NodeId, RingId};
 
-/// A snapshot of ring 0's state.
+/// One network's state (one per `interface { ringnumber }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RingHealth {
+    pub ringnumber: u32,
+    /// The local address the network is bound to.
+    pub address: IpAddr,
+    /// Why the network is faulty; `None` when it is not.
+    pub fault: Option<String>,
+    /// Whether the fault clears by itself once the network works again
+    /// (redundant rings); without, it stays until `openais-cfgtool -r`.
+    pub recovers_by_itself: bool,
+}
+
+/// A snapshot of the Totem ring's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RingStatus {
     pub node_id: NodeId,
-    /// The bound interface address.
+    /// The bound interface address of ring 0.
     pub address: IpAddr,
     /// The installed ring (`RingId::default()` before the first).
     pub ring_id: RingId,
@@ -22,8 +35,8 @@ pub struct RingStatus {
     /// Members of the installed ring with the address each was heard
     /// from (this node: its bound address).
     pub members: Vec<(NodeId, Option<SocketAddr>)>,
-    /// Why ring 0 is faulty; `None` when it is not.
-    pub fault: Option<String>,
+    /// Every network, by ring number.
+    pub rings: Vec<RingHealth>,
     /// Rings installed since start.
     pub rings_installed: u64,
     /// Datagrams dropped for a bad digest (another authkey, forgery).
@@ -40,7 +53,12 @@ impl RingStatus {
             ring_id: RingId::default(),
             state: "GATHER",
             members: Vec::new(),
-            fault: None,
+            rings: vec![RingHealth {
+                ringnumber: 0,
+                address,
+                fault: None,
+                recovers_by_itself: false,
+            }],
             rings_installed: 0,
             invalid_digests: 0,
             malformed: 0,
@@ -82,7 +100,8 @@ impl NetStatus {
         f(&mut self.lock());
     }
 
-    /// Asks the driver to clear ring 0's fault and rejoin the network.
+    /// Asks the driver to clear every ring's fault and rejoin the
+    /// networks.
     pub fn request_reenable(&self) {
         *self
             .shared

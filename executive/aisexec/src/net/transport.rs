@@ -262,6 +262,11 @@ impl Transport {
         self.stats.datagrams_received += 1;
     }
 
+    /// Forgets the recorded send fault (the next one is logged again).
+    pub fn clear_fault(&mut self) {
+        self.stats.last_fault = None;
+    }
+
     /// Forgets the recorded send fault and joins the multicast group
     /// again (an interface that went away and came back lost its
     /// memberships).

@@ -166,7 +166,7 @@ fn start(options: Options, readiness: &mut Option<Readiness>) -> Result<(), Star
         }
         Err(e) => return Err(e.into()),
     };
-    let net_config = NetConfig::new(&config.totem, &node, ring_seq);
+    let net_config = NetConfig::new(&config.totem, &node, ring_seq)?;
 
     let env = ServiceEnv {
         node_id: node.id,

@@ -284,15 +284,16 @@ pub fn cluster(args: &[&str]) -> (bool, String) {
 }
 
 /// [`cluster`] with extra environment variables (e.g. `TOKEN` for the
-/// generated configurations).
+/// generated configurations, or `AISEXEC` for another build).
 pub fn cluster_with_env(args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new("bash")
         .arg(cluster_script())
         .args(args)
-        .envs(vars.iter().copied())
         .env("AISEXEC", env!("CARGO_BIN_EXE_aisexec"))
         .env("CFGTOOL", env!("CARGO_BIN_EXE_openais-cfgtool"))
         .env("KEYGEN", env!("CARGO_BIN_EXE_ais-keygen"))
+        // Last: a caller may run another build (AISEXEC).
+        .envs(vars.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("run scripts/cluster");

@@ -104,6 +104,12 @@ impl Packet {
         }
     }
 
+    /// Whether an encoded packet is a regular token, read from its header
+    /// only (the rest is not checked).
+    pub fn is_token(bytes: &[u8]) -> bool {
+        bytes.first() == Some(&VERSION) && bytes.get(1) == Some(&TAG_TOKEN)
+    }
+
     /// The bytes of this packet, header included.
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(self.encoded_len());

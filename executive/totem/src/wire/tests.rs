@@ -132,6 +132,13 @@ proptest! {
     }
 
     #[test]
+    fn a_token_is_told_from_its_header(p in packet()) {
+        let bytes = p.encode();
+        prop_assert_eq!(Packet::is_token(&bytes), matches!(p, Packet::Token(_)));
+        prop_assert!(!Packet::is_token(&bytes[..1]));
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let _ = Packet::decode(&bytes);
     }

@@ -203,8 +203,8 @@ fn every_error_names_file_line_and_problem() {
         ),
         (
             "ring number too large",
-            totem_bare("\tinterface {\n\t\tringnumber: 2\n\t\tbindnetaddr: 10.0.0.0\n\t\tmcastaddr: 226.94.1.1\n\t}\n"),
-            "test.conf:4: `ringnumber: 2`: must be between 0 and 1",
+            totem_bare("\tinterface {\n\t\tringnumber: 8\n\t\tbindnetaddr: 10.0.0.0\n\t\tmcastaddr: 226.94.1.1\n\t}\n"),
+            "test.conf:4: `ringnumber: 8`: must be between 0 and 7",
         ),
         (
             "nodeid beyond 32 bits",
@@ -320,6 +320,30 @@ fn every_error_names_file_line_and_problem() {
                 "\tinterface {\n\t\tbindnetaddr: 10.0.0.0\n\t\tmcastaddr: 226.94.1.1\n\t}\n\tinterface {\n\t\tringnumber: 1\n\t\tbindnetaddr: 10.1.0.0\n\t\tmcastaddr: 226.94.1.2\n\t}\n",
             ),
             "test.conf:7: 2 interfaces need rrp_mode active or passive",
+        ),
+        (
+            "rrp with one interface",
+            totem_bare("\trrp_mode: active\n\tinterface {\n\t\tbindnetaddr: 10.0.0.0\n\t\tmcastaddr: 226.94.1.1\n\t}\n"),
+            "test.conf:4: rrp_mode active needs at least 2 interface sections (ringnumber 0 and 1)",
+        ),
+        (
+            "a gap in the ring numbers",
+            totem_bare(
+                "\trrp_mode: passive\n\tinterface {\n\t\tbindnetaddr: 10.0.0.0\n\t\tmcastaddr: 226.94.1.1\n\t}\n\tinterface {\n\t\tringnumber: 2\n\t\tbindnetaddr: 10.1.0.0\n\t\tmcastaddr: 226.94.1.2\n\t}\n",
+            ),
+            "test.conf:8: ringnumber 2 without ringnumber 1: rings are numbered from 0 without a gap",
+        ),
+        (
+            "a udpu ring without members",
+            totem_bare(
+                "\trrp_mode: passive\n\ttransport: udpu\n\tinterface {\n\t\tbindnetaddr: 10.0.0.1\n\t}\n\tinterface {\n\t\tringnumber: 1\n\t\tbindnetaddr: 10.1.0.1\n\t}\n\tmember {\n\t\tmemberaddr: 10.0.0.1\n\t}\n",
+            ),
+            "test.conf:8: ring 1 needs its own `member { memberaddr: ADDRESS }` sections inside its interface (transport udpu)",
+        ),
+        (
+            "rrp threshold below openais's minimum",
+            totem("\trrp_problem_count_threshold: 4\n"),
+            "test.conf:3: `rrp_problem_count_threshold: 4`: must be between 5 and 1000000",
         ),
         (
             "max_messages beyond one rotation",

@@ -24,6 +24,7 @@ fn defaults_are_openais_0_80s() {
             bindnetaddr: "192.168.1.0".parse().unwrap(),
             mcastaddr: Some("226.94.1.1".parse().unwrap()),
             mcastport: 5405,
+            members: vec![],
         }]
     );
     assert!(t.members.is_empty());
@@ -157,6 +158,7 @@ fn the_flat_network_form_of_the_first_releases() {
             bindnetaddr: "10.0.0.0".parse().unwrap(),
             mcastaddr: Some("226.94.1.1".parse().unwrap()),
             mcastport: 6000,
+            members: vec![],
         }]
     );
 }
@@ -438,6 +440,15 @@ fn the_shipped_examples_parse() {
     assert!(c.logging.to_file && c.logging.logfile.is_some());
     assert_eq!(c.totem.to_totem(), ::totem::Config::default());
 
+    let c = ok(include_str!("../../../../../conf/redundant-rings.conf"));
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(c.totem.rrp_mode, RrpMode::Active);
+    assert_eq!(c.totem.interfaces.len(), 2);
+    assert_eq!(
+        c.totem.rrp,
+        crate::config::RrpSettings::defaults(&c.totem.timeouts)
+    );
+
     let c = ok(include_str!("../../../../../conf/single-node.conf"));
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     assert!(!c.totem.secauth);
@@ -468,7 +479,7 @@ fn describe_lists_the_timeouts_in_force() {
     let lines = ok(&totem("")).totem.describe();
     assert_eq!(
         lines[0],
-        "transport udp secauth on threads 0 netmtu 1500 rrp_mode None"
+        "transport udp secauth on threads 0 netmtu 1500 rrp_mode none"
     );
     assert_eq!(
         lines[1],
@@ -494,4 +505,43 @@ fn ipc_bounds() {
         let e = parse(&text, "test.conf").unwrap_err();
         assert!(e.line > 0, "{bad}: {e}");
     }
+}
+
+#[test]
+fn redundant_rings_with_their_own_members_and_rrp_settings() {
+    let c = ok(&totem_bare(
+        "\trrp_mode: active\n\ttransport: udpu\n\trrp_problem_count_threshold: 6\n\
+         \tinterface {\n\t\tringnumber: 0\n\t\tbindnetaddr: 10.0.0.1\n\
+         \t\tmember {\n\t\t\tmemberaddr: 10.0.0.2\n\t\t}\n\t}\n\
+         \tinterface {\n\t\tringnumber: 1\n\t\tbindnetaddr: 10.0.1.1\n\t\tmcastport: 5407\n\
+         \t\tmember {\n\t\t\tmemberaddr: 10.0.1.2\n\t\t}\n\t}\n\
+         \tmember {\n\t\tmemberaddr: 10.0.0.1\n\t}\n",
+    ));
+    let t = &c.totem;
+    assert_eq!(t.rrp_mode, RrpMode::Active);
+    let addrs =
+        |v: &[&str]| -> Vec<std::net::IpAddr> { v.iter().map(|a| a.parse().unwrap()).collect() };
+    // Members written in totem { } belong to ring 0 (in file order).
+    assert_eq!(t.interfaces[0].members, addrs(&["10.0.0.2", "10.0.0.1"]));
+    assert_eq!(t.interfaces[1].members, addrs(&["10.0.1.2"]));
+    assert_eq!(t.members, t.interfaces[0].members);
+    assert_eq!(t.interfaces[1].mcastport, 5407);
+    // openais's defaults, the threshold as written.
+    assert_eq!(
+        t.rrp,
+        crate::config::RrpSettings {
+            token_expired_timeout: 238,
+            problem_count_threshold: 6,
+            problem_count_timeout: 2000,
+        }
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    // Eight rings at most, numbered 0..7.
+    let mut text = String::from("\trrp_mode: passive\n");
+    for r in 0..8 {
+        text += &format!(
+            "\tinterface {{\n\t\tringnumber: {r}\n\t\tbindnetaddr: 10.{r}.0.0\n\t\tmcastaddr: 239.1.1.{r}\n\t}}\n"
+        );
+    }
+    assert_eq!(ok(&totem_bare(&text)).totem.interfaces.len(), 8);
 }

@@ -14,7 +14,7 @@ use sa_ipc::proto::cfg::{
 };
 use sa_ipc::proto::{service, Payload};
 
-use crate::net::{NetStatus, RingStatus};
+use crate::net::{NetStatus, RingHealth, RingStatus};
 use crate::service::quorum::QuorumStatus;
 use crate::service::{Context, ExecMessage, Request, Service};
 
@@ -45,16 +45,34 @@ pub fn cluster_info(services: &[&str], totem: &crate::config::TotemConfig) -> Cl
     }
 }
 
-/// The reply `openais-cfgtool -s` prints.
-pub fn status_reply(s: &RingStatus) -> RingStatusReply {
-    let address = s.address.to_string();
-    let (faulty, status) = match &s.fault {
-        None => (false, "ring 0 active with no faults".to_owned()),
+/// What `openais-cfgtool -s` says of one ring.
+fn ring_interface(r: &RingHealth) -> RingInterface {
+    let n = r.ringnumber;
+    let address = r.address.to_string();
+    let (faulty, status) = match &r.fault {
+        None => (false, format!("ring {n} active with no faults")),
+        Some(why) if r.recovers_by_itself => (
+            true,
+            format!(
+                "Marking ringid {n} interface {address} FAULTY ({why}); back in use once it \
+                 works again, or at once with openais-cfgtool -r"
+            ),
+        ),
         Some(why) => (
             true,
-            format!("Marking ringid 0 interface {address} FAULTY - administrative intervention required ({why})"),
+            format!("Marking ringid {n} interface {address} FAULTY - administrative intervention required ({why})"),
         ),
     };
+    RingInterface {
+        ringnumber: n,
+        address,
+        faulty,
+        status,
+    }
+}
+
+/// The reply `openais-cfgtool -s` prints.
+pub fn status_reply(s: &RingStatus) -> RingStatusReply {
     RingStatusReply {
         node_id: s.node_id,
         ring_rep: s.ring_id.rep,
@@ -68,12 +86,7 @@ pub fn status_reply(s: &RingStatus) -> RingStatusReply {
                 address: addr.map(|a| a.ip().to_string()).unwrap_or_default(),
             })
             .collect(),
-        interfaces: vec![RingInterface {
-            ringnumber: 0,
-            address,
-            faulty,
-            status,
-        }],
+        interfaces: s.rings.iter().map(ring_interface).collect(),
         rings_installed: s.rings_installed,
         invalid_digests: s.invalid_digests,
         malformed: s.malformed,
@@ -165,10 +178,38 @@ mod tests {
         assert_eq!(r.members[1].address, "");
         assert!(!r.interfaces[0].faulty);
         assert_eq!(r.interfaces[0].status, "ring 0 active with no faults");
-        s.fault = Some("the network interface of 127.0.0.1 is down".into());
+        s.rings[0].fault = Some("the network interface of 127.0.0.1 is down".into());
         let r = status_reply(&s);
         assert!(r.interfaces[0].faulty);
         assert!(r.interfaces[0].status.contains("FAULTY"));
+        assert!(r.interfaces[0]
+            .status
+            .contains("administrative intervention required"));
+        // Redundant rings: every ring, each with its own state.
+        s.rings = vec![
+            RingHealth {
+                ringnumber: 0,
+                address: "10.0.0.1".parse().unwrap(),
+                fault: Some("processor 3 not heard on it".into()),
+                recovers_by_itself: true,
+            },
+            RingHealth {
+                ringnumber: 1,
+                address: "10.0.1.1".parse().unwrap(),
+                fault: None,
+                recovers_by_itself: true,
+            },
+        ];
+        let r = status_reply(&s);
+        assert_eq!(r.interfaces.len(), 2);
+        assert!(r.interfaces[0].faulty);
+        assert_eq!(
+            r.interfaces[0].status,
+            "Marking ringid 0 interface 10.0.0.1 FAULTY (processor 3 not heard on it); back in use \
+             once it works again, or at once with openais-cfgtool -r"
+        );
+        assert_eq!(r.interfaces[1].address, "10.0.1.1");
+        assert_eq!(r.interfaces[1].status, "ring 1 active with no faults");
     }
 
     #[test]
