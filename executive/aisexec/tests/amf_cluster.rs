@@ -9,12 +9,12 @@ mod cluster_support;
 
 use std::time::{Duration, Instant};
 
+use cluster_support::amf::{ha, name, view};
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::ais::SA_AIS_OK;
 use sa_abi::amf::{SA_AMF_CSI_QUIESCED, SA_AMF_HA_ACTIVE, SA_AMF_HA_QUIESCED, SA_AMF_HA_STANDBY};
 use sa_ipc::client::Connection;
-use sa_ipc::codec::Name;
-use sa_ipc::proto::amf::{AmfCallback, CsiSetCallback, HaStateGet, Register, Response, Status};
+use sa_ipc::proto::amf::{AmfCallback, CsiSetCallback, Register, Response};
 use sa_ipc::proto::service;
 
 const CONF: &str = "\
@@ -82,10 +82,6 @@ fn group(name: &str, model: &str, extra: &str, ranks: [u32; 3]) -> String {
     t
 }
 
-fn name(s: &str) -> Name {
-    Name::new(s.as_bytes()).unwrap()
-}
-
 /// One component played by the test.
 struct Comp {
     conn: Connection,
@@ -139,29 +135,6 @@ impl Comp {
         };
         self.conn.call_within(&r, WAIT).expect("response");
     }
-}
-
-fn ha(node: &Node, comp: &str, csi: &str) -> Option<u32> {
-    let conn = Connection::connect_to(&node.address(), service::AMF).ok()?;
-    let q = HaStateGet {
-        comp: name(comp),
-        csi: name(csi),
-    };
-    conn.call_within(&q, WAIT).ok().map(|r| r.ha_state)
-}
-
-fn view(node: &Node) -> String {
-    let Ok(conn) = Connection::connect_to(&node.address(), service::AMF) else {
-        return String::new();
-    };
-    conn.call_within(&Status, WAIT)
-        .map(|r| {
-            r.lines
-                .iter()
-                .map(|l| String::from_utf8_lossy(l).into_owned() + "\n")
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

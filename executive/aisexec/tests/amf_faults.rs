@@ -15,10 +15,12 @@ mod cluster_support;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cluster_support::amf::{ha, name, view};
 use cluster_support::ckpt::{call_retrying, open};
+use cluster_support::loopback_cut::LoopbackCut;
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::ais::{SA_AIS_ERR_EXIST, SA_AIS_OK, SA_TIME_END, SA_TRACK_CHANGES_ONLY};
 use sa_abi::amf::{
@@ -30,8 +32,8 @@ use sa_abi::ckpt::SA_CKPT_WR_ALL_REPLICAS;
 use sa_ipc::client::{CallError, Connection};
 use sa_ipc::codec::Name;
 use sa_ipc::proto::amf::{
-    AmfCallback, ErrorReport, HaStateGet, HealthcheckStart, PgTrack, PgTrackCallback, Register,
-    RegisterProxied, Response, Status, PG_CURRENT_NONE,
+    AmfCallback, ErrorReport, HealthcheckStart, PgTrack, PgTrackCallback, Register,
+    RegisterProxied, Response, PG_CURRENT_NONE,
 };
 use sa_ipc::proto::ckpt::{CreationAttributes, Overwrite, Read, ReadElement, SectionCreate};
 use sa_ipc::proto::service;
@@ -127,10 +129,6 @@ fn now_ms() -> u128 {
         .as_millis()
 }
 
-fn name(s: &str) -> Name {
-    Name::new(s.as_bytes()).unwrap()
-}
-
 /// One line of a component's events file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Event {
@@ -190,29 +188,6 @@ fn kill9(pid: u32) {
         nix::unistd::Pid::from_raw(pid as i32),
         nix::sys::signal::Signal::SIGKILL,
     );
-}
-
-fn ha(node: &Node, comp: &str, csi: &str) -> Option<u32> {
-    let conn = Connection::connect_to(&node.address(), service::AMF).ok()?;
-    let q = HaStateGet {
-        comp: name(comp),
-        csi: name(csi),
-    };
-    conn.call_within(&q, WAIT).ok().map(|r| r.ha_state)
-}
-
-fn view(node: &Node) -> String {
-    let Ok(conn) = Connection::connect_to(&node.address(), service::AMF) else {
-        return String::new();
-    };
-    conn.call_within(&Status, WAIT)
-        .map(|r| {
-            r.lines
-                .iter()
-                .map(|l| String::from_utf8_lossy(l).into_owned() + "\n")
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn median(v: &mut [u128]) -> u128 {
@@ -686,40 +661,6 @@ fn a_proxy_restarts_its_proxied_component_when_asked() {
     println!("proxied component restarted through its proxy: {steps:?}");
 }
 
-/// Drops the Totem datagrams of `port` between {127.0.0.1, .2} and
-/// {127.0.0.3, .4} with an nft table of its own; dropping it heals.
-struct Split {
-    table: String,
-}
-
-impl Split {
-    fn apply(port: u16) -> Option<Split> {
-        let table = format!("oa_amf_{}", std::process::id());
-        let rules = format!(
-            "table inet {table} {{\n\tchain input {{\n\
-             \t\ttype filter hook input priority 0; policy accept;\n\
-             \t\tudp dport {port} ip saddr {{ 127.0.0.1, 127.0.0.2 }} ip daddr {{ 127.0.0.3, 127.0.0.4 }} drop\n\
-             \t\tudp dport {port} ip saddr {{ 127.0.0.3, 127.0.0.4 }} ip daddr {{ 127.0.0.1, 127.0.0.2 }} drop\n\
-             \t}}\n}}\n"
-        );
-        let mut nft = Command::new("nft")
-            .args(["-f", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .ok()?;
-        nft.stdin.take()?.write_all(rules.as_bytes()).ok()?;
-        nft.wait().ok()?.success().then_some(Split { table })
-    }
-}
-
-impl Drop for Split {
-    fn drop(&mut self) {
-        let _ = Command::new("nft")
-            .args(["delete", "table", "inet", &self.table])
-            .status();
-    }
-}
-
 #[test]
 fn a_healed_two_two_partition_leaves_one_active_per_si() {
     if !nix::unistd::Uid::effective().is_root()
@@ -753,7 +694,8 @@ fn a_healed_two_two_partition_leaves_one_active_per_si() {
     // Node 4 tracks the CSI: it is on b's side of the split.
     let mut pg = PgTracker::start(&c.nodes[3], WEB_CSI);
     let from_b = events(&dir, "web-b").len();
-    let split = Split::apply(port).expect("nft applies the partition");
+    let split =
+        LoopbackCut::apply("amf", port, &[1, 2], &[3, 4]).expect("nft applies the partition");
     let t0 = Instant::now();
     // Each half carries on: b becomes ACTIVE on the {3, 4} side.
     assert!(c.nodes[0].wait_members(&c.ids[..2], WAIT), "{}", c.logs());

@@ -8,12 +8,11 @@
 mod cluster_support;
 
 use std::collections::VecDeque;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use cluster_support::cpg_stall::{stall_and_check, Stopped, StreamMember};
+use cluster_support::loopback_cut::LoopbackCut;
 use cluster_support::{free_port, keygen, loopback_id, udpu_config, Node, WAIT};
 use sa_abi::cpg::{CPG_ERR_TRY_AGAIN, CPG_OK};
 use sa_abi::evs::EVS_OK;
@@ -340,42 +339,6 @@ fn evs_agreed_order_on_three_nodes() {
     );
 }
 
-/// Drops the Totem datagrams (of one cluster's port) between 127.0.0.3
-/// and the two other nodes, with an nft table of its own; dropping the
-/// guard heals the partition.
-struct Cut {
-    table: String,
-}
-
-impl Cut {
-    fn apply(port: u16) -> Option<Cut> {
-        let table = format!("oa_groups_{}", std::process::id());
-        let rules = format!(
-            "table inet {table} {{\n\
-             \tchain input {{\n\
-             \t\ttype filter hook input priority 0; policy accept;\n\
-             \t\tudp dport {port} ip saddr 127.0.0.3 ip daddr {{ 127.0.0.1, 127.0.0.2 }} drop\n\
-             \t\tudp dport {port} ip saddr {{ 127.0.0.1, 127.0.0.2 }} ip daddr 127.0.0.3 drop\n\
-             \t}}\n}}\n"
-        );
-        let mut nft = Command::new("nft")
-            .args(["-f", "-"])
-            .stdin(Stdio::piped())
-            .spawn()
-            .ok()?;
-        nft.stdin.take()?.write_all(rules.as_bytes()).ok()?;
-        nft.wait().ok()?.success().then_some(Cut { table })
-    }
-}
-
-impl Drop for Cut {
-    fn drop(&mut self) {
-        let _ = Command::new("nft")
-            .args(["delete", "table", "inet", &self.table])
-            .status();
-    }
-}
-
 fn group_view(node: &Node, group: &str) -> Vec<(u32, u32)> {
     let conn = Connection::connect_to(&node.address(), service::CPG).unwrap();
     let deadline = Instant::now() + WAIT;
@@ -421,7 +384,7 @@ fn cpg_groups_merge_when_a_partition_heals() {
     m1.wait_confchg(|c| c.members.len() == 2);
     m3.wait_confchg(|c| c.members.len() == 2);
 
-    let cut = Cut::apply(port).expect("nft applies the partition");
+    let cut = LoopbackCut::apply("groups", port, &[3], &[1, 2]).expect("nft applies the partition");
     let c = m1.wait_confchg(|c| !c.left.is_empty());
     assert_eq!(
         c.left

@@ -5,8 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod amf;
 pub mod ckpt;
 pub mod cpg_stall;
+pub mod loopback_cut;
 pub mod netns;
 
 use std::fs;
