@@ -253,6 +253,13 @@ impl<'a> Context<'a> {
         self.runtime.quorum.quorate()
     }
 
+    /// The last ring (its sequence number) whose sync this node completed
+    /// quorate under a quorum provider; 0 without one. What a merge's
+    /// quorate epoch counts (see [`super::replicas`]).
+    pub fn quorate_ring(&self) -> u64 {
+        self.runtime.quorate_ring
+    }
+
     /// The quorum in detail (`openais-cfgtool -s`).
     pub fn quorum(&self) -> QuorumStatus {
         self.runtime.quorum.status()

@@ -566,12 +566,17 @@ impl ServiceManager {
                     run.membership.ring_id);
                 let joined_others = run.membership.members.len() > 1;
                 let told = std::mem::take(&mut run.told);
+                let ring = run.membership.ring_id.seq;
                 self.phase = Phase::Operational;
                 self.runtime.outbox_paused = false;
                 if joined_others {
                     self.settled("synchronised with the cluster");
                 }
                 self.runtime.quorum.synchronised(&told);
+                let status = self.runtime.quorum.status();
+                if status.enabled && status.quorate {
+                    self.runtime.quorate_ring = ring;
+                }
                 self.quorum_decided(ordering, link);
                 return;
             };

@@ -166,6 +166,28 @@ fn the_minority_of_a_3_2_partition_refuses_writes_and_takes_the_majoritys_state(
     }
 }
 
+/// The majority's ring breaks into nodes alone just before the heal (a
+/// loaded node losing the token): the stale minority pair is the largest
+/// group at the merge, yet the majority's acknowledged write stands.
+#[test]
+fn a_majority_broken_up_before_the_heal_still_wins_over_the_stale_minority() {
+    let c = &mut five_with_a_checkpoint(votes(5));
+    c.partition(&[&[1, 2, 3], &[4, 5]]);
+    assert_eq!(c.call(2, 2, &write(b"MAJR")).0, SA_AIS_OK);
+    c.partition(&[&[1], &[2], &[3], &[4, 5]]);
+    c.partition(&[&[1, 2, 3, 4, 5]]);
+    for id in 1..=5 {
+        assert_eq!(read(c, id), b"MAJR", "node {id}");
+    }
+    // and so for locks and queues: the next sync carries the epoch on
+    assert_eq!(c.call(4, 4, &write(b"FOUR")).0, SA_AIS_OK);
+    c.partition(&[&[1, 2], &[3, 4, 5]]);
+    c.partition(&[&[1, 2, 3, 4, 5]]);
+    for id in 1..=5 {
+        assert_eq!(read(c, id), b"FOUR", "node {id}");
+    }
+}
+
 #[test]
 fn without_a_provider_both_sides_write_and_the_larger_side_wins() {
     let c = &mut five_with_a_checkpoint(QuorumConfig::default());

@@ -202,6 +202,9 @@ pub struct Runtime {
     /// Whether this partition is quorate (the manager keeps it; services
     /// read it through `Context::quorate`).
     pub quorum: Quorum,
+    /// The last ring whose sync completed quorate under a quorum
+    /// provider (0 without one): `Context::quorate_ring`.
+    pub quorate_ring: u64,
     /// A service asked the executive to leave the cluster
     /// (`Context::leave_cluster`: AMF's node failfast).
     pub leave_requested: bool,
@@ -233,6 +236,7 @@ impl Runtime {
             in_flight: InFlight::default(),
             outbox_paused: false,
             quorum: Quorum::new(QuorumConfig::default()),
+            quorate_ring: 0,
             leave_requested: false,
         }
     }

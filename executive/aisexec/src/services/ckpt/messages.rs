@@ -206,6 +206,7 @@ fn get_ring(d: &mut Decoder<'_>) -> Result<RingId, DecodeError> {
 /// | ring           | rep u32, seq u64: the configuration being synchronised |
 /// | group_size     | u32: how many members hold this sender's replicas (they were together since their last sync) |
 /// | group_low      | u32: the lowest node id among them |
+/// | group_epoch    | u64: the ring of their last quorate sync (0 without a quorum provider) |
 /// | id             | u64 |
 /// | name           | SaNameT (u16 length, bytes) |
 /// | linked         | bool |
@@ -221,6 +222,7 @@ pub struct SyncCheckpoint {
     pub ring: RingId,
     pub group_size: u32,
     pub group_low: NodeId,
+    pub group_epoch: u64,
     pub id: u64,
     pub name: Name,
     pub linked: bool,
@@ -238,6 +240,7 @@ impl Payload for SyncCheckpoint {
         put_ring(e, &self.ring);
         e.put_u32(self.group_size)
             .put_u32(self.group_low)
+            .put_u64(self.group_epoch)
             .put_u64(self.id)
             .put_name(&self.name)
             .put_bool(self.linked);
@@ -256,6 +259,7 @@ impl Payload for SyncCheckpoint {
             ring: get_ring(d)?,
             group_size: d.get_u32()?,
             group_low: d.get_u32()?,
+            group_epoch: d.get_u64()?,
             id: d.get_u64()?,
             name: d.get_name()?,
             linked: d.get_bool()?,
@@ -487,6 +491,7 @@ mod tests {
             ring,
             group_size: 2,
             group_low: 1,
+            group_epoch: 16,
             id: 5,
             name: Name::try_from("c").unwrap(),
             linked: true,

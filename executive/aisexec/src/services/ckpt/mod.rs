@@ -178,7 +178,7 @@ impl Service for Ckpt {
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let ring = membership.ring_id;
         let local = ctx.local_node();
-        let group = self.peers.group();
+        let group = self.peers.sync_group(ctx.quorate_ring());
         self.sync = Some(SyncRun {
             members: membership.members.clone(),
             outbound: Outbound::new(ring, local, group, &self.store),
@@ -200,9 +200,10 @@ impl Service for Ckpt {
         let Some(run) = self.sync.take() else {
             return;
         };
+        let epoch = run.staging.epoch();
         self.store = run.staging.merge(ctx.now_ns(), self.store.limits());
         // Every member now holds the same replicas.
-        self.peers.synchronised(&run.members);
+        self.peers.synchronised(&run.members, epoch);
         info!(target: "CKPT", "synchronised: {} checkpoint(s)", self.store.checkpoint_count());
         self.expiry.rearm(ctx, &self.store);
     }

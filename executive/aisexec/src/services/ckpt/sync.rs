@@ -189,6 +189,7 @@ impl Outbound {
             ring: self.ring,
             group_size: self.group.size,
             group_low: self.group.low,
+            group_epoch: self.group.epoch,
             id: c.id,
             name: c.name.clone(),
             linked: c.linked,
@@ -242,6 +243,17 @@ impl Staging {
         }
     }
 
+    /// The latest quorate epoch of the copies staged (see
+    /// [`crate::service::replicas`]); 0 when none came.
+    pub fn epoch(&self) -> u64 {
+        self.ckpts
+            .values()
+            .flatten()
+            .map(|c| c.group.epoch)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// A member's copy of a checkpoint: kept unless a member of the same
     /// group already sent one.
     pub fn checkpoint(&mut self, from: NodeId, m: SyncCheckpoint) {
@@ -251,6 +263,7 @@ impl Staging {
         let group = Group {
             size: m.group_size,
             low: m.group_low,
+            epoch: m.group_epoch,
         };
         let rank = group.rank(from);
         let copies = self.ckpts.entry(m.id).or_default();
@@ -472,8 +485,16 @@ mod tests {
     use sa_ipc::Name;
 
     const RING: RingId = RingId { rep: 1, seq: 12 };
-    const ALONE_1: Group = Group { size: 1, low: 1 };
-    const ALONE_2: Group = Group { size: 1, low: 2 };
+    const ALONE_1: Group = Group {
+        size: 1,
+        low: 1,
+        epoch: 0,
+    };
+    const ALONE_2: Group = Group {
+        size: 1,
+        low: 2,
+        epoch: 0,
+    };
 
     fn attrs() -> CreationAttributes {
         CreationAttributes {
@@ -632,7 +653,11 @@ mod tests {
         lone.section_create(&key(1, 1), b"e", SA_TIME_END, b"E", 1)
             .unwrap();
 
-        let pair = Group { size: 2, low: 2 };
+        let pair = Group {
+            size: 2,
+            low: 2,
+            epoch: 0,
+        };
         let mut staging = Staging::new(RING);
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);
@@ -675,7 +700,11 @@ mod tests {
             .unwrap();
         lone.section_create(&key(1, 1), b"y", SA_TIME_END, b"6", 0)
             .unwrap();
-        let pair = Group { size: 2, low: 2 };
+        let pair = Group {
+            size: 2,
+            low: 2,
+            epoch: 0,
+        };
         let mut staging = Staging::new(RING);
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &before, &mut staging);
@@ -698,7 +727,11 @@ mod tests {
         majority.drop_node(1, 0);
         open(&mut majority, key(2, 1), "c", 0);
         majority.overwrite(&key(2, 1), b"s", b"new", 1).unwrap();
-        let pair = Group { size: 2, low: 2 };
+        let pair = Group {
+            size: 2,
+            low: 2,
+            epoch: 0,
+        };
         let mut staging = Staging::new(RING);
         send_all(1, ALONE_1, &lone, &mut staging);
         send_all(2, pair, &majority, &mut staging);

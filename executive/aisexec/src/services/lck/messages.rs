@@ -202,6 +202,7 @@ impl Payload for SyncEntry {
 /// | ring       | rep u32, seq u64: the configuration being synchronised |
 /// | group_size | u32: how many members hold the same table as the sender |
 /// | group_low  | u32: the lowest node id of that group                 |
+/// | group_epoch | u64: the ring of its last quorate sync (0 without a quorum provider) |
 /// | name       | u16 length + bytes (at most 256)                      |
 /// | first      | bool                                                  |
 /// | entries    | u32 count, then each [`SyncEntry`]                    |
@@ -210,6 +211,7 @@ pub struct SyncResource {
     pub ring: RingId,
     pub group_size: u32,
     pub group_low: NodeId,
+    pub group_epoch: u64,
     pub name: Name,
     pub first: bool,
     pub entries: Vec<SyncEntry>,
@@ -220,6 +222,7 @@ impl Payload for SyncResource {
         put_ring(e, &self.ring);
         e.put_u32(self.group_size)
             .put_u32(self.group_low)
+            .put_u64(self.group_epoch)
             .put_name(&self.name)
             .put_bool(self.first)
             .put_vec(&self.entries, |e, x| x.encode(e));
@@ -229,6 +232,7 @@ impl Payload for SyncResource {
             ring: get_ring(d)?,
             group_size: d.get_u32()?,
             group_low: d.get_u32()?,
+            group_epoch: d.get_u64()?,
             name: d.get_name()?,
             first: d.get_bool()?,
             entries: d.get_vec(SYNC_ENTRY_MIN_LEN, SyncEntry::decode)?,
@@ -347,6 +351,7 @@ mod tests {
             ring: RingId { rep: 1, seq: 8 },
             group_size: 2,
             group_low: 1,
+            group_epoch: 16,
             name: Name::try_from("r").unwrap(),
             first: true,
             entries: vec![entry.clone()],

@@ -377,7 +377,7 @@ impl Service for Lck {
 
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let local = ctx.local_node();
-        let group = self.peers.group();
+        let group = self.peers.sync_group(ctx.quorate_ring());
         self.sync = Some(SyncRun {
             outbound: Outbound::new(membership.ring_id, local, group, &self.table),
             sender: SyncSender::default(),
@@ -400,6 +400,7 @@ impl Service for Lck {
         };
         let local = ctx.local_node();
         let mut out = Vec::new();
+        let epoch = run.staging.epoch();
         let merged = run.staging.merge(SA_AIS_ERR_TRY_AGAIN, &mut out);
         let answered: HashSet<LockKey> = out
             .iter()
@@ -443,7 +444,7 @@ impl Service for Lck {
             }
         }
         self.table = merged;
-        self.peers.synchronised(&run.members);
+        self.peers.synchronised(&run.members, epoch);
         info!(target: "LCK", "synchronised: {} resource(s), {} lock(s)", self.table.resources().count(), self.table.lock_count());
         self.tell(ctx, out);
     }

@@ -102,6 +102,7 @@ impl Outbound {
                 ring: self.ring,
                 group_size: self.group.size,
                 group_low: self.group.low,
+                group_epoch: self.group.epoch,
                 name: name.clone(),
                 first: self.offset == 0,
                 entries: entries[self.offset..end].to_vec(),
@@ -141,6 +142,8 @@ pub struct Staging {
     ring: RingId,
     copies: HashMap<NodeId, Copy>,
     openings: BTreeMap<OpeningKey, Name>,
+    /// The latest quorate epoch a copy announced.
+    epoch: u64,
 }
 
 impl Staging {
@@ -149,18 +152,27 @@ impl Staging {
             ring,
             copies: HashMap::new(),
             openings: BTreeMap::new(),
+            epoch: 0,
         }
+    }
+
+    /// The latest quorate epoch of the copies sent (see
+    /// [`crate::service::replicas`]); 0 when none came.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     pub fn resource(&mut self, from: NodeId, m: SyncResource) {
         if m.ring != self.ring {
             return;
         }
+        self.epoch = self.epoch.max(m.group_epoch);
         let copy = self.copies.entry(from).or_default();
         copy.rank = Some(
             Group {
                 size: m.group_size,
                 low: m.group_low,
+                epoch: m.group_epoch,
             }
             .rank(from),
         );

@@ -196,9 +196,10 @@ sa_ipc::sa_wire!(
 
 sa_ipc::sa_wire!(
     /// Which copy a sync message comes from: the sender's group (members
-    /// that stayed together since their last sync hold the same state).
+    /// that stayed together since their last sync hold the same state)
+    /// and its quorate epoch (see `service::replicas`).
     #[derive(Copy)]
-    Origin { group_size: u32, group_low: u32 }
+    Origin { group_size: u32, group_low: u32, group_epoch: u64 }
 );
 
 sa_ipc::sa_wire!(

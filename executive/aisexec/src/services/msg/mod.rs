@@ -180,7 +180,8 @@ impl Service for Msg {
 
     fn sync_init(&mut self, ctx: &mut Context<'_>, membership: &Membership) {
         let local = ctx.local_node();
-        self.sync = Some(SyncRun::new(membership, local, &self.peers, &self.store));
+        let group = self.peers.sync_group(ctx.quorate_ring());
+        self.sync = Some(SyncRun::new(membership, local, group, &self.store));
     }
 
     fn sync_process(&mut self, ctx: &mut Context<'_>) -> SyncStep {
@@ -195,11 +196,12 @@ impl Service for Msg {
             return;
         };
         let members = run.members.clone();
+        let epoch = run.staging.epoch();
         match run.staging.merge(self.store.limits, &members) {
             Some(store) => self.store = store,
             None => warn!(target: "MSG", "sync without any member's state: keeping ours"),
         }
-        self.peers.synchronised(&members);
+        self.peers.synchronised(&members, epoch);
         info!(target: "MSG", "synchronised: {} queue(s), {} group(s)",
             self.store.queues.len(), self.store.groups.len());
         self.waiters.forget_vanished(ctx, &self.store);

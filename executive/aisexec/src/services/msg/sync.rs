@@ -44,15 +44,15 @@ use super::messages::{
 };
 use super::store::{Group, Limits, OpenKey, Opener, PendingReply, Queue, Store, Stored};
 use crate::ordering::NodeId;
-use crate::service::replicas::Peers;
+use crate::service::replicas::Group as CopyGroup;
 use crate::service::{Context, Membership, SyncSender, SyncStep};
 
 /// Most message data one [`SyncMessages`] carries (a message larger
 /// than this travels alone).
 pub const MESSAGES_CHUNK: usize = 256 * 1024;
 
-/// One member's group: (size, lowest node id).
-type OriginKey = (u32, NodeId);
+/// One member's group: (quorate epoch, size, lowest node id).
+type OriginKey = (u64, u32, NodeId);
 
 /// A sync in progress.
 #[derive(Debug)]
@@ -64,11 +64,11 @@ pub struct SyncRun {
 }
 
 impl SyncRun {
-    pub fn new(membership: &Membership, local: NodeId, peers: &Peers, store: &Store) -> SyncRun {
-        let group = peers.group();
+    pub fn new(membership: &Membership, local: NodeId, group: CopyGroup, store: &Store) -> SyncRun {
         let origin = Origin {
             group_size: group.size,
             group_low: group.low,
+            group_epoch: group.epoch,
         };
         SyncRun {
             members: membership.members.clone(),
@@ -314,20 +314,27 @@ impl Staging {
     }
 
     fn part(&mut self, o: Origin) -> &mut Part {
-        self.parts.entry((o.group_size, o.group_low)).or_default()
+        self.parts
+            .entry((o.group_epoch, o.group_size, o.group_low))
+            .or_default()
+    }
+
+    /// The latest quorate epoch of the copies sent; 0 when none came.
+    pub fn epoch(&self) -> u64 {
+        self.parts.keys().map(|k| k.0).max().unwrap_or(0)
     }
 
     /// The merged store (see the module documentation), or `None` when
     /// no member sent anything.
     pub fn merge(self, limits: Limits, members: &[NodeId]) -> Option<Store> {
         let mut ranked: Vec<(OriginKey, Part)> = self.parts.into_iter().collect();
-        ranked.sort_by_key(|((size, low), _)| (Reverse(*size), *low));
+        ranked.sort_by_key(|((epoch, size, low), _)| (Reverse(*epoch), Reverse(*size), *low));
         let mut ranked = ranked.into_iter();
         let (_, winner) = ranked.next()?;
         let mut queues = winner.queues;
         let mut groups = winner.groups;
         let mut replies = winner.replies;
-        for ((size, low), part) in ranked {
+        for ((_, size, low), part) in ranked {
             let names: BTreeMap<Name, u64> = queues
                 .values()
                 .filter_map(|q| q.name.clone().map(|n| (n, q.id)))
