@@ -3,6 +3,10 @@
 #   make                 build everything (release): executables, libraries, C tests
 #   make run             start one aisexec in the foreground on conf/single-node.conf
 #   make check           run every test stage; each prints "N passed, M failed"
+#   make bench           figures, never judged: openais-rs (and corosync 3 when
+#                        installed) on 3-node clusters, one markdown table
+#                        (ctests/bench-cluster; BENCH_ARGS=--quick for a short
+#                        run, --rounds N, --no-corosync; not part of check)
 #   make fuzz            run each fuzz target (fuzz/, nightly + cargo-fuzz) for
 #                        FUZZ_SECONDS (600) seconds, one after the other
 #   make headers         regenerate include/openais/*.h from libsa/abi (cbindgen)
@@ -20,6 +24,7 @@ MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 600
+BENCH_ARGS ?=
 
 CARGO   ?= cargo
 CC      ?= cc
@@ -59,7 +64,7 @@ pc_desc_evs    := openais extended virtual synchrony group messaging (EVS)
 pc_desc_cpg    := openais closed process group messaging (CPG)
 pc_desc_ais    := every SA Forum call of openais-rs in one library
 
-.PHONY: all build libs ctests headers check-headers check fuzz run install install-dist uninstall clean FORCE
+.PHONY: all build libs ctests headers check-headers check bench fuzz run install install-dist uninstall clean FORCE
 
 all: build libs ctests
 
@@ -104,6 +109,9 @@ check-headers:
 
 check: all
 	bash scripts/check
+
+bench: libs ctests
+	PROFILE=release bash ctests/bench-cluster $(BENCH_ARGS)
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz

@@ -33,6 +33,7 @@
 #define BENCH_MAX_SIZE 1048576
 #define BENCH_MAX_PROCS 64
 #define BENCH_DEFAULT_SIZES "16,64,256,1024,4096,16384,65536"
+#define BENCH_MAX_PIDS 8
 
 struct bench_options {
 	const char *program;	/* the benchmark's name: messages, default group */
@@ -42,6 +43,11 @@ struct bench_options {
 	int procs, want, receive_only, safe;
 	long start_at;
 	const char *group;
+	/* -c: processes (the executives) whose CPU time is read per size */
+	long cpu_pids[BENCH_MAX_PIDS];
+	int ncpu_pids;
+	/* -l: light-load latency mode of cpgbench (one message a millisecond) */
+	int latency;
 };
 
 /* what this process delivered of each size, from every sender */
@@ -72,9 +78,46 @@ static inline void bench_usage(const char *synopsis)
 }
 
 /*
+ * The CPU time (user and system, every thread) process PID has spent,
+ * in seconds, from /proc/PID/stat; -1 when it cannot be read.
+ */
+static inline double bench_cpu_seconds(long pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long long utime, stime;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = 0;
+	/* the command name may hold spaces: the fields follow its last ')' */
+	p = strrchr(line, ')');
+	if (p == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+		   &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* reads the CPU time of every -c process into CPU */
+static inline void bench_sample_cpu(const struct bench_options *o, double *cpu)
+{
+	int k;
+
+	for (k = 0; k < o->ncpu_pids; k++)
+		cpu[k] = bench_cpu_seconds(o->cpu_pids[k]);
+}
+
+/*
  * Reads the options of the benchmark PROGRAM: -s SIZES (a comma list)
- * -t SECONDS -p PROCS -a START -g GROUP -r -S, and -w MEMBERS when
- * OPTSTRING has it (MEMBERS defaults to PROCS).  GROUP defaults to
+ * -t SECONDS -p PROCS -a START -g GROUP -r -S -c PIDS (a comma list of
+ * processes whose CPU time is printed per size), -l when OPTSTRING has
+ * it, and -w MEMBERS when OPTSTRING has it (MEMBERS defaults to PROCS).  GROUP defaults to
  * PROGRAM and may have MAX_GROUP bytes.  A mistake prints SYNOPSIS and
  * exits 1.
  */
@@ -83,7 +126,7 @@ static inline void bench_parse_options(int argc, char **argv, const char *progra
 				       struct bench_options *o)
 {
 	char defaults[] = BENCH_DEFAULT_SIZES;
-	char *list = defaults, *tok, *save = NULL;
+	char *list = defaults, *tok, *save = NULL, *pids = NULL;
 	int opt, i, want_given = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -101,12 +144,17 @@ static inline void bench_parse_options(int argc, char **argv, const char *progra
 		case 'g': o->group = optarg; break;
 		case 'r': o->receive_only = 1; break;
 		case 'S': o->safe = 1; break;
+		case 'c': pids = optarg; break;
+		case 'l': o->latency = 1; break;
 		default: bench_usage(synopsis);
 		}
 	}
 	for (tok = strtok_r(list, ",", &save); tok && o->nsizes < BENCH_MAX_SIZES;
 	     tok = strtok_r(NULL, ",", &save))
 		o->sizes[o->nsizes++] = strtoul(tok, NULL, 0);
+	for (tok = pids ? strtok_r(pids, ",", &save) : NULL;
+	     tok && o->ncpu_pids < BENCH_MAX_PIDS; tok = strtok_r(NULL, ",", &save))
+		o->cpu_pids[o->ncpu_pids++] = strtol(tok, NULL, 10);
 	for (i = 0; i < o->nsizes; i++)
 		if (o->sizes[i] < BENCH_HEADER || o->sizes[i] > BENCH_MAX_SIZE)
 			bench_usage(synopsis);
@@ -154,15 +202,31 @@ static inline void bench_print_columns(void)
 	fflush(stdout);
 }
 
-/* the figures of size I: a table row and a line for scripts */
-static inline void bench_print_size(const struct bench_options *o, int i, unsigned long long sent)
+/*
+ * The figures of size I: a table row and a line for scripts; with -c,
+ * a "CPU size=... pid=... seconds=... us_per_msg=..." line per process:
+ * its CPU time while the size was sent (CPU0 to CPU1) per message
+ * delivered here.
+ */
+static inline void bench_print_size(const struct bench_options *o, int i, unsigned long long sent,
+				    const double *cpu0, const double *cpu1)
 {
 	double s = o->seconds;
+	int k;
 
 	printf("%9lu %14.0f %16.0f %15.2f\n", o->sizes[i], sent / s, bench_delivered[i].msgs / s,
 	       bench_delivered[i].bytes / s / 1e6);
 	printf("RESULT size=%lu sent=%.0f delivered=%.0f mbps=%.3f\n", o->sizes[i], sent / s,
 	       bench_delivered[i].msgs / s, bench_delivered[i].bytes / s / 1e6);
+	for (k = 0; k < o->ncpu_pids; k++) {
+		if (cpu0[k] < 0 || cpu1[k] < 0 || bench_delivered[i].msgs == 0)
+			printf("CPU size=%lu pid=%ld seconds=n/a us_per_msg=n/a\n", o->sizes[i],
+			       o->cpu_pids[k]);
+		else
+			printf("CPU size=%lu pid=%ld seconds=%.3f us_per_msg=%.2f\n", o->sizes[i],
+			       o->cpu_pids[k], cpu1[k] - cpu0[k],
+			       (cpu1[k] - cpu0[k]) * 1e6 / (double)bench_delivered[i].msgs);
+	}
 }
 
 /*
@@ -176,6 +240,7 @@ static inline int bench_run_sizes(const struct bench_library *lib, const struct 
 				  int report)
 {
 	unsigned long long sent[BENCH_MAX_SIZES], total_before;
+	double cpu[BENCH_MAX_SIZES + 1][BENCH_MAX_PIDS];
 	unsigned long max = 0;
 	unsigned char *buf;
 	double quiet_since;
@@ -187,6 +252,7 @@ static inline int bench_run_sizes(const struct bench_library *lib, const struct 
 	buf = calloc(1, max);
 	if (buf == NULL)
 		return 1;
+	bench_sample_cpu(o, cpu[0]);
 	for (i = 0; i < o->nsizes; i++) {
 		struct iovec iov = { buf, o->sizes[i] };
 		uint32_t magic = BENCH_MAGIC, index = (uint32_t)i;
@@ -211,8 +277,9 @@ static inline int bench_run_sizes(const struct bench_library *lib, const struct 
 			if (bench_pump(lib, r > 0 ? 0 : 1) < 0)
 				goto failed;
 		}
+		bench_sample_cpu(o, cpu[i + 1]);
 		if (report && i > 0) {
-			bench_print_size(o, i - 1, sent[i - 1]);
+			bench_print_size(o, i - 1, sent[i - 1], cpu[i - 1], cpu[i]);
 			fflush(stdout);
 		}
 	}
@@ -232,7 +299,8 @@ static inline int bench_run_sizes(const struct bench_library *lib, const struct 
 		}
 	}
 	if (report)
-		bench_print_size(o, o->nsizes - 1, sent[o->nsizes - 1]);
+		bench_print_size(o, o->nsizes - 1, sent[o->nsizes - 1], cpu[o->nsizes - 1],
+				 cpu[o->nsizes]);
 	free(buf);
 	return 0;
 failed:

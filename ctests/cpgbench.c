@@ -3,7 +3,7 @@
  * cpgbench: CPG throughput for a range of message sizes.
  *
  *   cpgbench [-s SIZES] [-t SECONDS] [-p PROCS] [-w MEMBERS] [-a START]
- *            [-g GROUP] [-r] [-S]
+ *            [-g GROUP] [-r] [-S] [-c PIDS] [-l]
  *
  * Joins GROUP (default "cpgbench") and, for each size of SIZES (a comma
  * list, default 16,64,256,1024,4096,16384,65536), multicasts messages of
@@ -13,7 +13,17 @@
  * makes this instance receive only.  -w waits until MEMBERS processes are
  * in the group (default PROCS), -a waits until the wall clock reaches
  * START (seconds since the epoch) so that instances on several nodes run
- * their sizes together.  -S multicasts with CPG_TYPE_SAFE.
+ * their sizes together.  -S multicasts with CPG_TYPE_SAFE.  -c PIDS (a
+ * comma list, e.g. the executives) prints, per size, the CPU time each of
+ * those processes spent while the size was sent, per message delivered
+ * here ("CPU size=... pid=... seconds=... us_per_msg=...").
+ *
+ * -l measures latency at light load instead: one message of the first
+ * size every millisecond for SECONDS, each carrying the CLOCK_MONOTONIC
+ * time it was handed to cpg_mcast_joined; the time from there to its
+ * delivery back to this process gives "LATENCY size=... count=...
+ * p50_us=... p99_us=... max_us=..." (messages refused with TRY_AGAIN are
+ * sent at the next millisecond).
  *
  * Prints, per size, what this instance's first process sent and what it
  * delivered from all senders (messages/s and MB/s, MB = 10^6 bytes), and
@@ -30,6 +40,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/uio.h>
 
 #ifdef CPGBENCH_COROSYNC
@@ -56,6 +67,32 @@ typedef int bench_len_t;
 
 static int members_now;
 
+#define LATENCY_MAGIC 0x4e43544cu	/* "LTCN" */
+#define LATENCY_HEADER 16		/* the magic number, the sender's PID, the time */
+
+/* latency mode: the delays measured (seconds), for messages of this process */
+static double *latency_samples;
+static size_t latency_count, latency_capacity;
+
+/* records the delay of a latency message this process sent */
+static void latency_delivery(const void *msg, size_t len)
+{
+	const unsigned char *m = msg;
+	uint32_t magic, pid;
+	double sent_at, delay;
+
+	if (len < LATENCY_HEADER)
+		return;
+	memcpy(&magic, m, 4);
+	memcpy(&pid, m + 4, 4);
+	if (magic != LATENCY_MAGIC || pid != (uint32_t)getpid())
+		return;
+	memcpy(&sent_at, m + 8, 8);
+	delay = now_seconds() - sent_at;
+	if (latency_count < latency_capacity)
+		latency_samples[latency_count++] = delay;
+}
+
 static void on_deliver(cpg_handle_t handle, BENCH_CONST struct cpg_name *group,
 		       uint32_t nodeid, uint32_t pid, void *msg, bench_len_t msg_len)
 {
@@ -63,7 +100,10 @@ static void on_deliver(cpg_handle_t handle, BENCH_CONST struct cpg_name *group,
 	(void)group;
 	(void)nodeid;
 	(void)pid;
-	bench_count_delivery(msg, (size_t)msg_len);
+	if (latency_samples != NULL)
+		latency_delivery(msg, (size_t)msg_len);
+	else
+		bench_count_delivery(msg, (size_t)msg_len);
 }
 
 static void on_confchg(cpg_handle_t handle, BENCH_CONST struct cpg_name *group,
@@ -103,6 +143,101 @@ static int mcast(void *ctx, struct iovec *iov, int safe)
 		return 0;
 	fprintf(stderr, "cpgbench: cpg_mcast_joined: %d\n", (int)rc);
 	return -1;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* dispatches what arrives until the monotonic clock reaches UNTIL */
+static int pump_until(const struct bench_library *lib, double until)
+{
+	for (;;) {
+		double left = until - now_seconds();
+		struct timespec ts;
+		fd_set readable;
+		int n;
+
+		if (left <= 0)
+			return 0;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		FD_ZERO(&readable);
+		FD_SET(lib->fd, &readable);
+		n = pselect(lib->fd + 1, &readable, NULL, NULL, &ts, NULL);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && lib->dispatch(lib->ctx) < 0)
+			return -1;
+	}
+}
+
+/*
+ * Latency mode: a message of the first size every millisecond for
+ * o->seconds, each stamped with the time it is handed to the library;
+ * prints the percentiles of its delay until delivered back here.
+ */
+static int run_latency(const struct bench_library *lib, const struct bench_options *o)
+{
+	size_t size = o->sizes[0] < LATENCY_HEADER ? LATENCY_HEADER : o->sizes[0];
+	unsigned char *buf = calloc(1, size);
+	uint32_t magic = LATENCY_MAGIC, pid = (uint32_t)getpid();
+	struct iovec iov = { buf, size };
+	unsigned long sent = 0, refused = 0;
+	double start, next, quiet_since;
+	size_t before;
+
+	latency_capacity = (size_t)(o->seconds * 1000) + 16;
+	latency_samples = calloc(latency_capacity, sizeof(double));
+	if (buf == NULL || latency_samples == NULL)
+		return 1;
+	memcpy(buf, &magic, 4);
+	memcpy(buf + 4, &pid, 4);
+	start = now_seconds();
+	for (next = start; next < start + o->seconds; next += 0.001) {
+		double t;
+		int r;
+
+		if (pump_until(lib, next) < 0)
+			return 1;
+		t = now_seconds();
+		memcpy(buf + 8, &t, 8);
+		r = lib->mcast(lib->ctx, &iov, o->safe);
+		if (r < 0)
+			return 1;
+		if (r > 0)
+			sent++;
+		else
+			refused++;
+	}
+	/* the last messages still on their way */
+	quiet_since = now_seconds();
+	before = latency_count;
+	while (latency_count < sent && now_seconds() - quiet_since < 1.0) {
+		if (pump_until(lib, now_seconds() + 0.05) < 0)
+			return 1;
+		if (latency_count != before) {
+			before = latency_count;
+			quiet_since = now_seconds();
+		}
+	}
+	qsort(latency_samples, latency_count, sizeof(double), compare_doubles);
+	if (latency_count == 0) {
+		printf("LATENCY size=%zu count=0 p50_us=n/a p99_us=n/a max_us=n/a sent=%lu refused=%lu\n",
+		       size, sent, refused);
+	} else {
+		printf("LATENCY size=%zu count=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f sent=%lu "
+		       "refused=%lu\n", size, latency_count,
+		       latency_samples[(latency_count - 1) / 2] * 1e6,
+		       latency_samples[(latency_count * 99 - 1) / 100] * 1e6,
+		       latency_samples[latency_count - 1] * 1e6, sent, refused);
+	}
+	fflush(stdout);
+	free(buf);
+	return 0;
 }
 
 /* one process: join, wait, run every size; returns the exit status */
@@ -153,9 +288,10 @@ static int run(const struct bench_options *o, int report)
 		       "%.1f s per size, guarantee %s\n", LIBRARY, local, o->procs,
 		       o->receive_only ? " receiving only" : "", members_now, o->seconds,
 		       o->safe ? "safe" : "agreed");
-		bench_print_columns();
+		if (!o->latency)
+			bench_print_columns();
 	}
-	status = bench_run_sizes(&lib, o, report);
+	status = o->latency ? run_latency(&lib, o) : bench_run_sizes(&lib, o, report);
 	if (status != 0)
 		return status;
 	cpg_leave(h, &group);
@@ -167,8 +303,8 @@ int main(int argc, char **argv)
 {
 	struct bench_options o;
 
-	bench_parse_options(argc, argv, "cpgbench", "s:t:p:w:a:g:rS",
+	bench_parse_options(argc, argv, "cpgbench", "s:t:p:w:a:g:rSc:l",
 			    "cpgbench [-s SIZES] [-t SECONDS] [-p PROCS] [-w MEMBERS] "
-			    "[-a START] [-g GROUP] [-r] [-S]", CPG_MAX_NAME_LENGTH, &o);
+			    "[-a START] [-g GROUP] [-r] [-S] [-c PIDS] [-l]", CPG_MAX_NAME_LENGTH, &o);
 	return bench_spawn(&o, run);
 }

@@ -3,6 +3,7 @@
  * evsbench: EVS throughput for a range of message sizes.
  *
  *   evsbench [-s SIZES] [-t SECONDS] [-p PROCS] [-a START] [-g KEY] [-r] [-S]
+ *            [-c PIDS]
  *
  * Joins the group KEY (default "evsbench", zero-padded to 32 bytes) and,
  * for each size of SIZES (a comma list, default
@@ -13,6 +14,9 @@
  * -r makes this instance receive only; -a waits until the wall clock
  * reaches START (seconds since the epoch) so that instances on several
  * nodes run their sizes together.  -S multicasts with EVS_TYPE_SAFE.
+ * -c PIDS (a comma list, e.g. the executives) prints, per size, the CPU
+ * time each of those processes spent while the size was sent, per
+ * message delivered here.
  *
  * Prints, per size, what this instance's first process sent and what it
  * delivered from all senders (messages/s and MB/s, MB = 10^6 bytes), and
@@ -107,8 +111,8 @@ int main(int argc, char **argv)
 {
 	struct bench_options o;
 
-	bench_parse_options(argc, argv, "evsbench", "s:t:p:a:g:rS",
+	bench_parse_options(argc, argv, "evsbench", "s:t:p:a:g:rSc:",
 			    "evsbench [-s SIZES] [-t SECONDS] [-p PROCS] [-a START] "
-			    "[-g KEY] [-r] [-S]", sizeof(((struct evs_group *)0)->key), &o);
+			    "[-g KEY] [-r] [-S] [-c PIDS]", sizeof(((struct evs_group *)0)->key), &o);
 	return bench_spawn(&o, run);
 }
